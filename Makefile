@@ -1,0 +1,32 @@
+# Two commands do all the set-up on a fresh machine:
+#   make book   run every notebook on the embedded corpus and build the site
+#   make test   run the test suite
+# Both create the virtual environment (.venv) first if it is missing or out of date.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PRESET ?= default
+BIN    := $(VENV)/bin
+
+.PHONY: book test test-fast venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+book: venv
+	$(BIN)/adl book --preset $(PRESET)
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf build book/_build

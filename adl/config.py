@@ -1,0 +1,237 @@
+"""Typed, read-only configuration: frozen dataclasses grouped like the DCASE YAML sections.
+
+A preset is a YAML file in ``adl/presets/``. :func:`load_preset` reads it into a :class:`Config`,
+checking every key and value before any heavy work starts: an unknown key names the nearest
+valid one, a bad value names its field.
+
+Example::
+
+    from adl.config import load_preset
+    cfg = load_preset("smoke")
+    cfg.corpus.n_development   # attributes, not nested dict lookups
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from adl.errors import ConfigError
+
+PRESET_DIR = Path(__file__).parent / "presets"
+PRESETS = ("smoke", "default", "paper")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the data comes from.
+
+    ``source: embedded`` uses the generated corpus (DESIGN §4); ``source: real`` reads Clotho v2.1
+    and ESC-50 from ``root``. ``root: null`` means ``$ADL_DATA_ROOT``, or ``./data``.
+    """
+
+    source: str = "embedded"
+    root: str | None = None
+    sr: int = 44100
+
+    def __post_init__(self) -> None:
+        _check_choice("data.source", self.source, ("embedded", "real"))
+        _check_positive("data.sr", self.sr)
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    """Sizes of the embedded corpus (ignored when ``data.source`` is ``real``)."""
+
+    seed: int = 0
+    n_development: int = 1000
+    n_validation: int = 200
+    n_evaluation: int = 200
+    events_per_class: int = 40
+    scene_seconds: tuple[float, float] = (5.0, 10.0)
+    event_seconds: float = 5.0
+    max_events: int = 3
+    background_prob: float = 0.6
+
+    def __post_init__(self) -> None:
+        for name in ("n_development", "n_validation", "n_evaluation", "events_per_class",
+                     "max_events"):
+            _check_positive(f"corpus.{name}", getattr(self, name))
+        _check_positive("corpus.event_seconds", self.event_seconds)
+        lo, hi = self.scene_seconds
+        if not (0 < lo <= hi and math.isfinite(hi)):
+            raise ConfigError(
+                f"corpus.scene_seconds: expected [min, max] with 0 < min <= max, got {[lo, hi]}")
+        _check_probability("corpus.background_prob", self.background_prob)
+
+
+@dataclass(frozen=True)
+class MixingConfig:
+    """How references are mixed into inputs (DESIGN §1, the open choices)."""
+
+    snr_db: float = 0.0
+    p_adl: float = 0.5
+    p_mixgen: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.snr_db):
+            raise ConfigError(f"mixing.snr_db: must be a finite number of dB, got {self.snr_db}")
+        _check_probability("mixing.p_adl", self.p_adl)
+        _check_probability("mixing.p_mixgen", self.p_mixgen)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration of a run; one section per topic."""
+
+    name: str = "custom"
+    data: DataConfig = field(default_factory=DataConfig)
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    mixing: MixingConfig = field(default_factory=MixingConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain nested dict (tuples as lists), ready for YAML or JSON."""
+        return _to_plain(dataclasses.asdict(self))
+
+    def replace(self, **sections: Any) -> Config:
+        """A copy with whole sections or top-level fields replaced."""
+        return dataclasses.replace(self, **sections)
+
+
+def data_root(cfg_root: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve the data root: the argument, else ``$ADL_DATA_ROOT``, else ``./data``."""
+    if cfg_root is not None:
+        return Path(cfg_root)
+    env = os.environ.get("ADL_DATA_ROOT")
+    return Path(env) if env else Path("data")
+
+
+def load_preset(name: str) -> Config:
+    """Read a preset shipped with the package (``smoke``, ``default`` or ``paper``)."""
+    path = PRESET_DIR / f"{name}.yaml"
+    if not path.is_file():
+        hint = _nearest(name, PRESETS)
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}{hint}")
+    return load_config(path)
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read a YAML config file into a :class:`Config`, with strict key and value checks."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    try:
+        return from_dict(raw)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def from_dict(raw: dict[str, Any]) -> Config:
+    """Build a :class:`Config` from a nested dict; unknown keys are errors."""
+    return _build(Config, raw, prefix="")
+
+
+def save_config(cfg: Config, path: str | os.PathLike[str]) -> None:
+    """Write the resolved config as YAML, atomically."""
+    from adl.io import write_text
+
+    write_text(path, yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _build(cls: type, raw: Any, prefix: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping, got {raw!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in raw.items():
+        if key not in fields:
+            raise ConfigError(f"unknown key '{prefix}{key}'{_nearest(str(key), fields)}")
+        kwargs[key] = _coerce(hints[key], value, f"{prefix}{key}")
+    try:
+        return cls(**kwargs)
+    except TypeError as e:  # a wrong type that slipped past _coerce
+        raise ConfigError(f"{prefix.rstrip('.')}: {e}") from None
+
+
+def _coerce(hint: Any, value: Any, name: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, prefix=f"{name}.")
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, name)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)) or len(value) != len(args):
+            raise ConfigError(f"{name}: expected a list of {len(args)} values, got {value!r}")
+        return tuple(_coerce(a, v, f"{name}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{name}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def _nearest(key: str, valid: Any) -> str:
+    match = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _check_positive(name: str, value: float) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigError(f"{name}: must be positive, got {value}")
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name}: must be a probability in [0, 1], got {value}")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(
+            f"{name}: unknown value {value!r}; choose one of {', '.join(choices)}"
+            f"{_nearest(value, choices)}")
+
+
+def _to_plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_to_plain(v) for v in obj]
+    return obj
