@@ -115,6 +115,19 @@ def data_root(cfg_root: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else Path("data")
 
 
+def dataset_root(cfg: Config, root: str | os.PathLike[str] | None = None) -> Path:
+    """Where a config's data lives under the data root.
+
+    Real data (``data.source: real``) sits directly in the root (``CLOTHO_v2.1/`` and
+    ``ESC-50-master/``). Each embedded corpus gets its own folder, ``<root>/embedded-<name>``, so
+    that the ``smoke`` and ``default`` corpora live side by side and never overwrite real data.
+    """
+    base = data_root(root if root is not None else cfg.data.root)
+    if cfg.data.source == "real":
+        return base
+    return base / f"embedded-{cfg.name}"
+
+
 def load_preset(name: str) -> Config:
     """Read a preset shipped with the package (``smoke``, ``default`` or ``paper``)."""
     path = PRESET_DIR / f"{name}.yaml"

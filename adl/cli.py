@@ -1,0 +1,122 @@
+"""The ``adl`` command line.
+
+User errors (a bad file, a bad config value, missing data) print one line ``error: ...`` that
+names the file or field, and exit with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from adl import __version__
+from adl.errors import ADLError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``adl`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ADLError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="adl", description="Audio Difference Learning for audio captioning.")
+    parser.add_argument("--version", action="version", version=f"adl {__version__}")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    data = sub.add_parser("data", help="prepare the embedded corpus or download real data")
+    data_sub = data.add_subparsers(metavar="ACTION")
+    prep = data_sub.add_parser("prepare", help="generate the embedded corpus of a preset")
+    prep.add_argument("--preset", default="default", help="smoke or default (default: default)")
+    prep.add_argument("--root", type=Path, default=None,
+                      help="data root (default: $ADL_DATA_ROOT, or ./data)")
+    prep.add_argument("--workers", type=int, default=None,
+                      help="processes for generation (default: all cores)")
+    prep.set_defaults(func=_data_prepare)
+    down = data_sub.add_parser("download", help="download Clotho v2.1 or ESC-50 (needs internet)")
+    down.add_argument("dataset", choices=("clotho", "esc50"))
+    down.add_argument("--root", type=Path, default=None,
+                      help="data root (default: $ADL_DATA_ROOT, or ./data)")
+    down.set_defaults(func=_data_download)
+    data.set_defaults(func=lambda a: (data.print_help(), 2)[1])
+
+    book = sub.add_parser("book", help="run every notebook with papermill and build the site")
+    book.add_argument("--preset", default="default")
+    book.add_argument("--root", type=Path, default=None, help="data root")
+    book.set_defaults(func=_book)
+    return parser
+
+
+def _data_prepare(args: argparse.Namespace) -> int:
+    from adl.config import dataset_root, load_preset
+
+    cfg = load_preset(args.preset)
+    if cfg.data.source != "embedded":
+        raise ADLError(f"preset {args.preset!r} reads real data (data.source: real); "
+                       f"fetch it with `adl data download clotho|esc50 --root DIR`")
+    if args.workers is not None and args.workers < 1:
+        raise ADLError(f"--workers: must be at least 1, got {args.workers}")
+    prepare_data(cfg, args.root, workers=args.workers)
+    return 0
+
+
+def prepare_data(cfg, root: Path | None = None, *, workers: int | None = None):
+    """Generate (or reuse) a preset's embedded corpus and print its sizes and generation time."""
+    from adl.config import dataset_root
+    from adl.data.corpus import prepare_corpus
+
+    out = dataset_root(cfg, root)
+    print(f"embedded corpus ({cfg.name}) -> {out}", flush=True)
+    start = time.perf_counter()
+    summary = prepare_corpus(out, cfg.corpus, sr=cfg.data.sr, workers=workers)
+    wall = time.perf_counter() - start
+    sizes = ", ".join(f"{k} {v}" for k, v in summary.scenes.items())
+    state = "reused (already complete)" if summary.reused else f"generated in {wall:.1f} s"
+    print(f"scenes: {sizes}; events: {summary.n_events} in {summary.n_classes} classes; "
+          f"{summary.audio_seconds / 60:.1f} min of audio; {state}")
+    if summary.reused:
+        print(f"(it was generated in {summary.generation_seconds:.1f} s)")
+    return summary
+
+
+def _data_download(args: argparse.Namespace) -> int:
+    from adl.config import data_root
+    from adl.data.download import download_clotho, download_esc50
+
+    root = data_root(args.root)
+    if args.dataset == "clotho":
+        download_clotho(root)
+    else:
+        download_esc50(root)
+    print(f"{args.dataset} ready under {root}")
+    return 0
+
+
+def _book(args: argparse.Namespace) -> int:
+    from adl.config import load_preset
+
+    cfg = load_preset(args.preset)
+    if cfg.data.source == "embedded":
+        prepare_data(cfg, args.root)
+    print("The notebooks and the site come in a later issue: `adl book` stops after preparing "
+          "the data for now.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

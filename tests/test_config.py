@@ -1,0 +1,79 @@
+"""Typed config: presets load, bad keys and values fail early with the field named."""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from adl.config import (PRESETS, Config, dataset_root, data_root, from_dict, load_config,
+                        load_preset, save_config)
+from adl.errors import ConfigError
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_presets_load_and_round_trip(name, tmp_path):
+    cfg = load_preset(name)
+    assert cfg.name == name
+    save_config(cfg, tmp_path / "c.yaml")
+    assert load_config(tmp_path / "c.yaml") == cfg
+
+
+def test_config_is_frozen():
+    cfg = load_preset("smoke")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.corpus.seed = 3  # type: ignore[misc]
+
+
+def test_unknown_preset_suggests_nearest():
+    with pytest.raises(ConfigError, match="unknown preset 'smok'.*did you mean 'smoke'"):
+        load_preset("smok")
+
+
+def test_unknown_key_names_key_and_nearest():
+    with pytest.raises(ConfigError, match="unknown key 'corpus.n_devlopment'.*'n_development'"):
+        from_dict({"corpus": {"n_devlopment": 3}})
+    with pytest.raises(ConfigError, match="unknown key 'mixng'.*'mixing'"):
+        from_dict({"mixng": {}})
+
+
+@pytest.mark.parametrize("raw, field", [
+    ({"corpus": {"n_development": 0}}, "corpus.n_development"),
+    ({"corpus": {"events_per_class": -3}}, "corpus.events_per_class"),
+    ({"corpus": {"scene_seconds": [6.0, 5.0]}}, "corpus.scene_seconds"),
+    ({"corpus": {"scene_seconds": [6.0]}}, "corpus.scene_seconds"),
+    ({"mixing": {"snr_db": float("nan")}}, "mixing.snr_db"),
+    ({"mixing": {"snr_db": float("inf")}}, "mixing.snr_db"),
+    ({"mixing": {"p_adl": 1.5}}, "mixing.p_adl"),
+    ({"data": {"source": "clothoo"}}, "data.source"),
+    ({"data": {"sr": "fast"}}, "data.sr"),
+    ({"corpus": {"seed": 1.5}}, "corpus.seed"),
+])
+def test_bad_values_name_the_field(raw, field):
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.").replace("[", r"\[")):
+        from_dict(raw)
+
+
+def test_bad_yaml_file_names_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("corpus: [1, 2\n")
+    with pytest.raises(ConfigError, match="bad.yaml"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_data_root_resolution(monkeypatch, tmp_path):
+    monkeypatch.delenv("ADL_DATA_ROOT", raising=False)
+    assert data_root() == Path("data")
+    monkeypatch.setenv("ADL_DATA_ROOT", str(tmp_path))
+    assert data_root() == tmp_path
+    assert data_root("x") == Path("x")
+    assert dataset_root(load_preset("smoke")) == tmp_path / "embedded-smoke"
+    assert dataset_root(load_preset("paper")) == tmp_path
+    assert dataset_root(load_preset("default"), "r") == Path("r") / "embedded-default"
+
+
+def test_defaults_match_design():
+    cfg = Config()
+    assert cfg.mixing.snr_db == 0.0
+    assert cfg.data.sr == 44100
