@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ADLError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return getattr(e, "exit_code", 2)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
@@ -54,6 +54,32 @@ def build_parser() -> argparse.ArgumentParser:
                       help="data root (default: $ADL_DATA_ROOT, or ./data)")
     down.set_defaults(func=_data_download)
     data.set_defaults(func=lambda a: (data.print_help(), 2)[1])
+
+    pre = sub.add_parser("pretrain-encoder",
+                         help="pretrain the small CNN as an event tagger (reused once done)")
+    pre.add_argument("--preset", default="default")
+    pre.add_argument("--root", type=Path, default=None, help="data root")
+    pre.add_argument("--force", action="store_true", help="retrain even if a tagger exists")
+    pre.set_defaults(func=_pretrain)
+
+    tr = sub.add_parser("train", help="train a captioner (baseline, mixgen or adl)")
+    tr.add_argument("--preset", default="default", help="smoke, default or paper")
+    tr.add_argument("--config", type=Path, default=None,
+                    help="a YAML config file instead of a preset")
+    tr.add_argument("--method", required=True, help="baseline, mixgen or adl")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out", type=Path, required=True, help="the run directory")
+    tr.add_argument("--max-steps", type=int, default=None)
+    tr.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    tr.add_argument("--root", type=Path, default=None, help="data root")
+    tr.set_defaults(func=_train)
+
+    cap = sub.add_parser("caption", help="caption a file, or the difference file - reference")
+    cap.add_argument("run", type=Path)
+    cap.add_argument("file", type=Path, nargs="+")
+    cap.add_argument("--minus", type=Path, default=None, metavar="REFERENCE",
+                     help="subtract this reference's features before decoding")
+    cap.set_defaults(func=_caption)
 
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
     book.add_argument("--preset", default="default")
@@ -104,6 +130,51 @@ def _data_download(args: argparse.Namespace) -> int:
     else:
         download_esc50(root)
     print(f"{args.dataset} ready under {root}")
+    return 0
+
+
+def _load_cfg(args: argparse.Namespace):
+    from adl.config import load_config, load_preset
+
+    return load_config(args.config) if getattr(args, "config", None) else load_preset(args.preset)
+
+
+def _pretrain(args: argparse.Namespace) -> int:
+    from adl.pretrain import pretrain_tagger
+
+    cfg = _load_cfg(args)
+    if cfg.encoder.name != "small_cnn":
+        raise ADLError(f"preset {cfg.name!r} uses {cfg.encoder.name}: pretrain-encoder trains the "
+                       "small CNN on the embedded corpus (CNN14 loads PANNs weights instead)")
+    if cfg.data.source == "embedded":
+        prepare_data(cfg, args.root)
+    result = pretrain_tagger(cfg, root=args.root, force=args.force)
+    state = "reused" if result.reused else f"trained in {result.seconds:.1f} s"
+    print(f"tagger {result.weights}: evaluation mAP {result.eval_map:.3f} ({state})")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from adl.train import train
+
+    cfg = _load_cfg(args)
+    if cfg.data.source == "embedded" and not args.resume:
+        prepare_data(cfg, args.root)
+    s = train(cfg, method=args.method, seed=args.seed, out=args.out, max_steps=args.max_steps,
+              resume=args.resume, root=args.root)
+    print(f"run {s.run}: {s.method}, {s.global_step} steps, best val loss "
+          f"{s.best_val_loss:.3f}, {s.examples_per_s:.1f} examples/s"
+          + (" (reused)" if s.reused else ""))
+    return 0
+
+
+def _caption(args: argparse.Namespace) -> int:
+    from adl.train import caption_files
+
+    captions = caption_files(args.run, args.file, minus=args.minus)
+    for f, c in zip(args.file, captions):
+        label = f"{f} - {args.minus}" if args.minus else str(f)
+        print(f"{label}: {c}")
     return 0
 
 

@@ -90,6 +90,109 @@ class MixingConfig:
 
 
 @dataclass(frozen=True)
+class EncoderConfig:
+    """The audio encoder and the adapter to the decoder width (DESIGN §1)."""
+
+    name: str = "small_cnn"
+    channels: tuple[int, ...] = (16, 32, 64, 128)
+    time_pool: int = 16
+    checkpoint: str | None = None
+    freeze: bool = True
+    adapter: str = "linear"
+    diff_at: str = "adapter"
+
+    def __post_init__(self) -> None:
+        _check_choice("encoder.name", self.name, ("small_cnn", "cnn14"))
+        _check_choice("encoder.adapter", self.adapter, ("linear", "mlp"))
+        _check_choice("encoder.diff_at", self.diff_at, ("adapter", "encoder"))
+        for i, c in enumerate(self.channels):
+            _check_positive(f"encoder.channels[{i}]", c)
+        _check_positive("encoder.time_pool", self.time_pool)
+
+
+@dataclass(frozen=True)
+class DecoderConfig:
+    """The BART decoder and its tokenizer."""
+
+    d_model: int = 256
+    layers: int = 3
+    heads: int = 4
+    ffn_dim: int = 1024
+    dropout: float = 0.1
+    vocab_size: int = 1000
+    max_caption_tokens: int = 48
+    pretrained: str | None = None
+    tokenizer: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("d_model", "layers", "heads", "ffn_dim", "vocab_size", "max_caption_tokens"):
+            _check_positive(f"decoder.{name}", getattr(self, name))
+        if self.d_model % self.heads:
+            raise ConfigError(f"decoder.d_model ({self.d_model}) must be divisible by "
+                              f"decoder.heads ({self.heads})")
+        _check_probability("decoder.dropout", self.dropout)
+
+
+@dataclass(frozen=True)
+class TaggerConfig:
+    """Pretraining the small CNN as an event tagger (the analogue of PANNs on AudioSet)."""
+
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 1e-3
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size"):
+            _check_positive(f"tagger.{name}", getattr(self, name))
+        _check_positive("tagger.lr", self.lr)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The captioning training loop."""
+
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 5e-4
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.05
+    grad_clip: float = 1.0
+    label_smoothing: float = 0.0
+    num_workers: int = 0
+    on_bad_audio: str = "skip"
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size"):
+            _check_positive(f"training.{name}", getattr(self, name))
+        _check_positive("training.lr", self.lr)
+        _check_probability("training.warmup_fraction", self.warmup_fraction)
+        _check_probability("training.label_smoothing", self.label_smoothing)
+        if self.weight_decay < 0 or self.grad_clip < 0 or self.num_workers < 0:
+            raise ConfigError("training.weight_decay, grad_clip and num_workers must be >= 0")
+        _check_choice("training.on_bad_audio", self.on_bad_audio, ("skip", "error"))
+        if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
+            raise ConfigError(f"training.device: expected auto, cpu or cuda[:N], got {self.device!r}")
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """Decoding, as in the DCASE2023 baseline."""
+
+    num_beams: int = 4
+    no_repeat_ngram_size: int = 3
+    min_length: int = 5
+    max_length: int = 100
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        for name in ("num_beams", "min_length", "max_length", "batch_size"):
+            _check_positive(f"generation.{name}", getattr(self, name))
+        if self.min_length > self.max_length:
+            raise ConfigError("generation.min_length must not exceed generation.max_length")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration of a run; one section per topic."""
 
@@ -97,6 +200,11 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     mixing: MixingConfig = field(default_factory=MixingConfig)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    decoder: DecoderConfig = field(default_factory=DecoderConfig)
+    tagger: TaggerConfig = field(default_factory=TaggerConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain nested dict (tuples as lists), ready for YAML or JSON."""
@@ -197,6 +305,10 @@ def _coerce(hint: Any, value: Any, name: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(inner[0], value, name)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ConfigError(f"{name}: expected a non-empty list, got {value!r}")
+        return tuple(_coerce(args[0], v, f"{name}[{i}]") for i, v in enumerate(value))
     if origin is tuple:
         if not isinstance(value, (list, tuple)) or len(value) != len(args):
             raise ConfigError(f"{name}: expected a list of {len(args)} values, got {value!r}")

@@ -1,0 +1,196 @@
+"""The training data path: decoded clips in memory, an epoch plan, on-the-fly mixing, collation.
+
+Each epoch has a *plan*: for every example, which input clip and caption, whether it is plain,
+an ADL mixture (input + reference event) or an AL-MixGen pair (input + another input), with which
+partner and where the partner starts. The plan is drawn from ``(seed, epoch)`` alone, so pairings
+are fresh every epoch, independent of worker count, and an interrupted run resumes exactly.
+
+Notebook: 03_adl_training
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+from adl.audio import load_audio
+from adl.errors import AudioError
+from adl.mixing import join_captions, mix, random_offset
+
+METHODS = ("baseline", "mixgen", "adl")
+
+
+@dataclass(frozen=True)
+class PlannedExample:
+    """One training example of an epoch plan.
+
+    ``kind`` is "plain", "adl" or "mixgen"; ``partner`` indexes the reference bank (adl) or the
+    inputs (mixgen), -1 for plain; ``offset`` is in samples.
+    """
+
+    index: int
+    caption: int
+    kind: str = "plain"
+    partner: int = -1
+    partner_caption: int = -1
+    offset: int = 0
+
+
+def load_clips(paths: Sequence[Path], sr: int, *, on_bad_audio: str = "skip",
+               ) -> tuple[list[torch.Tensor], list[int], list[tuple[str, str]]]:
+    """Decode clips once into memory (float32, mono, resampled).
+
+    Args:
+        paths: audio files.
+        sr: target sample rate.
+        on_bad_audio: "skip" drops a bad clip with a warning; "error" raises.
+    Returns:
+        ``(clips, kept, skipped)``: decoded (samples,) tensors, the indices of ``paths`` they came
+        from, and ``(file, reason)`` for each skipped file.
+    """
+    clips, kept, skipped = [], [], []
+    for i, path in enumerate(paths):
+        try:
+            x = load_audio(path, sr=sr)
+            if float(x.abs().max()) == 0.0:
+                raise AudioError(f"{path}: the clip is all silence")
+        except AudioError as e:
+            if on_bad_audio == "error":
+                raise
+            skipped.append((str(path), str(e)))
+            warnings.warn(f"skipping bad clip: {e}", stacklevel=2)
+            continue
+        clips.append(x)
+        kept.append(i)
+    return clips, kept, skipped
+
+
+def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence[int],
+               ref_lengths: Sequence[int], *, method: str, p_adl: float, p_mixgen: float,
+               seed: int, epoch: int) -> list[PlannedExample]:
+    """Draw one epoch's examples: a permutation of the inputs, one caption each, and partners.
+
+    Args:
+        n_inputs: number of input clips.
+        n_captions: captions per input clip.
+        input_lengths: samples of each input clip.
+        ref_lengths: samples of each reference event (the bank; may be empty for baseline).
+        method: "baseline", "mixgen" or "adl".
+        p_adl, p_mixgen: per-example probability of an ADL mixture or an AL-MixGen pair.
+        seed, epoch: the plan depends on these alone.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if method == "adl" and not ref_lengths:
+        raise ValueError("method 'adl' needs a non-empty reference bank")
+    g = torch.Generator().manual_seed(_mix_seed(seed, epoch))
+    order = torch.randperm(n_inputs, generator=g).tolist()
+    plan = []
+    for i in order:
+        cap = int(torch.randint(0, n_captions[i], (1,), generator=g))
+        u = float(torch.rand((), generator=g))
+        if method == "adl" and u < p_adl:
+            r = int(torch.randint(0, len(ref_lengths), (1,), generator=g))
+            off = random_offset(input_lengths[i], ref_lengths[r], g)
+            plan.append(PlannedExample(i, cap, "adl", r, -1, off))
+        elif method == "mixgen" and u < p_mixgen and n_inputs > 1:
+            j = int(torch.randint(0, n_inputs - 1, (1,), generator=g))
+            j += j >= i  # another clip, never the same one
+            pc = int(torch.randint(0, n_captions[j], (1,), generator=g))
+            off = random_offset(input_lengths[i], input_lengths[j], g)
+            plan.append(PlannedExample(i, cap, "mixgen", j, pc, off))
+        else:
+            plan.append(PlannedExample(i, cap))
+    return plan
+
+
+def _mix_seed(seed: int, epoch: int) -> int:
+    # A fixed integer hash, so that plans do not depend on Python's hash randomisation.
+    return (seed * 1_000_003 + epoch * 7919 + 12345) % (2**63 - 1)
+
+
+class MixingDataset(Dataset):
+    """Examples of an epoch plan, mixed on the fly in the waveform domain.
+
+    Each item is a dict: ``input`` (samples,) the signal the encoder sees (a mixture for adl and
+    mixgen), ``reference`` (samples,) the aligned, scaled reference (zeros when there is none),
+    ``has_reference`` bool, ``caption`` str (the target).
+    """
+
+    def __init__(self, clips: Sequence[torch.Tensor], captions: Sequence[Sequence[str]],
+                 references: Sequence[torch.Tensor] = (), *, snr_db: float = 0.0) -> None:
+        self.clips = clips
+        self.captions = captions
+        self.references = references
+        self.snr_db = snr_db
+        self.plan: list[PlannedExample] = [PlannedExample(i, 0) for i in range(len(clips))]
+
+    def set_plan(self, plan: list[PlannedExample]) -> None:
+        self.plan = plan
+
+    def __len__(self) -> int:
+        return len(self.plan)
+
+    def __getitem__(self, k: int) -> dict:
+        ex = self.plan[k]
+        x = self.clips[ex.index]
+        caption = self.captions[ex.index][ex.caption]
+        if ex.kind == "adl":
+            mixture, aligned = mix(x, self.references[ex.partner], snr_db=self.snr_db,
+                                   offset=ex.offset)
+            return {"input": mixture, "reference": aligned, "has_reference": True,
+                    "caption": caption}
+        if ex.kind == "mixgen":
+            mixture, _ = mix(x, self.clips[ex.partner], snr_db=self.snr_db, offset=ex.offset)
+            other = self.captions[ex.partner][ex.partner_caption]
+            return {"input": mixture, "reference": None, "has_reference": False,
+                    "caption": join_captions(caption, other)}
+        return {"input": x, "reference": None, "has_reference": False, "caption": caption}
+
+
+def pad_batch(signals: Sequence[torch.Tensor | None], length: int | None = None,
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack 1-D signals into a zero-padded batch.
+
+    Returns:
+        ``(batch, lengths)``: (B, S) float32 and (B,) int64; a ``None`` signal is all zeros with
+        length 0.
+    """
+    lengths = torch.tensor([0 if s is None else s.shape[0] for s in signals], dtype=torch.long)
+    width = int(lengths.max()) if length is None else length
+    batch = torch.zeros(len(signals), max(width, 1))
+    for b, s in enumerate(signals):
+        if s is not None:
+            batch[b, : s.shape[0]] = s
+    return batch, lengths
+
+
+def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Tensor, torch.Tensor]],
+            ) -> dict:
+    """Collate mixed examples into a training batch.
+
+    Args:
+        items: from :class:`MixingDataset`.
+        encode: captions -> (token ids (B, L), attention mask (B, L)).
+    Returns:
+        dict with ``input`` (B, S), ``lengths`` (B,), ``reference`` (B, S), ``has_reference`` (B,)
+        bool, ``labels`` (B, L), ``labels_mask`` (B, L), ``captions`` list[str].
+    """
+    inputs, lengths = pad_batch([it["input"] for it in items])
+    refs, _ = pad_batch([it["reference"] for it in items], length=inputs.shape[1])
+    captions = [it["caption"] for it in items]
+    labels, labels_mask = encode(captions)
+    return {"input": inputs, "lengths": lengths, "reference": refs,
+            "has_reference": torch.tensor([it["has_reference"] for it in items]),
+            "labels": labels, "labels_mask": labels_mask, "captions": captions}
+
+
+def steps_per_epoch(n_examples: int, batch_size: int, world_size: int = 1) -> int:
+    """Optimizer steps in one epoch (the last, partial batch is kept)."""
+    return math.ceil(n_examples / (batch_size * world_size)) * world_size // world_size

@@ -1,0 +1,142 @@
+"""The captioner: one shared encoder for input and reference, a difference, a BART decoder.
+
+``Z = Adapter(Encoder(LogMel(x)))``; with a reference, the decoder reads
+``Z_diff = diff(Z_input, Z_ref)`` (``Z_input - Z_ref`` by default); with no reference,
+``Z_ref = 0`` and it is an ordinary captioner (DESIGN §1).
+
+Notebook: 02_encoder_decoder
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from adl.audio import LogMel
+
+DiffFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def subtract(z_input: torch.Tensor, z_ref: torch.Tensor) -> torch.Tensor:
+    """The paper's difference: ``Z_input - Z_ref`` (both (B, T, D))."""
+    return z_input - z_ref
+
+
+class Captioner(nn.Module):
+    """Audio captioner with an optional reference whose features are subtracted.
+
+    Args:
+        frontend: waveform (B, S) -> log-mel (B, T, M).
+        encoder: log-mel (B, T, M), frame lengths (B,) -> features (B, T', C), lengths (B,).
+        adapter: (B, T', C) -> (B, T', D).
+        decoder: an :class:`adl.models.decoder.AudioBartDecoder`.
+        diff_at: "adapter" (default: the difference of adapted features, in R^{T'xD}) or
+            "encoder" (the difference of encoder features, before the adapter).
+        diff_fn: how Z_input and Z_ref combine; subtraction by default.
+    """
+
+    def __init__(self, frontend: LogMel, encoder: nn.Module, adapter: nn.Module,
+                 decoder: nn.Module, *, diff_at: str = "adapter",
+                 diff_fn: DiffFn = subtract) -> None:
+        super().__init__()
+        if diff_at not in ("adapter", "encoder"):
+            raise ValueError(f"diff_at must be 'adapter' or 'encoder', got {diff_at!r}")
+        self.frontend = frontend
+        self.encoder = encoder
+        self.adapter = adapter
+        self.decoder = decoder
+        self.diff_at = diff_at
+        self.diff_fn = diff_fn
+
+    # -- features ---------------------------------------------------------------------------
+
+    def encode(self, wave: torch.Tensor, lengths: torch.Tensor,
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encoder features of waveforms (before the adapter).
+
+        Args:
+            wave: (B, S) zero-padded waveforms; lengths: (B,) samples.
+        Returns:
+            ``(features (B, T', C), out_lengths (B,))``.
+        """
+        logmel = self.frontend(wave)
+        frames = self.frontend.n_frames(lengths)
+        return self.encoder(logmel, frames)
+
+    def features(self, wave: torch.Tensor, lengths: torch.Tensor,
+                 reference: torch.Tensor | None = None,
+                 has_reference: torch.Tensor | None = None,
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the decoder reads: ``diff(Z_input, Z_ref)``, or ``Z_input`` with no reference.
+
+        Args:
+            wave: (B, S) inputs (mixtures, for ADL examples); lengths: (B,) samples.
+            reference: (B, S) aligned references, or None for no reference at all.
+            has_reference: (B,) bool; rows without a reference get ``Z_ref = 0``. Only the rows
+                that have one are encoded, so plain examples cost one encoder pass.
+        Returns:
+            ``(z (B, T', D), mask (B, T') bool)``.
+        """
+        feats, out_len = self.encode(wave, lengths)
+        ref_feats = None
+        if reference is not None:
+            if has_reference is None:
+                has_reference = torch.ones(wave.shape[0], dtype=torch.bool, device=wave.device)
+            has_reference = has_reference.to(wave.device)
+            if bool(has_reference.any()):
+                rows = has_reference.nonzero(as_tuple=True)[0]
+                # The aligned reference is as long as its input, so the frames line up.
+                rf, _ = self.encode(reference[rows], lengths[rows])
+                ref_feats = (rows, rf)
+        if self.diff_at == "encoder":
+            feats = self._subtract_rows(feats, ref_feats)
+            z = self.adapter(feats)
+        else:
+            z = self.adapter(feats)
+            if ref_feats is not None:
+                rows, rf = ref_feats
+                z = self._subtract_rows(z, (rows, self.adapter(rf)))
+        mask = torch.arange(z.shape[1], device=z.device)[None, :] < out_len.to(z.device)[:, None]
+        return z, mask
+
+    def _subtract_rows(self, z: torch.Tensor, ref: tuple[torch.Tensor, torch.Tensor] | None,
+                       ) -> torch.Tensor:
+        if ref is None:
+            return z
+        rows, z_ref = ref
+        full = torch.zeros_like(z)  # Z_ref = 0 where there is no reference
+        full[rows] = z_ref.to(z.dtype)
+        return self.diff_fn(z, full)
+
+    # -- training -----------------------------------------------------------------------------
+
+    def forward(self, wave: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor,
+                labels_mask: torch.Tensor, reference: torch.Tensor | None = None,
+                has_reference: torch.Tensor | None = None,
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced cross-entropy.
+
+        Returns:
+            ``(logits (B, L, V), loss)``.
+        """
+        z, mask = self.features(wave, lengths, reference, has_reference)
+        return self.decoder(z, mask, labels, labels_mask)
+
+    # -- inference ----------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def generate(self, wave: torch.Tensor, lengths: torch.Tensor,
+                 reference: torch.Tensor | None = None,
+                 has_reference: torch.Tensor | None = None, **generation) -> torch.Tensor:
+        """Batched beam search (DCASE defaults unless overridden): token ids (B, L)."""
+        z, mask = self.features(wave, lengths, reference, has_reference)
+        return self.decoder.generate(z, mask, **generation)
+
+    def freeze_encoder(self) -> None:
+        """Freeze the encoder (weights and BatchNorm statistics), as the DCASE baseline does."""
+        self.encoder.freeze()
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]

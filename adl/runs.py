@@ -1,0 +1,180 @@
+"""Run directories: the resolved config, weights, tokenizer, optimizer state, logs.
+
+Layout of a run ``RUN/``::
+
+    run.json            format version, method, seed, status ("running" or "complete"), metrics
+    config.yaml         the resolved config
+    tokenizer/          the caption tokenizer
+    model.safetensors   the best weights (lowest validation loss)
+    last/               the last checkpoint: model.safetensors, optimizer.pt, scheduler.pt,
+                        rng.pt, state.json (epoch, step, best validation loss)
+    steps.csv           per-step log; epochs.csv: per-epoch log
+
+Weights are safetensors; the optimizer, scheduler and RNG states are plain tensors and numbers,
+read back with ``torch.load(weights_only=True)``, so no pickle of untrusted files is ever run.
+Every file is written atomically, and a checkpoint folder is swapped in by renames, so a kill
+during a write never leaves a truncated checkpoint behind.
+
+Notebook: 03_adl_training
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from adl.errors import ADLError
+from adl.io import atomic_path, write_json
+
+FORMAT_VERSION = 1
+
+
+class RunError(ADLError):
+    """A run directory is missing, incomplete, or from an incompatible format version."""
+
+
+def read_run_info(run: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read ``run.json``, refusing runs written by a newer, incompatible format version."""
+    path = Path(run) / "run.json"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunError(f"{path}: not a run directory (run.json is missing)") from None
+    except json.JSONDecodeError as e:
+        raise RunError(f"{path}: unreadable ({e.msg})") from None
+    version = info.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise RunError(f"{path}: run format version {version} is newer than this adl supports "
+                       f"({FORMAT_VERSION}); upgrade adl to read it")
+    return info
+
+
+def write_run_info(run: str | os.PathLike[str], info: dict[str, Any]) -> None:
+    write_json(Path(run) / "run.json", {"format_version": FORMAT_VERSION, **info})
+
+
+def save_weights(model: torch.nn.Module, path: str | os.PathLike[str]) -> None:
+    """Save a state dict as safetensors, atomically (shared storage is cloned first)."""
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+    with atomic_path(path) as tmp:
+        save_file(state, str(tmp))
+
+
+def load_weights(model: torch.nn.Module, path: str | os.PathLike[str]) -> None:
+    """Load safetensors weights into ``model``; any key mismatch is a clear error."""
+    path = Path(path)
+    try:
+        state = load_file(str(path))
+    except FileNotFoundError:
+        raise RunError(f"{path}: weights file not found") from None
+    except Exception as e:  # safetensors raises its own error types on corrupt files
+        raise RunError(f"{path}: cannot read weights ({str(e).splitlines()[0]})") from None
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise RunError(f"{path}: weights do not fit the model (missing {missing[:3]}, "
+                       f"unexpected {unexpected[:3]})")
+
+
+def rng_state() -> dict[str, Any]:
+    """Every random state a training step touches (torch, CUDA, numpy, Python)."""
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": torch.from_numpy(np.frombuffer(
+            json.dumps(_np_state_to_list()).encode(), dtype=np.uint8).copy()),
+        "python": torch.frombuffer(bytearray(json.dumps(_py_state_to_list()).encode()),
+                                   dtype=torch.uint8),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    np_state = json.loads(bytes(state["numpy"].tolist()).decode())
+    np.random.set_state((np_state[0], np.array(np_state[1], dtype=np.uint32), *np_state[2:]))
+    py = json.loads(bytes(state["python"].tolist()).decode())
+    random.setstate((py[0], tuple(py[1]), py[2]))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _np_state_to_list() -> list[Any]:
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return [name, keys.tolist(), int(pos), int(has_gauss), float(cached)]
+
+
+def _py_state_to_list() -> list[Any]:
+    version, internal, gauss = random.getstate()
+    return [version, list(internal), gauss]
+
+
+def save_checkpoint(folder: str | os.PathLike[str], *, model: torch.nn.Module,
+                    optimizer: torch.optim.Optimizer, scheduler: Any,
+                    state: dict[str, Any]) -> None:
+    """Write a full training checkpoint into ``folder``, swapping it in atomically.
+
+    The new checkpoint is written into ``folder.tmp``; then the old folder is renamed away, the
+    new one renamed in, and the old one deleted. At every instant either the old or the new
+    checkpoint is complete on disk (:func:`checkpoint_folder` finds it).
+    """
+    folder = Path(folder)
+    tmp = folder.with_name(folder.name + ".tmp")
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_weights(model, tmp / "model.safetensors")
+    with atomic_path(tmp / "optimizer.pt") as p:
+        torch.save(optimizer.state_dict(), p)
+    with atomic_path(tmp / "scheduler.pt") as p:
+        torch.save(scheduler.state_dict(), p)
+    with atomic_path(tmp / "rng.pt") as p:
+        torch.save(rng_state(), p)
+    write_json(tmp / "state.json", state)  # written last: it marks the folder complete
+    _fsync_dir(tmp)
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    _fsync_dir(folder.parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def checkpoint_folder(folder: str | os.PathLike[str]) -> Path | None:
+    """The complete checkpoint at ``folder`` (or its ``.old`` twin after a kill mid-swap)."""
+    folder = Path(folder)
+    for candidate in (folder, folder.with_name(folder.name + ".old")):
+        if (candidate / "state.json").is_file():
+            return candidate
+    return None
+
+
+def load_checkpoint(folder: Path, *, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                    scheduler: Any) -> dict[str, Any]:
+    """Restore model, optimizer, scheduler and RNG states; return the training state."""
+    load_weights(model, folder / "model.safetensors")
+    optimizer.load_state_dict(torch.load(folder / "optimizer.pt", weights_only=True))
+    scheduler.load_state_dict(torch.load(folder / "scheduler.pt", weights_only=True))
+    set_rng_state(torch.load(folder / "rng.pt", weights_only=True))
+    return json.loads((folder / "state.json").read_text(encoding="utf-8"))
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,592 @@
+"""Training captioners: baseline, AL-MixGen and ADL from one loop.
+
+* ``baseline``: cross-entropy on the inputs.
+* ``mixgen``: with probability ``p_mixgen``, two inputs mixed and their captions joined by "and".
+* ``adl``: with probability ``p_adl``, an event from the reference bank (ESC-50) is mixed into the
+  input at ``snr_db``; the decoder reads ``Z(mix) - Z(ref)`` and its target is the input's
+  original caption. Otherwise a plain input with ``Z_ref = 0``.
+
+Mixing happens on the fly in the waveform domain with fresh pairings every epoch. The loop runs
+through Hugging Face Accelerate, so the same code runs on a CPU, one GPU or several
+(``accelerate launch`` / ``torchrun``); ``training.batch_size`` is the *global* batch, split across
+processes, so the runs agree whatever the number of processes.
+
+Notebook: 03_adl_training
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import signal
+import time
+import warnings
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+from adl.audio import LogMel, load_audio
+from adl.config import Config, dataset_root, load_config, save_config
+from adl.data.training import METHODS, MixingDataset, collate, load_clips, pad_batch, plan_epoch
+from adl.errors import ADLError, ConfigError, DataError
+from adl.io import atomic_open
+from adl.models.captioner import Captioner
+from adl.models.decoder import AudioBartDecoder, build_decoder
+from adl.models.encoder import Adapter, build_encoder
+from adl.runs import (RunError, checkpoint_folder, load_checkpoint, load_weights, read_run_info,
+                      save_checkpoint, save_weights, write_run_info)
+from adl.tokenizer import (decode_captions, encode_captions, load_tokenizer, save_tokenizer,
+                           train_tokenizer)
+
+# Fold 5 of the reference bank is held aside for the difference experiments (Table 2).
+REFERENCE_FOLDS = (1, 2, 3, 4)
+STEP_FIELDS = ("epoch", "step", "global_step", "loss", "lr", "examples_per_s", "n_adl",
+               "n_mixgen")
+EPOCH_FIELDS = ("epoch", "global_step", "train_loss", "val_loss", "seconds", "best")
+
+
+class TrainingInterrupted(ADLError):
+    """SIGINT or SIGTERM stopped training after a checkpoint was written."""
+
+    exit_code = 130  # the shell's convention for an interrupted command
+
+
+# -- building ------------------------------------------------------------------------------------
+
+
+def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
+    """The captioner a config describes, with random weights (load weights afterwards).
+
+    Notebook: 02_encoder_decoder
+    """
+    enc_kwargs: dict[str, Any] = {"time_pool": cfg.encoder.time_pool, "n_classes": None}
+    if cfg.encoder.name == "small_cnn":
+        enc_kwargs["channels"] = cfg.encoder.channels
+    encoder = build_encoder(cfg.encoder.name, **enc_kwargs)
+    adapter = Adapter(encoder.out_dim, cfg.decoder.d_model, kind=cfg.encoder.adapter)
+    bart = build_decoder(vocab_size=vocab_size, d_model=cfg.decoder.d_model,
+                         decoder_layers=cfg.decoder.layers,
+                         decoder_attention_heads=cfg.decoder.heads,
+                         decoder_ffn_dim=cfg.decoder.ffn_dim, dropout=cfg.decoder.dropout,
+                         pretrained=cfg.decoder.pretrained)
+    decoder = AudioBartDecoder(bart, label_smoothing=cfg.training.label_smoothing)
+    return Captioner(LogMel(sr=cfg.data.sr), encoder, adapter, decoder,
+                     diff_at=cfg.encoder.diff_at)
+
+
+def init_encoder(cfg: Config, captioner: Captioner, root: str | os.PathLike[str] | None = None,
+                 log: Callable[[str], None] = print) -> str:
+    """Load the pretrained encoder weights the config names; returns where they came from.
+
+    ``encoder.checkpoint``: ``tagger`` (the small CNN pretrained as an event tagger on the
+    embedded corpus, pretrained now if missing), a path to a PANNs / DCASE2023 checkpoint (CNN14),
+    or null (random init: only sensible with ``freeze: false``).
+    """
+    ckpt = cfg.encoder.checkpoint
+    if ckpt is None:
+        if cfg.encoder.freeze:
+            warnings.warn("encoder.checkpoint is null and encoder.freeze is true: the frozen "
+                          "encoder keeps its random weights", stacklevel=2)
+        return "random"
+    if ckpt == "tagger":
+        if cfg.encoder.name != "small_cnn":
+            raise ConfigError("encoder.checkpoint: 'tagger' is for encoder.name small_cnn")
+        from adl.pretrain import load_tagger_encoder, pretrain_tagger
+
+        result = pretrain_tagger(cfg, root=root, progress=True)
+        tagger = load_tagger_encoder(result.weights, channels=cfg.encoder.channels,
+                                     time_pool=cfg.encoder.time_pool)
+        state = {k: v for k, v in tagger.state_dict().items()
+                 if k in captioner.encoder.state_dict()}
+        captioner.encoder.load_state_dict(state, strict=True)
+        log(f"encoder: event tagger {result.weights} (evaluation mAP {result.eval_map:.3f})")
+        return str(result.weights)
+    from adl.models.encoder import load_panns_checkpoint
+
+    if cfg.encoder.name != "cnn14":
+        raise ConfigError("encoder.checkpoint: a PANNs/DCASE checkpoint file is for cnn14")
+    load_panns_checkpoint(captioner.encoder, ckpt)
+    log(f"encoder: CNN14 weights from {ckpt}")
+    return str(ckpt)
+
+
+# -- data ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainingData:
+    """Decoded clips in memory, with their captions, and the reference bank."""
+
+    clips: list[torch.Tensor]
+    captions: list[tuple[str, ...]]
+    references: list[torch.Tensor]
+    val_clips: list[torch.Tensor]
+    val_captions: list[tuple[str, ...]]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, *,
+                       with_references: bool = True) -> TrainingData:
+    """Decode the development and validation clips and the reference bank (folds 1-4)."""
+    from adl.data import load_clotho, load_esc50
+
+    base = dataset_root(cfg, root)
+    if not base.exists():
+        hint = (f"run `adl data prepare --preset {cfg.name}`" if cfg.data.source == "embedded"
+                else "run `adl data download clotho` and `adl data download esc50`")
+        raise DataError(f"{base}: data root does not exist; {hint}")
+    policy = cfg.training.on_bad_audio
+    dev = load_clotho(base, "development")
+    val = load_clotho(base, "validation")
+    clips, kept, skipped = load_clips([it.path for it in dev], cfg.data.sr, on_bad_audio=policy)
+    val_clips, val_kept, val_skipped = load_clips([it.path for it in val], cfg.data.sr,
+                                                  on_bad_audio=policy)
+    refs: list[torch.Tensor] = []
+    if with_references:
+        bank = load_esc50(base, folds=REFERENCE_FOLDS)
+        refs, _, ref_skipped = load_clips([it.path for it in bank], cfg.data.sr,
+                                          on_bad_audio=policy)
+        skipped += ref_skipped
+    if not clips:
+        raise DataError(f"{base}: no usable development clips")
+    return TrainingData(clips, [dev[i].captions for i in kept], refs, val_clips,
+                        [val[i].captions for i in val_kept], skipped + val_skipped)
+
+
+# -- schedule ------------------------------------------------------------------------------------
+
+
+def lr_factor(step: int, total: int, warmup: int) -> float:
+    """Linear warm-up to 1, then cosine decay to 0 at ``total`` steps."""
+    if warmup > 0 and step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+# -- the loop ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    """What :func:`train` did."""
+
+    run: Path
+    method: str
+    global_step: int
+    epochs_done: int
+    best_val_loss: float
+    seconds: float
+    examples_per_s: float
+    skipped_clips: int
+    reused: bool = False
+
+
+@contextmanager
+def _stop_on_signals():
+    """Turn SIGINT/SIGTERM into a flag the loop checks after each step (main thread only)."""
+    flag = {"stop": None}
+
+    def handler(signum, _frame):
+        flag["stop"] = signal.Signals(signum).name
+
+    previous = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: leave the handlers alone
+        previous = {}
+    try:
+        yield flag
+    finally:
+        for sig, h in previous.items():
+            signal.signal(sig, h)
+
+
+def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
+          max_steps: int | None = None, resume: bool = False,
+          root: str | os.PathLike[str] | None = None, checkpoint_every: int = 50,
+          log: Callable[[str], None] = print, data: TrainingData | None = None) -> RunSummary:
+    """Train a captioner with ``method`` and write the run directory ``out``.
+
+    A complete run is reused (not retrained); an incomplete one needs ``resume=True``, which
+    continues from its last checkpoint exactly (same weights as an uninterrupted run on a CPU).
+
+    Args:
+        cfg: the resolved config. method: baseline, mixgen or adl. seed: the run's seed.
+        out: the run directory. max_steps: stop after this many optimizer steps in all.
+        resume: continue an interrupted run. root: the data root.
+        checkpoint_every: steps between checkpoints of ``out/last`` (and at every epoch end).
+        data: already decoded data (notebooks train several runs on the same clips).
+    """
+    from accelerate import Accelerator
+
+    if method not in METHODS:
+        raise ConfigError(f"--method: unknown method {method!r}; choose one of "
+                          f"{', '.join(METHODS)}")
+    if max_steps is not None and max_steps < 1:
+        raise ConfigError(f"--max-steps: must be at least 1, got {max_steps}")
+    if checkpoint_every < 1:
+        raise ConfigError(f"checkpoint_every: must be at least 1, got {checkpoint_every}")
+    out = Path(out)
+    state: dict[str, Any] = {"epoch": 0, "step_in_epoch": 0, "global_step": 0,
+                             "best_val_loss": math.inf}
+    if (out / "run.json").exists():
+        info = read_run_info(out)
+        if info.get("status") == "complete" and not resume:
+            log(f"{out}: run already complete, reused (delete it to retrain)")
+            return RunSummary(out, info["method"], info["global_step"], info["epochs_done"],
+                              info["best_val_loss"], info["seconds"],
+                              info.get("examples_per_s", float("nan")),
+                              info.get("skipped_clips", 0), reused=True)
+        if not resume:
+            raise RunError(f"{out}: an interrupted run is there; continue it with --resume, "
+                           "or choose another --out")
+        if info.get("method") != method or info.get("seed") != seed:
+            raise RunError(f"{out}: holds a {info.get('method')} run with seed "
+                           f"{info.get('seed')}; cannot resume it as {method} seed {seed}")
+        cfg = load_config(out / "config.yaml")
+    elif resume:
+        raise RunError(f"{out}: nothing to resume (run.json is missing)")
+
+    accelerator = Accelerator(cpu=not _use_cuda(cfg),
+                              mixed_precision="bf16" if _use_cuda(cfg) else "no")
+    rank, world = accelerator.process_index, accelerator.num_processes
+    main = accelerator.is_main_process
+    say = log if main else (lambda _msg: None)
+    torch.manual_seed(seed)
+
+    if data is None:
+        data = load_training_data(cfg, root, with_references=(method == "adl"))
+    if data.skipped:
+        say(f"skipped {len(data.skipped)} bad clips (training.on_bad_audio: skip)")
+    if method == "adl" and not data.references:
+        raise DataError("method adl needs reference events, and the bank is empty")
+
+    # Tokenizer: trained on the development captions once, saved in the run.
+    if (out / "tokenizer").exists():
+        tok = load_tokenizer(out / "tokenizer")
+    elif cfg.decoder.tokenizer:
+        tok = load_tokenizer(cfg.decoder.tokenizer)
+    else:
+        tok = train_tokenizer([c for caps in data.captions for c in caps],
+                              vocab_size=cfg.decoder.vocab_size)
+    if main and not (out / "tokenizer").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        save_tokenizer(tok, out / "tokenizer")
+        save_config(cfg, out / "config.yaml")
+
+    model = build_captioner(cfg, vocab_size=len(tok))
+    encoder_source = init_encoder(cfg, model, root, log=say)
+    if cfg.encoder.freeze:
+        model.freeze_encoder()
+    params = model.trainable_parameters()
+    optimizer = torch.optim.AdamW(params, lr=cfg.training.lr,
+                                  weight_decay=cfg.training.weight_decay)
+    n_examples = len(data.clips)
+    steps_per_epoch = math.ceil(n_examples / cfg.training.batch_size)
+    total = cfg.training.epochs * steps_per_epoch
+    if max_steps is not None:
+        total = min(total, max_steps)
+    warmup = int(cfg.training.warmup_fraction * total)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: lr_factor(s, total, warmup))
+
+    if resume:
+        found = checkpoint_folder(out / "last")
+        if found is None:
+            raise RunError(f"{out}/last: no complete checkpoint to resume from")
+        state = load_checkpoint(found, model=model, optimizer=optimizer, scheduler=scheduler)
+        _truncate_log(out / "steps.csv", STEP_FIELDS, state["global_step"])
+        _truncate_log(out / "epochs.csv", EPOCH_FIELDS, state["global_step"])
+        say(f"resumed {out} at epoch {state['epoch']}, step {state['global_step']}")
+    elif main:
+        write_run_info(out, {"status": "running", "method": method, "seed": seed,
+                             "preset": cfg.name, "encoder": encoder_source})
+
+    ddp_model, optimizer = accelerator.prepare(model, optimizer)
+    encode = lambda caps: encode_captions(tok, caps, max_length=cfg.decoder.max_caption_tokens)
+    dataset = MixingDataset(data.clips, data.captions, data.references,
+                            snr_db=cfg.mixing.snr_db)
+    lengths = [c.shape[0] for c in data.clips]
+    ref_lengths = [r.shape[0] for r in data.references]
+    n_caps = [len(c) for c in data.captions]
+    device = accelerator.device
+    started = time.perf_counter()
+    seen = 0
+    train_time = 0.0
+
+    with _stop_on_signals() as stop:
+        epoch = state["epoch"]
+        while epoch < cfg.training.epochs and state["global_step"] < total:
+            plan = plan_epoch(n_examples, n_caps, lengths, ref_lengths, method=method,
+                              p_adl=cfg.mixing.p_adl, p_mixgen=cfg.mixing.p_mixgen,
+                              seed=seed, epoch=epoch)
+            dataset.set_plan(plan)
+            start_step = state["step_in_epoch"]
+            # This process's share of each global batch: rows rank, rank + world, ...
+            B = cfg.training.batch_size
+            loader = _loader(dataset, B, world, rank, start_step, steps_per_epoch, n_examples,
+                             encode, cfg.training.num_workers)
+            model.train()
+            epoch_loss, epoch_tokens = 0.0, 0
+            for step_in_epoch, batch in loader:
+                t0 = time.perf_counter()
+                batch = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
+                         for k, v in batch.items()}
+                n_local = batch["labels_mask"].sum()
+                n_global = accelerator.reduce(n_local.clone(), reduction="sum")
+                with accelerator.autocast():
+                    ref = batch["reference"] if method == "adl" else None
+                    _, loss = ddp_model(batch["input"], batch["lengths"], batch["labels"],
+                                        batch["labels_mask"], ref, batch["has_reference"])
+                # DDP averages gradients over processes: weigh each process's token-mean loss
+                # by its share of the global tokens, so every token counts the same.
+                scaled = loss * n_local * world / n_global
+                accelerator.backward(scaled)
+                if cfg.training.grad_clip > 0:
+                    accelerator.clip_grad_norm_(params, cfg.training.grad_clip)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                global_loss = accelerator.reduce((loss.detach() * n_local), "sum") / n_global
+                state["global_step"] += 1
+                state["step_in_epoch"] = step_in_epoch + 1
+                dt = time.perf_counter() - t0
+                train_time += dt
+                n_batch = int(accelerator.reduce(
+                    torch.tensor(batch["input"].shape[0], device=device), "sum"))
+                seen += n_batch
+                epoch_loss += float(global_loss) * int(n_global)
+                epoch_tokens += int(n_global)
+                if main:
+                    kinds = _count_kinds(plan[step_in_epoch * B: (step_in_epoch + 1) * B])
+                    _append_log(out / "steps.csv", STEP_FIELDS, {
+                        "epoch": epoch, "step": step_in_epoch, "global_step": state["global_step"],
+                        "loss": f"{float(global_loss):.6f}",
+                        "lr": f"{scheduler.get_last_lr()[0]:.3e}",
+                        "examples_per_s": f"{n_batch / max(dt, 1e-9):.2f}",
+                        "n_adl": kinds.get("adl", 0),
+                        "n_mixgen": kinds.get("mixgen", 0),
+                    })
+                done = state["global_step"] >= total
+                end_of_epoch = state["step_in_epoch"] >= steps_per_epoch
+                if stop["stop"] or (not end_of_epoch and not done
+                                    and state["global_step"] % checkpoint_every == 0):
+                    accelerator.wait_for_everyone()
+                    if main:
+                        save_checkpoint(out / "last", model=model, optimizer=optimizer,
+                                        scheduler=scheduler, state=state)
+                    if stop["stop"]:
+                        raise TrainingInterrupted(
+                            f"{stop['stop']}: training stopped at step {state['global_step']}; "
+                            f"checkpoint saved in {out / 'last'}; continue with --resume")
+                if done:
+                    break
+            # End of an epoch (or of max_steps): validation loss, best and last checkpoints.
+            epoch_done = state["step_in_epoch"] >= steps_per_epoch
+            val_loss = validation_loss(model, data, encode, cfg, device)
+            best = val_loss < state["best_val_loss"]
+            if best:
+                state["best_val_loss"] = val_loss
+            if epoch_done:
+                epoch += 1
+                state["epoch"], state["step_in_epoch"] = epoch, 0
+            if main:
+                if best:
+                    save_weights(model, out / "model.safetensors")
+                _append_log(out / "epochs.csv", EPOCH_FIELDS, {
+                    "epoch": epoch - 1 if epoch_done else epoch,
+                    "global_step": state["global_step"],
+                    "train_loss": f"{epoch_loss / max(epoch_tokens, 1):.6f}",
+                    "val_loss": f"{val_loss:.6f}",
+                    "seconds": f"{time.perf_counter() - started:.1f}", "best": int(best)})
+                save_checkpoint(out / "last", model=model, optimizer=optimizer,
+                                scheduler=scheduler, state=state)
+                say(f"epoch {epoch if epoch_done else epoch + 1}/{cfg.training.epochs}: "
+                    f"train loss {epoch_loss / max(epoch_tokens, 1):.3f}, "
+                    f"val loss {val_loss:.3f}{' (best)' if best else ''}")
+            accelerator.wait_for_everyone()
+
+    seconds = time.perf_counter() - started
+    summary = RunSummary(out, method, state["global_step"], state["epoch"],
+                         state["best_val_loss"], seconds, seen / max(train_time, 1e-9),
+                         len(data.skipped))
+    if main:
+        write_run_info(out, {"status": "complete", "method": method, "seed": seed,
+                             "preset": cfg.name, "encoder": encoder_source,
+                             "global_step": summary.global_step,
+                             "epochs_done": summary.epochs_done,
+                             "best_val_loss": summary.best_val_loss,
+                             "seconds": round(seconds, 2),
+                             "examples_per_s": round(summary.examples_per_s, 2),
+                             "skipped_clips": summary.skipped_clips})
+    return summary
+
+
+def _count_kinds(examples) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ex in examples:
+        counts[ex.kind] = counts.get(ex.kind, 0) + 1
+    return counts
+
+
+def _loader(dataset: MixingDataset, B: int, world: int, rank: int, start_step: int,
+            steps_per_epoch: int, n_examples: int, encode, num_workers: int) -> DataLoader:
+    """Batches of this process's rows, tagged with their step in the epoch."""
+    steps = []
+    for s in range(start_step, steps_per_epoch):
+        rows = list(range(s * B, min((s + 1) * B, n_examples)))[rank::world]
+        if rows:
+            steps.append((s, rows))
+
+    class _Batches(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(steps)
+
+        def __getitem__(self, i):
+            s, rows = steps[i]
+            return s, collate([dataset[k] for k in rows], encode)
+
+    # Its own generator: a DataLoader otherwise draws its workers' base seed from the global
+    # RNG, which would shift dropout after a resume (the loader is rebuilt mid-epoch).
+    loader = DataLoader(_Batches(), batch_size=None, shuffle=False, num_workers=num_workers,
+                        persistent_workers=False, generator=torch.Generator().manual_seed(0))
+    return loader
+
+
+@torch.no_grad()
+def validation_loss(model: Captioner, data: TrainingData, encode, cfg: Config,
+                    device: torch.device) -> float:
+    """Token-mean cross-entropy on the validation clips, no reference, one caption each
+    (caption ``i % 5`` for clip ``i``, so it is the same every epoch)."""
+    was_training = model.training
+    model.eval()
+    total, tokens = 0.0, 0
+    B = cfg.training.batch_size
+    for s in range(0, len(data.val_clips), B):
+        clips = data.val_clips[s: s + B]
+        caps = [data.val_captions[i][i % len(data.val_captions[i])]
+                for i in range(s, s + len(clips))]
+        wave, lengths = pad_batch(clips)
+        labels, mask = encode(caps)
+        _, loss = model(wave.to(device), lengths.to(device), labels.to(device), mask.to(device))
+        n = int(mask.sum())
+        total += float(loss) * n
+        tokens += n
+    model.train(was_training)
+    return total / max(tokens, 1) if tokens else float("nan")
+
+
+def _use_cuda(cfg: Config) -> bool:
+    if cfg.training.device == "cpu":
+        return False
+    if cfg.training.device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"training.device: {cfg.training.device} asked for, but no CUDA "
+                          "device is available")
+    return torch.cuda.is_available()
+
+
+def _append_log(path: Path, fields: tuple[str, ...], row: dict[str, Any]) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        if new:
+            w.writeheader()
+        w.writerow(row)
+
+
+def _truncate_log(path: Path, fields: tuple[str, ...], global_step: int) -> None:
+    """Drop log rows written after the checkpoint we resume from (atomically)."""
+    if not path.exists():
+        return
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f)
+                if r.get("global_step", "").isdigit() and int(r["global_step"]) <= global_step]
+    with atomic_open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+
+
+# -- inference -----------------------------------------------------------------------------------
+
+
+def load_run(run: str | os.PathLike[str], *, which: str = "best",
+             device: str | torch.device = "cpu") -> tuple[Captioner, Any, Config]:
+    """Load a trained run for inference: ``(captioner in eval mode, tokenizer, config)``.
+
+    Args:
+        which: "best" (lowest validation loss) or "last".
+    """
+    run = Path(run)
+    read_run_info(run)
+    cfg = load_config(run / "config.yaml")
+    tok = load_tokenizer(run / "tokenizer")
+    model = build_captioner(cfg, vocab_size=len(tok))
+    if which == "best":
+        path = run / "model.safetensors"
+    elif which == "last":
+        folder = checkpoint_folder(run / "last")
+        if folder is None:
+            raise RunError(f"{run}/last: no complete checkpoint")
+        path = folder / "model.safetensors"
+    else:
+        raise ValueError(f"which must be 'best' or 'last', got {which!r}")
+    load_weights(model, path)
+    model.eval().to(device)
+    return model, tok, cfg
+
+
+def caption_waves(model: Captioner, tok: Any, waves: list[torch.Tensor],
+                  references: list[torch.Tensor | None] | None = None, *,
+                  batch_size: int = 32, **generation: Any) -> list[str]:
+    """Caption clips, or clip-minus-reference differences, in batches (beam search).
+
+    Args:
+        waves: (samples,) clips. references: per clip, None or a (samples,) reference that is
+            encoded and subtracted; a shorter reference is zero-padded, a longer one cropped.
+        generation: overrides of the DCASE decoding settings (num_beams, ...).
+    """
+    device = next(model.parameters()).device
+    out: list[str] = []
+    for s in range(0, len(waves), batch_size):
+        chunk = waves[s: s + batch_size]
+        wave, lengths = pad_batch(chunk)
+        ref = has = None
+        if references is not None:
+            refs = references[s: s + batch_size]
+            aligned = [None if r is None else _fit(r, c.shape[0]) for r, c in zip(refs, chunk)]
+            ref, _ = pad_batch(aligned, length=wave.shape[1])
+            has = torch.tensor([r is not None for r in refs])
+            ref = ref.to(device)
+        ids = model.generate(wave.to(device), lengths.to(device), ref, has, **generation)
+        out += decode_captions(tok, ids)
+    return out
+
+
+def _fit(x: torch.Tensor, n: int) -> torch.Tensor:
+    if x.shape[0] >= n:
+        return x[:n]
+    return torch.cat([x, x.new_zeros(n - x.shape[0])])
+
+
+def caption_files(run: str | os.PathLike[str], files: list[str | os.PathLike[str]],
+                  minus: str | os.PathLike[str] | None = None) -> list[str]:
+    """Caption audio files with a trained run; with ``minus``, caption each file minus it."""
+    model, tok, cfg = load_run(run)
+    waves = [load_audio(f, sr=cfg.data.sr) for f in files]
+    refs = None
+    if minus is not None:
+        r = load_audio(minus, sr=cfg.data.sr)
+        refs = [r for _ in waves]
+    gen = cfg.generation
+    return caption_waves(model, tok, waves, refs, batch_size=gen.batch_size,
+                         num_beams=gen.num_beams, no_repeat_ngram_size=gen.no_repeat_ngram_size,
+                         min_length=gen.min_length, max_length=gen.max_length)

@@ -1,0 +1,69 @@
+"""Shared fixtures: a tiny data set in the real Clotho v2.1 and ESC-50 layouts.
+
+Its four "classes" are tones of different pitch, so a tiny captioner can learn them in a few
+steps; the reference bank holds noise bursts. It is independent of the embedded corpus, so the
+training tests do not depend on the corpus generator.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adl.audio import save_audio
+
+SR = 44100
+TONES = {"low hum": 180.0, "steady tone": 500.0, "high beep": 1400.0, "shrill whistle": 3500.0}
+TEMPLATES = ("a {} plays", "a {} is heard", "there is a {}", "you can hear a {}", "a {} sounds")
+
+
+def _tone(freq: float, seconds: float, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    x = 0.3 * np.sin(2 * np.pi * freq * t) + 0.01 * rng.standard_normal(t.size)
+    return x.astype(np.float32)
+
+
+def make_tiny_data(root: Path, n_dev: int = 12, n_val: int = 4, n_eval: int = 4,
+                   seed: int = 0) -> Path:
+    """Write a tiny Clotho (aac-datasets layout) + ESC-50 data set under ``root``."""
+    rng = np.random.default_rng(seed)
+    names = list(TONES)
+    csv_dir = root / "CLOTHO_v2.1" / "clotho_csv_files"
+    csv_dir.mkdir(parents=True, exist_ok=True)
+    for subset, n in (("development", n_dev), ("validation", n_val), ("evaluation", n_eval)):
+        audio_dir = root / "CLOTHO_v2.1" / "clotho_audio_files" / subset
+        audio_dir.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for i in range(n):
+            name = names[i % len(names)]
+            fname = f"{subset}_{i:03d}.wav"
+            save_audio(audio_dir / fname, _tone(TONES[name], 1.0 + 0.25 * (i % 3), rng), SR)
+            rows.append([fname] + [tpl.format(name) for tpl in TEMPLATES])
+        with open(csv_dir / f"clotho_captions_{subset}.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["file_name"] + [f"caption_{k}" for k in range(1, 6)])
+            w.writerows(rows)
+    esc = root / "ESC-50-master"
+    (esc / "audio").mkdir(parents=True, exist_ok=True)
+    (esc / "meta").mkdir(parents=True, exist_ok=True)
+    meta = []
+    for k in range(10):
+        fold, target = k % 5 + 1, k % 2
+        fname = f"{fold}-{1000 + k}-A-{target}.wav"
+        burst = (0.2 * rng.standard_normal(int(0.5 * SR))).astype(np.float32)
+        save_audio(esc / "audio" / fname, burst, SR)
+        meta.append([fname, fold, target, ["noise", "crackle"][target], False, 1000 + k, "A"])
+    with open(esc / "meta" / "esc50.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["filename", "fold", "target", "category", "esc10", "src_file", "take"])
+        w.writerows(meta)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory) -> Path:
+    """A tiny data set in the real layouts (shared by the session: do not modify it)."""
+    return make_tiny_data(tmp_path_factory.mktemp("tiny_data"))

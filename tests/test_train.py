@@ -1,0 +1,212 @@
+"""The captioner and its training loop: ADL's difference, methods, overfitting, determinism,
+resume, run directories."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from adl.config import from_dict
+from adl.data.training import MixingDataset, plan_epoch
+from adl.errors import ConfigError
+from adl.runs import FORMAT_VERSION, RunError, read_run_info, write_run_info
+from adl.tokenizer import encode_captions, train_tokenizer
+from adl.train import build_captioner, caption_files, load_run, lr_factor, train
+
+
+def tiny_config(root, **training):
+    return from_dict({
+        "name": "tiny",
+        "data": {"source": "real", "root": str(root)},
+        "encoder": {"channels": [8, 16, 16, 32], "checkpoint": None, "freeze": False},
+        "decoder": {"d_model": 32, "layers": 1, "heads": 2, "ffn_dim": 64, "vocab_size": 300,
+                    "dropout": 0.1},
+        "training": {"epochs": 2, "batch_size": 4, "lr": 3e-3, "warmup_fraction": 0.0,
+                     **training},
+        "generation": {"num_beams": 2, "max_length": 20, "min_length": 3},
+        "mixing": {"p_adl": 0.5, "p_mixgen": 0.5},
+    })
+
+
+@pytest.fixture(scope="module")
+def model_and_batch():
+    torch.manual_seed(0)
+    cfg = tiny_config("unused")
+    tok = train_tokenizer(["a dog barks", "rain falls on a roof"] * 20, vocab_size=300)
+    model = build_captioner(cfg, vocab_size=len(tok)).eval()
+    wave = torch.randn(3, 44100) * 0.1
+    lengths = torch.tensor([44100, 30000, 40000])
+    ref = torch.randn(3, 44100) * 0.1
+    labels, mask = encode_captions(tok, ["a dog barks", "rain falls", "a dog"], max_length=16)
+    return model, wave, lengths, ref, labels, mask
+
+
+def test_no_reference_is_conventional_captioning(model_and_batch):
+    model, wave, lengths, ref, labels, mask = model_and_batch
+    with torch.no_grad():
+        logits_none, _ = model(wave, lengths, labels, mask)
+        # Conventional captioning, written out: decoder(adapter(encoder(logmel))).
+        feats, out_len = model.encoder(model.frontend(wave), model.frontend.n_frames(lengths))
+        z = model.adapter(feats)
+        zmask = torch.arange(z.shape[1])[None] < out_len[:, None]
+        logits_plain, _ = model.decoder(z, zmask, labels, mask)
+        # A reference that no row has is no reference at all.
+        logits_off, _ = model(wave, lengths, labels, mask, ref, torch.zeros(3, dtype=torch.bool))
+    assert torch.equal(logits_none, logits_plain)
+    assert torch.equal(logits_none, logits_off)
+
+
+def test_difference_is_taken_per_row(model_and_batch):
+    model, wave, lengths, ref, *_ = model_and_batch
+    has = torch.tensor([True, False, True])
+    with torch.no_grad():
+        z_diff, mask = model.features(wave, lengths, ref, has)
+        z_in, _ = model.features(wave, lengths)
+        z_ref, _ = model.features(ref, lengths)
+    assert torch.allclose(z_diff[0], z_in[0] - z_ref[0], atol=1e-6)
+    assert torch.equal(z_diff[1], z_in[1])
+    assert torch.allclose(z_diff[2], z_in[2] - z_ref[2], atol=1e-6)
+    assert mask.shape == z_diff.shape[:2]
+    assert mask[1].sum() < mask[0].sum()  # the shorter clip has fewer valid frames
+
+
+def test_difference_before_the_adapter(model_and_batch):
+    model, wave, lengths, ref, *_ = model_and_batch
+    model.diff_at = "encoder"
+    try:
+        with torch.no_grad():
+            z, _ = model.features(wave, lengths, ref)
+            e_in, _ = model.encode(wave, lengths)
+            e_ref, _ = model.encode(ref, lengths)
+            expected = model.adapter(e_in - e_ref)
+        assert torch.allclose(z, expected, atol=1e-6)
+    finally:
+        model.diff_at = "adapter"
+
+
+def test_epoch_plan_is_deterministic_and_mixes_as_asked():
+    args = dict(n_inputs=200, n_captions=[5] * 200, input_lengths=[1000] * 200,
+                ref_lengths=[300] * 10, p_adl=0.5, p_mixgen=0.3, seed=3)
+    a = plan_epoch(method="adl", epoch=0, **args)
+    assert a == plan_epoch(method="adl", epoch=0, **args)
+    assert a != plan_epoch(method="adl", epoch=1, **args)  # fresh pairings every epoch
+    assert sorted(ex.index for ex in a) == list(range(200))
+    share = sum(ex.kind == "adl" for ex in a) / 200
+    assert 0.35 < share < 0.65
+    assert all(0 <= ex.offset <= 700 for ex in a if ex.kind == "adl")
+    m = plan_epoch(method="mixgen", epoch=0, **args)
+    assert all(ex.partner != ex.index for ex in m if ex.kind == "mixgen")
+    assert 0.15 < sum(ex.kind == "mixgen" for ex in m) / 200 < 0.45
+    assert all(ex.kind == "plain" for ex in plan_epoch(method="baseline", epoch=0, **args))
+
+
+def test_mixing_dataset_items():
+    clips = [torch.randn(1000), torch.randn(800)]
+    caps = [("a dog barks.",) * 5, ("rain falls",) * 5]
+    ds = MixingDataset(clips, caps, [torch.randn(200)])
+    plan = plan_epoch(2, [5, 5], [1000, 800], [200], method="adl", p_adl=1.0, p_mixgen=0.0,
+                      seed=0, epoch=0)
+    ds.set_plan(plan)
+    item = ds[0]
+    assert item["has_reference"] and item["caption"] in ("a dog barks.", "rain falls")
+    assert torch.equal(item["input"], clips[plan[0].index] + item["reference"])
+    ds.set_plan(plan_epoch(2, [5, 5], [1000, 800], [], method="mixgen", p_adl=0.0,
+                           p_mixgen=1.0, seed=0, epoch=0))
+    assert " and " in ds[0]["caption"]
+
+
+def test_lr_schedule_warms_up_then_decays():
+    lrs = [lr_factor(s, 100, 10) for s in range(100)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
+    assert lrs[-1] < 0.01
+
+
+@pytest.mark.slow
+def test_training_overfits_and_captions(tiny_data, tmp_path):
+    cfg = tiny_config(tiny_data, epochs=60, batch_size=12, lr=5e-3)
+    cfg = cfg.replace(decoder=dataclasses.replace(cfg.decoder, d_model=64, ffn_dim=128))
+    s = train(cfg, method="baseline", seed=0, out=tmp_path / "run", log=lambda m: None)
+    import csv
+    rows = list(csv.DictReader(open(tmp_path / "run" / "steps.csv")))
+    first, last = float(rows[0]["loss"]), float(rows[-1]["loss"])
+    assert last < 0.2 * first, (first, last)
+    assert s.global_step == 60 and read_run_info(tmp_path / "run")["status"] == "complete"
+    from adl.data import load_clotho
+    items = load_clotho(tiny_data, "development")[:4]
+    captions = caption_files(tmp_path / "run", [it.path for it in items])
+    names = ["low hum", "steady tone", "high beep", "shrill whistle"]
+    hits = sum(name in cap for name, cap in zip(names, captions))
+    assert hits >= 3, captions
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["adl", "mixgen"])
+def test_same_seed_same_weights_and_resume_is_exact(tiny_data, tmp_path, monkeypatch, method):
+    cfg = tiny_config(tiny_data, epochs=2, batch_size=4)  # 3 steps per epoch, 6 in all
+    train(cfg, method=method, seed=1, out=tmp_path / "a", checkpoint_every=1,
+          log=lambda m: None)
+    # Crash after the 4th checkpoint (mid-epoch 2), as a kill would, then resume.
+    import adl.train as T
+    real_save, calls = T.save_checkpoint, {"n": 0}
+
+    def crashing_save(*args, **kwargs):
+        real_save(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(T, "save_checkpoint", crashing_save)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, method=method, seed=1, out=tmp_path / "b", checkpoint_every=1,
+              log=lambda m: None)
+    monkeypatch.setattr(T, "save_checkpoint", real_save)
+    assert read_run_info(tmp_path / "b")["status"] == "running"
+    with pytest.raises(RunError, match="--resume"):
+        train(cfg, method=method, seed=1, out=tmp_path / "b", log=lambda m: None)
+    train(cfg, method=method, seed=1, out=tmp_path / "b", resume=True, checkpoint_every=1,
+          log=lambda m: None)
+    wa = load_file(tmp_path / "a" / "last" / "model.safetensors")
+    wb = load_file(tmp_path / "b" / "last" / "model.safetensors")
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        assert torch.equal(wa[k], wb[k]), k
+    import csv
+    steps_a = list(csv.DictReader(open(tmp_path / "a" / "steps.csv")))
+    steps_b = list(csv.DictReader(open(tmp_path / "b" / "steps.csv")))
+    assert [r["loss"] for r in steps_a] == [r["loss"] for r in steps_b]
+
+
+@pytest.mark.slow
+def test_complete_run_is_reused_and_loads(tiny_data, tmp_path):
+    cfg = tiny_config(tiny_data, epochs=1)
+    first = train(cfg, method="adl", seed=0, out=tmp_path / "r", log=lambda m: None)
+    again = train(cfg, method="adl", seed=0, out=tmp_path / "r", log=lambda m: None)
+    assert again.reused and again.global_step == first.global_step
+    model, tok, loaded = load_run(tmp_path / "r")
+    assert loaded == cfg and not model.training
+    for name in ("config.yaml", "model.safetensors", "steps.csv", "epochs.csv",
+                 "tokenizer", "last/optimizer.pt", "last/rng.pt", "last/state.json"):
+        assert (tmp_path / "r" / name).exists(), name
+
+
+def test_bad_arguments_fail_before_work(tmp_path):
+    cfg = tiny_config(tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match="unknown method"):
+        train(cfg, method="adll", seed=0, out=tmp_path / "r")
+    with pytest.raises(ConfigError, match="max-steps"):
+        train(cfg, method="adl", seed=0, out=tmp_path / "r", max_steps=0)
+    with pytest.raises(RunError, match="nothing to resume"):
+        train(cfg, method="adl", seed=0, out=tmp_path / "r", resume=True)
+
+
+def test_newer_run_format_is_refused(tmp_path):
+    write_run_info(tmp_path, {"status": "complete"})
+    assert read_run_info(tmp_path)["format_version"] == FORMAT_VERSION
+    (tmp_path / "run.json").write_text('{"format_version": %d}' % (FORMAT_VERSION + 1))
+    with pytest.raises(RunError, match="newer"):
+        read_run_info(tmp_path)
