@@ -426,7 +426,8 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                              "best_val_loss": summary.best_val_loss,
                              "seconds": round(seconds, 2),
                              "examples_per_s": round(summary.examples_per_s, 2),
-                             "skipped_clips": summary.skipped_clips})
+                             "skipped_clips": summary.skipped_clips,
+                             "num_processes": world, "device": str(accelerator.device)})
     return summary
 
 
