@@ -111,10 +111,10 @@ def prepare_data(cfg, root: Path | None = None, *, workers: int | None = None):
     start = time.perf_counter()
     summary = prepare_corpus(out, cfg.corpus, sr=cfg.data.sr, workers=workers)
     wall = time.perf_counter() - start
-    sizes = ", ".join(f"{k} {v}" for k, v in summary.scenes.items())
+    sizes = ", ".join(f"{k} {v}" for k, v in summary.sizes.items())
     state = "reused (already complete)" if summary.reused else f"generated in {wall:.1f} s"
-    print(f"scenes: {sizes}; events: {summary.n_events} in {summary.n_classes} classes; "
-          f"{summary.audio_seconds / 60:.1f} min of audio; {state}")
+    print(f"scenes: {sizes}; bank events: {summary.n_bank_events} in {summary.n_classes} "
+          f"classes; {summary.total_audio_seconds / 60:.1f} min of audio; {state}")
     if summary.reused:
         print(f"(it was generated in {summary.generation_seconds:.1f} s)")
     return summary
