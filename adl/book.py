@@ -1,15 +1,34 @@
-"""The book: its notebooks, in order, and the checks on them.
+"""The book: its notebooks, in order, the checks on them, and the runner that publishes them.
 
 Notebooks are committed without outputs; papermill runs each one in a fresh kernel into a build
-folder, and Jupyter Book renders those executed copies (DESIGN §5).
+folder, and Jupyter Book renders those executed copies (DESIGN §5). :func:`build_book` does both::
+
+    <build_dir>/outputs/       what notebooks pass to each other (run folders, metrics, CSVs)
+    <build_dir>/notebooks/     the executed copies (a failed one stays there, partially run)
+    <build_dir>/site-src/      book/ sources plus the executed copies, as Jupyter Book reads them
+    <build_dir>/site-src/_build/html/index.html    the site
+
+Example::
+
+    from adl.book import build_book
+    index = build_book("smoke", build_dir="build")   # `adl book --preset smoke`
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import nbformat
+
+from adl.errors import ADLError
 
 # The chapters, in the design card's order.
 NOTEBOOKS = (
@@ -19,6 +38,19 @@ NOTEBOOKS = (
     "04_evaluation",
     "05_latent_space_analysis",
 )
+
+#: The repository that holds ``notebooks/`` and ``book/`` (the package is installed with ``-e``).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+BOOK_DIR = REPO_ROOT / "book"
+#: Where the executed notebooks sit inside the site sources (``_toc.yml`` names them so).
+SITE_NOTEBOOK_DIR = "notebooks"
+#: The longest error value quoted in the one-line failure message.
+_MAX_ERROR_CHARS = 300
+
+
+class BookError(ADLError):
+    """A notebook failed, or the site could not be built (one line naming what and where)."""
 
 
 def cells_with_outputs(path: str | os.PathLike[str]) -> list[int]:
@@ -30,3 +62,313 @@ def cells_with_outputs(path: str | os.PathLike[str]) -> list[int]:
     nb = nbformat.read(Path(path), as_version=4)
     return [i for i, cell in enumerate(nb.cells)
             if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))]
+
+
+def parameters_cell(nb: nbformat.NotebookNode) -> int | None:
+    """Index of the cell tagged ``parameters`` (papermill injects values after it), or None."""
+    for i, cell in enumerate(nb.cells):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return i
+    return None
+
+
+def resolve_notebooks(notebooks: Sequence[str | os.PathLike[str]] | None = None,
+                      *, log: Callable[[str], None] = print) -> list[Path]:
+    """The notebooks to run, in order.
+
+    Args:
+        notebooks: None for every chapter of :data:`NOTEBOOKS` that exists in ``notebooks/``
+            (a missing chapter is logged and skipped, never silently); otherwise chapter names
+            (``"01_data_mixing"``) or paths to ``.ipynb`` files, run in the given order.
+    Raises:
+        BookError: an explicitly named notebook does not exist.
+    """
+    if notebooks is None:
+        found = []
+        for name in NOTEBOOKS:
+            path = NOTEBOOK_DIR / f"{name}.ipynb"
+            if path.is_file():
+                found.append(path)
+            else:
+                log(f"skipping {name}: {path} does not exist yet")
+        return found
+    paths = []
+    for nb in notebooks:
+        text = os.fspath(nb)
+        path = Path(text)
+        if path.suffix != ".ipynb" and os.sep not in text and "/" not in text:
+            path = NOTEBOOK_DIR / f"{text}.ipynb"  # a chapter name
+        if not path.is_file():
+            raise BookError(f"notebook not found: {path}")
+        paths.append(path.resolve())
+    return paths
+
+
+def _resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; anything else unchanged."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _prepare_data(cfg: Any, root: str | os.PathLike[str] | None,
+                  log: Callable[[str], None]) -> None:
+    """Generate (or reuse) the embedded corpus; for real data, check that it is there."""
+    from adl.config import dataset_root
+
+    where = dataset_root(cfg, root)
+    if cfg.data.source == "embedded":
+        from adl.data.corpus import prepare_corpus
+
+        start = time.perf_counter()
+        summary = prepare_corpus(where, cfg.corpus, sr=cfg.data.sr)
+        state = "reused" if summary.reused else f"generated in {time.perf_counter() - start:.1f} s"
+        sizes = ", ".join(f"{k} {v}" for k, v in summary.sizes.items())
+        log(f"data: embedded corpus ({cfg.name}) in {where}: {sizes} scenes, "
+            f"{summary.n_bank_events} bank events ({state})")
+        return
+    from adl.data import load_clotho, load_esc50
+
+    # Both loaders raise a one-line DataError that names the missing file and the fix.
+    n_dev = len(load_clotho(where, "development"))
+    n_bank = len(load_esc50(where))
+    log(f"data: Clotho ({n_dev} development clips) and ESC-50 ({n_bank} clips) in {where}")
+
+
+def _one_line(text: str, limit: int = _MAX_ERROR_CHARS) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # IPython colours tracebacks
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _source_cell_index(input_nb: nbformat.NotebookNode, executed_index: int) -> int:
+    """Map a cell index of papermill's output (with its injected-parameters cell) to the
+    committed notebook's index."""
+    p = parameters_cell(input_nb)
+    injected = 0 if p is None else p + 1
+    return executed_index - 1 if executed_index > injected else executed_index
+
+
+def _running_cell(path: Path) -> int | None:
+    """The index (in ``path``) of the last cell that papermill started, from its metadata."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # a copy that was never written, or was cut mid-write
+        return None
+    started = [i for i, c in enumerate(nb.cells)
+               if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
+
+
+def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
+                     timeout_per_cell: int = 1800, cwd: Path | None = None) -> float:
+    """Run one notebook with papermill in a fresh ``python3`` kernel; returns its wall time (s).
+
+    Raises:
+        BookError: one line naming the notebook, the failing cell (its index in the committed
+            notebook, 0-based, and its ``In [n]``) and the error; the partially executed copy
+            is kept at ``out``.
+    """
+    import papermill as pm
+    from jupyter_client.kernelspec import NoSuchKernel
+    from papermill.exceptions import PapermillExecutionError
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    input_nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(path), str(out), parameters=parameters, kernel_name="python3",
+            cwd=str(cwd or path.parent), execution_timeout=timeout_per_cell,
+            progress_bar=False, log_output=False, request_save_on_cell_execute=True)
+    except PapermillExecutionError as e:
+        cell = _source_cell_index(input_nb, e.cell_index)
+        raise BookError(
+            f"notebook {path.name} failed at cell {cell} (In [{e.exec_count}]): {e.ename}: "
+            f"{_one_line(e.evalue) or '(no message)'}; the partially executed copy is {out}"
+        ) from None
+    except NoSuchKernel:
+        raise BookError(
+            f"notebook {path.name}: no Jupyter kernel named 'python3' for {sys.executable}; "
+            f"install it with `{sys.executable} -m ipykernel install --sys-prefix --name python3`"
+        ) from None
+    except Exception as e:  # a timeout (CellTimeoutError), a dead kernel, ...
+        running = _running_cell(out)
+        where = ("" if running is None
+                 else f" at cell {_source_cell_index(input_nb, running)}")
+        what = _one_line(str(e).strip().splitlines()[0] if str(e).strip() else "")
+        if type(e).__name__ == "CellTimeoutError":
+            what = f"a cell ran longer than the per-cell timeout of {timeout_per_cell} s"
+        raise BookError(
+            f"notebook {path.name} failed{where}: {type(e).__name__}: {what or '(no message)'}; "
+            f"the partially executed copy is {out}") from None
+    return time.perf_counter() - start
+
+
+def _jupyter_book_command() -> list[str]:
+    script = Path(sys.executable).parent / "jupyter-book"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
+
+
+def _filter_toc(toc: Any, site_src: Path, log: Callable[[str], None]) -> Any:
+    """Drop ``_toc.yml`` entries whose page is not in the site sources (chapters not run)."""
+    if isinstance(toc, list):
+        kept = [_filter_toc(x, site_src, log) for x in toc]
+        return [x for x in kept if x is not None]
+    if not isinstance(toc, dict):
+        return toc
+    entry = dict(toc)
+    if "file" in entry and "root" not in entry:
+        stem = site_src / entry["file"]
+        if not any(stem.with_suffix(s).is_file() for s in (".md", ".ipynb", ".rst")) \
+                and not stem.is_file():
+            log(f"site: leaving {entry['file']} out of the table of contents (not executed)")
+            return None
+    for key in ("parts", "chapters", "sections"):
+        if key in entry:
+            entry[key] = _filter_toc(entry[key], site_src, log)
+            if not entry[key]:
+                if "file" not in entry and "root" not in entry:
+                    return None  # an empty part
+                del entry[key]
+    return entry
+
+
+def prepare_site(executed: Sequence[Path], site_src: Path, *,
+                 log: Callable[[str], None] = print) -> Path:
+    """Copy ``book/`` and the executed notebooks into ``site_src``; returns it.
+
+    The table of contents keeps only the chapters that were executed, and the config is forced
+    to ``execute_notebooks: off``: the site renders papermill's copies and never re-runs them.
+    """
+    import yaml
+
+    if not (BOOK_DIR / "_config.yml").is_file():
+        raise BookError(f"book sources not found: {BOOK_DIR / '_config.yml'} "
+                        "(run from a clone of the repository, installed with `pip install -e .`)")
+    if site_src.exists():
+        shutil.rmtree(site_src)
+    shutil.copytree(BOOK_DIR, site_src, ignore=shutil.ignore_patterns("_build", ".ipynb_*"))
+    (site_src / SITE_NOTEBOOK_DIR).mkdir(exist_ok=True)
+    for nb in executed:
+        shutil.copy2(nb, site_src / SITE_NOTEBOOK_DIR / nb.name)
+
+    config_path = site_src / "_config.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+    toc_path = site_src / "_toc.yml"
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    toc = _filter_toc(toc, site_src, log)
+    # Notebooks run from outside the list of chapters (a path given to the runner) still appear.
+    listed = set(re.findall(r"notebooks/([\w.-]+)", yaml.safe_dump(toc)))
+    extra = [nb for nb in executed if nb.stem not in listed]
+    if extra:
+        parts = toc.setdefault("parts", [])
+        parts.append({"caption": "More notebooks",
+                      "chapters": [{"file": f"{SITE_NOTEBOOK_DIR}/{nb.stem}"} for nb in extra]})
+    toc_path.write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+    return site_src
+
+
+def build_site(site_src: Path, *, log: Callable[[str], None] = print) -> Path:
+    """Run ``jupyter-book build`` (1.x, offline) on ``site_src``; returns the site's index.html.
+
+    Sphinx warnings are passed to ``log``; a failed build raises :class:`BookError` quoting the
+    last lines of its output.
+    """
+    cmd = [*_jupyter_book_command(), "build", str(site_src)]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          cwd=site_src)
+    output = proc.stdout or ""
+    warnings = [line for line in output.splitlines() if re.search(r"WARNING|ERROR", line)]
+    for line in warnings:
+        log(f"site: {line.strip()}")
+    index = site_src / "_build" / "html" / "index.html"
+    if proc.returncode != 0 or not index.is_file():
+        tail = " | ".join(line.strip() for line in output.strip().splitlines()[-5:])
+        raise BookError(f"jupyter-book build of {site_src} failed (exit {proc.returncode}): "
+                        f"{_one_line(tail, 600)}")
+    log(f"site: built in {time.perf_counter() - start:.1f} s with {len(warnings)} warning(s)")
+    return index
+
+
+def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None = None,
+               build_dir: str | os.PathLike[str] = "build",
+               notebooks: Sequence[str | os.PathLike[str]] | None = None,
+               timeout_per_cell: int = 1800, log: Callable[[str], None] = print,
+               seed: int = 0, device: str | None = None) -> Path:
+    """Execute the notebooks with papermill, in order, and build the site with Jupyter Book 1.x.
+
+    Each notebook runs in a fresh ``python3`` kernel with its working directory in its own
+    folder, and receives the parameters ``preset``, ``data_root`` (absolute), ``output_dir``
+    (``<build_dir>/outputs``, absolute: where notebooks pass artifacts to each other), ``seed``
+    and ``device``. The executed copies go to ``<build_dir>/notebooks/``; the site is built from
+    them (``execute_notebooks: off``) in ``<build_dir>/site-src/``.
+
+    Args:
+        preset: ``smoke``, ``default`` or ``paper``.
+        root: the data root (default: the preset's ``data.root``, else ``$ADL_DATA_ROOT``, else
+            ``./data``). The embedded corpus is generated there if missing.
+        build_dir: the build folder.
+        notebooks: None for every chapter that exists (missing ones are logged and skipped),
+            or chapter names / ``.ipynb`` paths to run instead, in that order.
+        timeout_per_cell: seconds one cell may run before the build stops.
+        log: where progress lines go.
+        seed: the ``seed`` parameter of every notebook.
+        device: ``cpu``, ``cuda[:N]``; None takes the preset's ``training.device`` (``auto``
+            means ``cuda`` when a GPU is visible).
+
+    Returns:
+        The path of the site's ``index.html``.
+
+    Raises:
+        BookError: a notebook failed (one line: notebook, cell, error, and where its partial
+            copy is) or the site did not build. ConfigError / DataError for a bad preset or
+            missing real data.
+    """
+    from adl.config import data_root, load_preset
+
+    total_start = time.perf_counter()
+    cfg = load_preset(preset)
+    build = Path(build_dir).expanduser().resolve()
+    data = data_root(root if root is not None else cfg.data.root).expanduser().resolve()
+    _prepare_data(cfg, data, log)
+    paths = resolve_notebooks(notebooks, log=log)
+    if not paths:
+        raise BookError(f"no notebooks to run (looked in {NOTEBOOK_DIR})")
+
+    executed_dir = build / "notebooks"
+    if executed_dir.exists():
+        shutil.rmtree(executed_dir)  # never mix copies of two builds
+    output_dir = build / "outputs"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    parameters = {
+        "preset": preset,
+        "data_root": str(data),
+        "output_dir": str(output_dir),
+        "seed": int(seed),
+        "device": device or _resolve_device(cfg.training.device),
+    }
+    log(f"book: preset {preset}, {len(paths)} notebook(s), parameters {parameters}")
+    executed, timings = [], []
+    for path in paths:
+        out = executed_dir / path.name
+        log(f"running {path.name} ...")
+        seconds = execute_notebook(path, out, parameters, timeout_per_cell=timeout_per_cell)
+        log(f"{path.name}: {seconds:.1f} s -> {out}")
+        executed.append(out)
+        timings.append((path.stem, seconds))
+
+    site_src = prepare_site(executed, build / "site-src", log=log)
+    index = build_site(site_src, log=log)
+    for name, seconds in timings:
+        log(f"  {name:<28} {seconds:7.1f} s")
+    log(f"book built in {time.perf_counter() - total_start:.1f} s: {index}")
+    return index

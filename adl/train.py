@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
 
 from adl.audio import LogMel, load_audio
 from adl.config import Config, dataset_root, load_config, save_config
@@ -142,14 +143,17 @@ def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, 
                 else "run `adl data download clotho` and `adl data download esc50`")
         raise DataError(f"{base}: data root does not exist; {hint}")
     policy = cfg.training.on_bad_audio
+    shortest = min_samples(cfg)
     dev = load_clotho(base, "development")
     val = load_clotho(base, "validation")
-    clips, kept, skipped = load_clips([it.path for it in dev], cfg.data.sr, on_bad_audio=policy)
+    clips, kept, skipped = load_clips([it.path for it in dev], cfg.data.sr, on_bad_audio=policy,
+                                      min_samples=shortest)
     val_clips, val_kept, val_skipped = load_clips([it.path for it in val], cfg.data.sr,
-                                                  on_bad_audio=policy)
+                                                  on_bad_audio=policy, min_samples=shortest)
     refs: list[torch.Tensor] = []
     if with_references:
         bank = load_esc50(base, folds=REFERENCE_FOLDS)
+        # A reference is placed inside its input's timeline, so it may be short.
         refs, _, ref_skipped = load_clips([it.path for it in bank], cfg.data.sr,
                                           on_bad_audio=policy)
         skipped += ref_skipped
@@ -157,6 +161,11 @@ def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, 
         raise DataError(f"{base}: no usable development clips")
     return TrainingData(clips, [dev[i].captions for i in kept], refs, val_clips,
                         [val[i].captions for i in val_kept], skipped + val_skipped)
+
+
+def min_samples(cfg: Config) -> int:
+    """The shortest input clip the config's encoder takes (one output frame's worth)."""
+    return (cfg.encoder.time_pool - 1) * LogMel(sr=cfg.data.sr).hop_length
 
 
 # -- schedule ------------------------------------------------------------------------------------
@@ -336,7 +345,10 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                              encode, cfg.training.num_workers)
             model.train()
             epoch_loss, epoch_tokens = 0.0, 0
-            for step_in_epoch, batch in loader:
+            # A progress bar on a terminal (tqdm turns itself off when output is not a tty).
+            bar = tqdm(loader, total=len(loader), desc=f"{method} epoch {epoch + 1}",
+                       disable=None if main else True, leave=False, unit="batch")
+            for step_in_epoch, batch in bar:
                 t0 = time.perf_counter()
                 batch = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
                          for k, v in batch.items()}
@@ -356,6 +368,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
                 global_loss = accelerator.reduce((loss.detach() * n_local), "sum") / n_global
+                bar.set_postfix(loss=f"{float(global_loss):.3f}")
                 state["global_step"] += 1
                 state["step_in_epoch"] = step_in_epoch + 1
                 dt = time.perf_counter() - t0
@@ -581,8 +594,14 @@ def _fit(x: torch.Tensor, n: int) -> torch.Tensor:
 def caption_files(run: str | os.PathLike[str], files: list[str | os.PathLike[str]],
                   minus: str | os.PathLike[str] | None = None) -> list[str]:
     """Caption audio files with a trained run; with ``minus``, caption each file minus it."""
+    from adl.errors import AudioError
+
     model, tok, cfg = load_run(run)
     waves = [load_audio(f, sr=cfg.data.sr) for f in files]
+    for f, w in zip(files, waves):
+        if w.shape[0] < model.min_samples:
+            raise AudioError(f"{f}: the clip lasts {w.shape[0] / cfg.data.sr:.2f} s, shorter "
+                             f"than the encoder needs ({model.min_samples / cfg.data.sr:.2f} s)")
     refs = None
     if minus is not None:
         r = load_audio(minus, sr=cfg.data.sr)

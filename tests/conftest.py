@@ -27,7 +27,7 @@ def _tone(freq: float, seconds: float, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_tiny_data(root: Path, n_dev: int = 12, n_val: int = 4, n_eval: int = 4,
-                   seed: int = 0) -> Path:
+                   seed: int = 0, seconds: float = 1.0) -> Path:
     """Write a tiny Clotho (aac-datasets layout) + ESC-50 data set under ``root``."""
     rng = np.random.default_rng(seed)
     names = list(TONES)
@@ -40,7 +40,7 @@ def make_tiny_data(root: Path, n_dev: int = 12, n_val: int = 4, n_eval: int = 4,
         for i in range(n):
             name = names[i % len(names)]
             fname = f"{subset}_{i:03d}.wav"
-            save_audio(audio_dir / fname, _tone(TONES[name], 1.0 + 0.25 * (i % 3), rng), SR)
+            save_audio(audio_dir / fname, _tone(TONES[name], seconds + 0.25 * (i % 3), rng), SR)
             rows.append([fname] + [tpl.format(name) for tpl in TEMPLATES])
         with open(csv_dir / f"clotho_captions_{subset}.csv", "w", newline="") as f:
             w = csv.writer(f)

@@ -96,13 +96,17 @@ def test_train_and_caption_smoke(tmp_path):
 
 
 @pytest.mark.slow
-def test_paper_preset_takes_a_few_steps_on_a_tiny_fixture(tiny_data, tmp_path):
+def test_paper_preset_takes_a_few_steps_on_a_tiny_fixture(tmp_path):
     """The paper's model (CNN14 from a PANNs-layout checkpoint, adapter to 768, 6-layer BART)
     on a tiny data set in the Clotho + ESC-50 layouts, on the CPU."""
     import torch
 
     from adl.models.encoder import Cnn14Encoder
 
+    from conftest import make_tiny_data
+
+    # CNN14 pools time by 64 frames (1.28 s): these clips are 2-2.5 s (Clotho's are 15-30 s).
+    tiny_data = make_tiny_data(tmp_path / "data", n_dev=4, n_val=2, n_eval=2, seconds=2.0)
     ckpt = tmp_path / "Cnn14_mAP=0.431.pth"
     enc = Cnn14Encoder()
     state = {k: v for k, v in enc.state_dict().items()}

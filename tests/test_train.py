@@ -210,3 +210,33 @@ def test_newer_run_format_is_refused(tmp_path):
     (tmp_path / "run.json").write_text('{"format_version": %d}' % (FORMAT_VERSION + 1))
     with pytest.raises(RunError, match="newer"):
         read_run_info(tmp_path)
+
+
+def test_captioner_takes_log_mels_too(model_and_batch):
+    model, wave, lengths, ref, labels, mask = model_and_batch
+    with torch.no_grad():
+        from_wave, _ = model(wave, lengths, labels, mask, ref)
+        logmel, ref_logmel = model.frontend(wave), model.frontend(ref)
+        frames = model.frontend.n_frames(lengths)
+        from_logmel, _ = model(logmel, frames, labels, mask, ref_logmel)
+    assert torch.equal(from_wave, from_logmel)
+
+
+def test_short_and_silent_clips_are_skipped_or_refused(tmp_path):
+    import numpy as np
+
+    from adl.audio import save_audio
+    from adl.data.training import load_clips
+    from adl.errors import AudioError
+
+    ok, short, silent = tmp_path / "ok.wav", tmp_path / "short.wav", tmp_path / "silent.wav"
+    save_audio(ok, np.full(44100, 0.1, dtype=np.float32), 44100)
+    save_audio(short, np.full(1000, 0.1, dtype=np.float32), 44100)
+    save_audio(silent, np.zeros(44100, dtype=np.float32), 44100)
+    with pytest.warns(UserWarning, match="skipping"):
+        clips, kept, skipped = load_clips([ok, short, silent], 44100, min_samples=13000)
+    assert kept == [0] and len(clips) == 1
+    assert [s[0] for s in skipped] == [str(short), str(silent)]
+    assert "shorter than the encoder needs" in skipped[0][1] and "silence" in skipped[1][1]
+    with pytest.raises(AudioError, match="short.wav"):
+        load_clips([ok, short], 44100, min_samples=13000, on_bad_audio="error")

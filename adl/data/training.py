@@ -43,6 +43,7 @@ class PlannedExample:
 
 
 def load_clips(paths: Sequence[Path], sr: int, *, on_bad_audio: str = "skip",
+               min_samples: int = 1,
                ) -> tuple[list[torch.Tensor], list[int], list[tuple[str, str]]]:
     """Decode clips once into memory (float32, mono, resampled).
 
@@ -50,6 +51,7 @@ def load_clips(paths: Sequence[Path], sr: int, *, on_bad_audio: str = "skip",
         paths: audio files.
         sr: target sample rate.
         on_bad_audio: "skip" drops a bad clip with a warning; "error" raises.
+        min_samples: shorter clips are bad (the encoder needs one output frame's worth).
     Returns:
         ``(clips, kept, skipped)``: decoded (samples,) tensors, the indices of ``paths`` they came
         from, and ``(file, reason)`` for each skipped file.
@@ -60,6 +62,9 @@ def load_clips(paths: Sequence[Path], sr: int, *, on_bad_audio: str = "skip",
             x = load_audio(path, sr=sr)
             if float(x.abs().max()) == 0.0:
                 raise AudioError(f"{path}: the clip is all silence")
+            if x.shape[0] < min_samples:
+                raise AudioError(f"{path}: the clip lasts {x.shape[0] / sr:.2f} s, shorter than "
+                                 f"the encoder needs ({min_samples / sr:.2f} s)")
         except AudioError as e:
             if on_bad_audio == "error":
                 raise

@@ -52,15 +52,32 @@ class Captioner(nn.Module):
 
     # -- features ---------------------------------------------------------------------------
 
+    @classmethod
+    def from_run(cls, run, *, which: str = "best", device: str | torch.device = "cpu",
+                 ) -> Captioner:
+        """Load a trained run's captioner for inference (eval mode). The tokenizer and config
+        come with :func:`adl.train.load_run`, which this calls."""
+        from adl.train import load_run
+
+        return load_run(run, which=which, device=device)[0]
+
+    @property
+    def min_samples(self) -> int:
+        """The shortest waveform the encoder can take: one output frame's worth."""
+        return (self.encoder.stride - 1) * self.frontend.hop_length
+
     def encode(self, wave: torch.Tensor, lengths: torch.Tensor,
                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Encoder features of waveforms (before the adapter).
+        """Encoder features of waveforms or log-mels (before the adapter).
 
         Args:
-            wave: (B, S) zero-padded waveforms; lengths: (B,) samples.
+            wave: (B, S) zero-padded waveforms with lengths (B,) in samples, or (B, T, M)
+                log-mels with lengths (B,) in frames.
         Returns:
             ``(features (B, T', C), out_lengths (B,))``.
         """
+        if wave.dim() == 3:
+            return self.encoder(wave, lengths)
         logmel = self.frontend(wave)
         frames = self.frontend.n_frames(lengths)
         return self.encoder(logmel, frames)
@@ -72,8 +89,9 @@ class Captioner(nn.Module):
         """What the decoder reads: ``diff(Z_input, Z_ref)``, or ``Z_input`` with no reference.
 
         Args:
-            wave: (B, S) inputs (mixtures, for ADL examples); lengths: (B,) samples.
-            reference: (B, S) aligned references, or None for no reference at all.
+            wave: (B, S) inputs (mixtures, for ADL examples); lengths: (B,) samples. Log-mels
+                (B, T, M) with lengths in frames work too.
+            reference: (B, S) aligned references (or (B, T, M) log-mels), or None.
             has_reference: (B,) bool; rows without a reference get ``Z_ref = 0``. Only the rows
                 that have one are encoded, so plain examples cost one encoder pass.
         Returns:
