@@ -81,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="subtract this reference's features before decoding")
     cap.set_defaults(func=_caption)
 
+    ev = sub.add_parser("evaluate", help="decode a split with a run and score it")
+    ev.add_argument("run", type=Path)
+    ev.add_argument("--split", default="evaluation",
+                    choices=("development", "validation", "evaluation"))
+    ev.add_argument("--metrics", nargs="+", default=None,
+                    help="metric names (default: all of them)")
+    ev.add_argument("--root", type=Path, default=None, help="data root")
+    ev.add_argument("--force", action="store_true", help="recompute even if metrics exist")
+    ev.set_defaults(func=_evaluate)
+
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
     book.add_argument("--preset", default="default")
     book.add_argument("--root", type=Path, default=None, help="data root")
@@ -175,6 +185,18 @@ def _caption(args: argparse.Namespace) -> int:
     for f, c in zip(args.file, captions):
         label = f"{f} - {args.minus}" if args.minus else str(f)
         print(f"{label}: {c}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from adl.evaluation import evaluate_run
+
+    scores = evaluate_run(args.run, split=args.split, metrics=args.metrics, root=args.root,
+                          force=args.force)
+    for name, value in scores.items():
+        print(f"{name:>10}: {value:.4f}")
+    for name, reason in scores.unavailable.items():
+        print(f"{name:>10}: unavailable ({reason})")
     return 0
 
 

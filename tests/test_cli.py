@@ -93,6 +93,12 @@ def test_train_and_caption_smoke(tmp_path):
     r = adl("caption", str(tmp_path / "adl"), str(clip), "--minus", str(event), env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     assert f"{clip} - {event}: " in r.stdout
+    r = adl("evaluate", str(tmp_path / "adl"), "--metrics", "cider_d", "meteor", "spider",
+            env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "cider_d:" in r.stdout and "spider: unavailable" in r.stdout
+    assert (tmp_path / "adl" / "metrics.json").exists()
+    assert (tmp_path / "adl" / "captions.csv").exists()
 
 
 @pytest.mark.slow

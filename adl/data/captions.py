@@ -418,11 +418,15 @@ def _join_overlap(ps: list[_Phrase], rng: np.random.Generator) -> str:
         return f"{a.clause} over {b.ing}"
     head = ", ".join(p.noun for p in ps[:-1])
     choice = int(rng.integers(3))
+    # Every form names every event: a mixture of a 3-event scene and one more event has four.
+    rest = ps[1:]
     if choice == 0:
-        return f"{ps[0].clause} while {ps[1].clause} and {ps[2].clause}"
+        clauses = ", ".join(p.clause for p in rest[:-1])
+        return f"{ps[0].clause} while {clauses} and {rest[-1].clause}"
     if choice == 1:
         return f"{head} and {ps[-1].noun} are heard together"
-    return f"{ps[0].clause}, with {ps[1].ing} and {ps[2].ing} at the same time"
+    ings = ", ".join(p.ing for p in rest[:-1])
+    return f"{ps[0].clause}, with {ings} and {rest[-1].ing} at the same time"
 
 
 def _join_sequence(parts: list[str], nouns: list[str | None], rng: np.random.Generator) -> str:
