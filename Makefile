@@ -8,7 +8,7 @@ VENV   ?= .venv
 PRESET ?= default
 BIN    := $(VENV)/bin
 
-.PHONY: book test test-fast venv clean
+.PHONY: book test test-fast lab venv clean
 
 venv: $(VENV)/.installed
 
@@ -27,6 +27,11 @@ test: venv
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
+
+# JupyterLab on the notebooks, with the project's environment as the kernel. Data is read from
+# (and prepared into) ./data, whatever folder the notebook runs in.
+lab: venv
+	ADL_DATA_ROOT=$(CURDIR)/data $(BIN)/jupyter lab --notebook-dir=notebooks
 
 clean:
 	rm -rf build book/_build

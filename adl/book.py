@@ -180,7 +180,7 @@ def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
     start = time.perf_counter()
     try:
         pm.execute_notebook(
-            str(path), str(out), parameters=parameters, kernel_name="python3",
+            str(path), str(out), parameters=parameters, kernel_name="python3", language="python",
             cwd=str(cwd or path.parent), execution_timeout=timeout_per_cell,
             progress_bar=False, log_output=False, request_save_on_cell_execute=True)
     except PapermillExecutionError as e:
@@ -201,9 +201,9 @@ def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
         what = _one_line(str(e).strip().splitlines()[0] if str(e).strip() else "")
         if type(e).__name__ == "CellTimeoutError":
             what = f"a cell ran longer than the per-cell timeout of {timeout_per_cell} s"
-        raise BookError(
-            f"notebook {path.name} failed{where}: {type(e).__name__}: {what or '(no message)'}; "
-            f"the partially executed copy is {out}") from None
+        kept = f"; the partially executed copy is {out}" if out.is_file() else ""
+        raise BookError(f"notebook {path.name} failed{where}: {type(e).__name__}: "
+                        f"{what or '(no message)'}{kept}") from None
     return time.perf_counter() - start
 
 

@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
     book.add_argument("--preset", default="default")
     book.add_argument("--root", type=Path, default=None, help="data root")
+    book.add_argument("--build-dir", type=Path, default=Path("build"),
+                      help="where executed notebooks, outputs and the site go (default: build)")
+    book.add_argument("--seed", type=int, default=0)
+    book.add_argument("--device", default=None, help="cpu or cuda (default: the preset's)")
     book.set_defaults(func=_book)
     return parser
 
@@ -201,13 +205,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from adl.config import load_preset
+    from adl.book import build_book
 
-    cfg = load_preset(args.preset)
-    if cfg.data.source == "embedded":
-        prepare_data(cfg, args.root)
-    print("The notebooks and the site come in a later issue: `adl book` stops after preparing "
-          "the data for now.")
+    index = build_book(args.preset, root=args.root, build_dir=args.build_dir, seed=args.seed,
+                       device=args.device)
+    print(f"book: {index}")
     return 0
 
 

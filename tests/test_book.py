@@ -1,0 +1,200 @@
+"""The book: notebook anatomy (fast), the papermill runner and the Jupyter Book site (slow)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from adl import book
+from adl.book import NOTEBOOKS, BookError, build_book, prepare_site, resolve_notebooks
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = [ROOT / "notebooks" / f"{name}.ipynb" for name in NOTEBOOKS
+             if (ROOT / "notebooks" / f"{name}.ipynb").is_file()]
+KNOBS = ("preset", "data_root", "output_dir", "seed", "device")
+
+
+# -- the smoke build, shared by this module and test_site.py ----------------------------------
+
+
+def smoke_book(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Build the smoke book once per test session (every committed chapter) and describe it.
+
+    The result is cached on disk under the session's base temp folder, so test_site.py reuses
+    the build instead of running the notebooks a second time. A failed build is cached too.
+    """
+    base = tmp_path_factory.getbasetemp() / "smoke-book"
+    result_file = base / "result.json"
+    if not result_file.is_file():
+        base.mkdir(parents=True, exist_ok=True)
+        lines: list[str] = []
+        result = {"build": str(base / "build"), "log": lines}
+        try:
+            index = build_book("smoke", root=shared_data_root(tmp_path_factory),
+                               build_dir=base / "build", log=lines.append, timeout_per_cell=900)
+            result["index"] = str(index)
+        except BookError as e:
+            result["error"] = str(e)
+        result_file.write_text(json.dumps(result), encoding="utf-8")
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    if "error" in result:
+        pytest.fail(f"the smoke book did not build: {result['error']}")
+    return result
+
+
+def shared_data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data root for the session: the smoke corpus is generated once (a few seconds)."""
+    return tmp_path_factory.getbasetemp() / "book-data"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    return smoke_book(tmp_path_factory)
+
+
+# -- anatomy of every committed notebook (fast) -----------------------------------------------
+
+
+def _markdown(nb) -> str:
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=[p.stem for p in COMMITTED])
+def test_notebook_anatomy(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), \
+        f"{path.name}: the first cell must be the title (a '# ' heading)"
+    body = [line for line in first.source.splitlines()[1:] if line.strip()]
+    assert body, f"{path.name}: the title needs a one-line subtitle under it"
+
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and "parameters" in code[0].metadata.get("tags", []), \
+        f"{path.name}: the first code cell must be tagged 'parameters'"
+    params = code[0].source
+    for knob in KNOBS:
+        assert re.search(rf"^{knob}: \w+ = .+#", params, re.M), \
+            f"{path.name}: the parameters cell needs '{knob}: <type> = <value>  # <comment>'"
+    assert "load_preset(preset)" in code[1].source and "print" in code[1].source, \
+        f"{path.name}: the cell after the parameters turns them into a config and prints it"
+
+    text = _markdown(nb)
+    for heading in ("What you will learn", "Summary", "Exercises"):
+        assert re.search(rf"^#+ {heading}", text, re.M), f"{path.name}: no '{heading}' section"
+    sources = "\n".join(c.source for c in code)
+    assert "import *" not in sources, f"{path.name}: no star imports"
+    assert re.search(r"^from adl\.\w+", sources, re.M), f"{path.name}: imports nothing from adl"
+
+
+def test_every_chapter_of_the_book_is_listed_in_the_toc():
+    toc = (ROOT / "book" / "_toc.yml").read_text(encoding="utf-8")
+    for name in NOTEBOOKS:
+        assert f"notebooks/{name}" in toc
+    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text(encoding="utf-8"))
+    assert config["execute"]["execute_notebooks"] == "off"
+    assert config["bibtex_bibfiles"] == ["references.bib"]
+
+
+def test_missing_chapters_are_skipped_out_loud(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook()
+    nbformat.write(nb, tmp_path / "01_data_mixing.ipynb")
+    monkeypatch.setattr(book, "NOTEBOOK_DIR", tmp_path)
+    lines: list[str] = []
+    found = resolve_notebooks(None, log=lines.append)
+    assert found == [tmp_path / "01_data_mixing.ipynb"]
+    assert len(lines) == len(NOTEBOOKS) - 1
+    assert all("skipping" in line and "does not exist" in line for line in lines)
+    with pytest.raises(BookError, match="notebook not found"):
+        resolve_notebooks([tmp_path / "nope.ipynb"])
+
+
+def test_site_sources_list_only_the_executed_chapters(tmp_path):
+    executed = tmp_path / "executed" / "02_encoder_decoder.ipynb"
+    executed.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Two")]),
+                   executed)
+    lines: list[str] = []
+    site = prepare_site([executed], tmp_path / "site-src", log=lines.append)
+    toc = yaml.safe_load((site / "_toc.yml").read_text(encoding="utf-8"))
+    files = re.findall(r"notebooks/\w+", yaml.safe_dump(toc))
+    assert files == ["notebooks/02_encoder_decoder"]
+    assert (site / "notebooks" / "02_encoder_decoder.ipynb").is_file()
+    assert (site / "intro.md").is_file() and (site / "references.bib").is_file()
+    config = yaml.safe_load((site / "_config.yml").read_text(encoding="utf-8"))
+    assert config["execute"]["execute_notebooks"] == "off"
+    assert sum("leaving" in line for line in lines) == len(NOTEBOOKS) - 1
+
+
+# -- the runner (slow: kernels and a site build) ----------------------------------------------
+
+
+@pytest.mark.slow
+def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
+    build = Path(built["build"])
+    assert COMMITTED, "no notebooks committed"
+    for path in COMMITTED:
+        executed = build / "notebooks" / path.name
+        assert executed.is_file(), f"{executed} was not written"
+        nb = nbformat.read(executed, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.execution_count for c in code), f"{path.name}: a cell was not executed"
+        assert any(c.outputs for c in code), f"{path.name}: no outputs at all"
+        errors = [(i, o.ename) for i, c in enumerate(code) for o in c.outputs
+                  if o.output_type == "error"]
+        assert not errors, f"{path.name}: error outputs {errors}"
+        # papermill received the runner's parameters (absolute paths)
+        injected = [c for c in code if "injected-parameters" in c.metadata.get("tags", [])]
+        assert injected and 'preset = "smoke"' in injected[0].source
+        assert re.search(r'data_root = "/', injected[0].source)
+
+    index = Path(built["index"])
+    assert index.is_file() and index.name == "index.html"
+    html = index.parent
+    for page in ("intro", "references", "full_scale"):
+        assert (html / f"{page}.html").is_file(), f"no {page}.html"
+    for path in COMMITTED:
+        assert (html / "notebooks" / f"{path.stem}.html").is_file(), f"no page for {path.stem}"
+    assert (html / "_images" / "adl_pipeline.svg").is_file()
+
+    log = "\n".join(built["log"])
+    for path in COMMITTED:
+        assert re.search(rf"{path.stem}\.ipynb: [\d.]+ s", log), f"no timing for {path.stem}"
+    assert str(index) in log
+    missing = [n for n in NOTEBOOKS if not (ROOT / "notebooks" / f"{n}.ipynb").is_file()]
+    for name in missing:
+        assert f"skipping {name}" in log
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_stops_the_build_with_one_line(tmp_path, tmp_path_factory):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('preset: str = "default"  # smoke | default | paper')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# A broken chapter"), params,
+                nbformat.v4.new_code_cell("x = 41 + 1\nprint(x)"),
+                nbformat.v4.new_code_cell("y = x / 0"),
+                nbformat.v4.new_code_cell("print('never reached')")]
+    bad = tmp_path / "bad_chapter.ipynb"
+    nbformat.write(nb, bad)
+    build = tmp_path / "build"
+
+    with pytest.raises(BookError) as info:
+        build_book("smoke", root=shared_data_root(tmp_path_factory), build_dir=build,
+                   notebooks=[bad], log=lambda line: None)
+    message = str(info.value)
+    partial = build / "notebooks" / "bad_chapter.ipynb"
+    assert "\n" not in message
+    assert "bad_chapter.ipynb" in message
+    assert "cell 3" in message  # the index of `y = x / 0` in the committed notebook
+    assert "ZeroDivisionError" in message and "division by zero" in message
+    assert str(partial) in message
+
+    kept = nbformat.read(partial, as_version=4)
+    ran = [c for c in kept.cells if c.cell_type == "code" and "x = 41" in c.source][0]
+    assert ran.outputs and "42" in ran.outputs[0]["text"]
+    assert not (build / "site-src").exists(), "no site is built after a failed notebook"
