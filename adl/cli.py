@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="metric names (default: all of them)")
     ev.add_argument("--root", type=Path, default=None, help="data root")
     ev.add_argument("--force", action="store_true", help="recompute even if metrics exist")
+    ev.add_argument("--which", choices=("best", "last"), default="best",
+                    help="the best (lowest validation loss) or the last weights")
     ev.set_defaults(func=_evaluate)
 
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
@@ -193,14 +195,15 @@ def _caption(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from adl.evaluation import evaluate_run
+    from adl.evaluation import evaluate_run, result_paths
 
     scores = evaluate_run(args.run, split=args.split, metrics=args.metrics, root=args.root,
-                          force=args.force)
+                          force=args.force, which=args.which)
+    # evaluate_run logs the reasons of unavailable metrics; the table just names them.
     for name, value in scores.items():
         print(f"{name:>10}: {value:.4f}")
-    for name, reason in scores.unavailable.items():
-        print(f"{name:>10}: unavailable ({reason})")
+    for name in scores.unavailable:
+        print(f"{name:>10}: unavailable (reason in {result_paths(args.run, args.split)[0]})")
     return 0
 
 
