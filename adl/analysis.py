@@ -1,0 +1,519 @@
+"""Analysis helpers for the book's later chapters: run logs, a trivial-caption floor, embedding
+arithmetic and 2-D projections.
+
+* :func:`find_runs`, :func:`training_logs`, :func:`run_timings` read run directories written by
+  :func:`adl.train.train` (chapter 3).
+* :func:`most_common_caption_floor` scores the most common training caption used for every
+  evaluation clip: the score a captioner must beat to have learnt anything about the audio
+  (chapter 4).
+* :func:`difference_fidelity` measures how close ``Z(mix) - Z(ref)`` is to ``Z(input)``;
+  :func:`clip_embeddings` and :func:`difference_vectors` give clip-level embeddings, and
+  :func:`pca_2d` projects them to two dimensions (chapter 5).
+
+Nothing here seeds a global random state: pass a ``torch.Generator``.
+
+Notebook: 05_latent_space_analysis
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from adl.metrics import CorpusScores, MetricUnavailableWarning, evaluate
+from adl.mixing import mix, random_offset
+
+__all__ = [
+    "FLOOR_METRICS",
+    "PAPER_TABLE1",
+    "REPRESENTATIONS",
+    "clip_embeddings",
+    "difference_fidelity",
+    "difference_vectors",
+    "find_runs",
+    "frame_fidelity",
+    "most_common_caption",
+    "most_common_caption_floor",
+    "pca",
+    "pca_2d",
+    "captions_side_by_side",
+    "run_dir",
+    "run_status",
+    "run_timings",
+    "smooth",
+    "step_costs",
+    "training_logs",
+]
+
+#: Metrics of the most-common-caption floor (SPIDEr is reported unavailable where SPICE is).
+FLOOR_METRICS: tuple[str, ...] = ("cider_d", "meteor", "spider")
+#: What :func:`difference_fidelity` compares with ``Z(input)``, in its ``representation`` column.
+REPRESENTATIONS: dict[str, str] = {
+    "mixture": "Z(mix)",
+    "difference": "Z(mix) - Z(ref)",
+    "difference + Z(0)": "Z(mix) - Z(ref) + Z(silence)",
+}
+#: The paper's Table 1 (Clotho v2.1 evaluation split, real data; DESIGN §1), for comparison only:
+#: the book's numbers come from other data and a smaller model.
+PAPER_TABLE1: dict[str, dict[str, float]] = {
+    "Baseline": {"spider": 0.272, "spider_fl": 0.264, "cider_d": 0.420, "meteor": 0.180},
+    "AL-MixGen": {"spider": 0.275, "spider_fl": 0.269, "cider_d": 0.425, "meteor": 0.182},
+    "ADL": {"spider": 0.291, "spider_fl": 0.289, "cider_d": 0.454, "meteor": 0.194},
+}
+
+
+# -- run directories (chapter 3) -----------------------------------------------------------------
+
+
+def run_dir(output_dir: str | os.PathLike[str], method: str, seed: int) -> Path:
+    """Where the book keeps a run: ``{output_dir}/runs/{method}-seed{seed}``.
+
+    Notebook: 03_adl_training
+    """
+    return Path(output_dir) / "runs" / f"{method}-seed{seed}"
+
+
+def run_status(run: str | os.PathLike[str]) -> str | None:
+    """``"complete"``, ``"running"`` (started, or interrupted: resume it), or None (no run yet).
+
+    Notebook: 03_adl_training
+    """
+    path = Path(run) / "run.json"
+    if not path.is_file():
+        return None
+    return str(json.loads(path.read_text(encoding="utf-8")).get("status"))
+
+
+def find_runs(output_dir: str | os.PathLike[str], *, complete: bool = True) -> list[Path]:
+    """The run directories under ``{output_dir}/runs``, sorted by method (paper order), then seed.
+
+    Args:
+        output_dir: the book's output folder.
+        complete: keep only runs whose ``run.json`` says ``"status": "complete"``.
+
+    Returns:
+        Paths of folders that hold a ``run.json`` (an empty list when there are none).
+
+    Notebook: 04_evaluation
+    """
+    order = {"baseline": 0, "mixgen": 1, "adl": 2}
+    base = Path(output_dir) / "runs"
+    found = []
+    for run in sorted(base.glob("*/run.json")) if base.is_dir() else []:
+        info = json.loads(run.read_text(encoding="utf-8"))
+        if complete and info.get("status") != "complete":
+            continue
+        found.append((order.get(info.get("method"), 9), str(info.get("method")),
+                      int(info.get("seed", 0)), run.parent))
+    return [r for *_, r in sorted(found)]
+
+
+def _run_identity(run: Path) -> dict[str, object]:
+    info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    return {"run": run.name, "method": info.get("method"), "seed": info.get("seed")}
+
+
+def training_logs(runs: Iterable[str | os.PathLike[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-step and per-epoch logs of several runs, stacked.
+
+    Returns:
+        ``(steps, epochs)``: the rows of every run's ``steps.csv`` and ``epochs.csv``, with the
+        columns ``run``, ``method`` and ``seed`` added in front.
+
+    Notebook: 03_adl_training
+    """
+    steps, epochs = [], []
+    for run in map(Path, runs):
+        ident = _run_identity(run)
+        for name, into in (("steps.csv", steps), ("epochs.csv", epochs)):
+            path = run / name
+            if path.is_file():
+                frame = pd.read_csv(path)
+                for k, (col, v) in enumerate(ident.items()):
+                    frame.insert(k, col, v)
+                into.append(frame)
+    empty = pd.DataFrame(columns=["run", "method", "seed"])
+    return (pd.concat(steps, ignore_index=True) if steps else empty,
+            pd.concat(epochs, ignore_index=True) if epochs else empty)
+
+
+def smooth(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
+    """Trailing moving average (the first points average what exists so far).
+
+    Args:
+        values: (N,) a noisy series, e.g. per-step training losses.
+        window: points averaged; 1 returns the values unchanged.
+
+    Returns:
+        (N,) float64.
+
+    Notebook: 03_adl_training
+    """
+    if window < 1:
+        raise ValueError(f"window must be at least 1, got {window}")
+    x = np.asarray(values, dtype=np.float64)
+    csum = np.cumsum(np.insert(x, 0, 0.0))
+    idx = np.arange(1, x.size + 1)
+    start = np.maximum(idx - window, 0)
+    return (csum[idx] - csum[start]) / (idx - start)
+
+
+def run_timings(runs: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """What each run's ``run.json`` records about its cost.
+
+    Returns:
+        One row per run: ``run, method, seed, device, steps, epochs, seconds, examples_per_s``
+        (training examples per second of optimizer steps, validation excluded), and
+        ``s_per_step``.
+
+    Notebook: 03_adl_training
+    """
+    rows = []
+    for run in map(Path, runs):
+        info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+        steps = int(info.get("global_step", 0))
+        seconds = float(info.get("seconds", math.nan))
+        rows.append({"run": run.name, "method": info.get("method"), "seed": info.get("seed"),
+                     "device": info.get("device", "?"), "steps": steps,
+                     "epochs": info.get("epochs_done"), "seconds": seconds,
+                     "examples_per_s": float(info.get("examples_per_s", math.nan)),
+                     "s_per_step": seconds / steps if steps else math.nan})
+    return pd.DataFrame(rows, columns=["run", "method", "seed", "device", "steps", "epochs",
+                                       "seconds", "examples_per_s", "s_per_step"])
+
+
+def step_costs(steps: pd.DataFrame, *, batch_size: int, n_examples: int) -> pd.DataFrame:
+    """What the training steps of each run held, and how fast they went.
+
+    An ADL example is encoded twice (the mixture and the aligned reference); every other
+    example once. The number of examples in a step follows from its index in the epoch
+    (``min(batch_size, n_examples - step * batch_size)``).
+
+    Args:
+        steps: the first frame of :func:`training_logs`.
+        batch_size: the runs' ``training.batch_size``. n_examples: training clips per epoch.
+
+    Returns:
+        One row per run: ``run, method, seed, examples, adl_examples, mixgen_examples,
+        encoder_passes_per_example, median_examples_per_s`` (the median over steps, which
+        ignores the slow first steps).
+
+    Notebook: 03_adl_training
+    """
+    rows = []
+    for run, frame in steps.groupby("run", sort=False):
+        sizes = np.minimum(batch_size, n_examples - frame["step"].to_numpy() * batch_size)
+        seen = int(sizes.sum())
+        n_adl = int(frame["n_adl"].sum())
+        rows.append({"run": run, "method": frame["method"].iloc[0], "seed": frame["seed"].iloc[0],
+                     "examples": seen, "adl_examples": n_adl,
+                     "mixgen_examples": int(frame["n_mixgen"].sum()),
+                     "encoder_passes_per_example": (seen + n_adl) / seen if seen else math.nan,
+                     "median_examples_per_s": float(frame["examples_per_s"].median())})
+    return pd.DataFrame(rows, columns=["run", "method", "seed", "examples", "adl_examples",
+                                       "mixgen_examples", "encoder_passes_per_example",
+                                       "median_examples_per_s"])
+
+
+def captions_side_by_side(runs: Sequence[str | os.PathLike[str]], *, k: int = 3,
+                          seed: int = 0, n_references: int = 2) -> pd.DataFrame:
+    """A few evaluation clips with their references and every run's caption, side by side.
+
+    Reads each run's ``captions.csv`` (written by :func:`adl.evaluation.evaluate_run`) and draws
+    ``k`` clips that all runs captioned, at random with ``seed`` (not the best ones).
+
+    Returns:
+        Index ``file_name``; columns ``reference_1..n_references``, then per run
+        ``<run name>`` (its caption) and ``<run name> CIDEr-D`` (its per-clip score, where
+        recorded).
+
+    Notebook: 04_evaluation
+    """
+    frames = {}
+    for run in map(Path, runs):
+        path = run / "captions.csv"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: missing; evaluate the run first")
+        frames[run.name] = pd.read_csv(path, dtype={"file_name": str, "candidate": str},
+                                       keep_default_na=False).set_index("file_name")
+    if not frames:
+        raise ValueError("no runs given")
+    common = sorted(set.intersection(*(set(f.index) for f in frames.values())))
+    picked = sorted(np.random.default_rng(seed).choice(len(common), size=min(k, len(common)),
+                                                       replace=False))
+    files = [common[i] for i in picked]
+    first = next(iter(frames.values()))
+    out = first.loc[files, [f"reference_{i}" for i in range(1, n_references + 1)]].copy()
+    for name, frame in frames.items():
+        out[name] = frame.loc[files, "candidate"]
+        if "cider_d" in frame.columns:
+            out[f"{name} CIDEr-D"] = frame.loc[files, "cider_d"].astype(float).round(3)
+    return out
+
+
+# -- the floor (chapter 4) -----------------------------------------------------------------------
+
+
+def _caption_key(caption: str) -> str:
+    return " ".join(caption.lower().strip().rstrip(".").split())
+
+
+def most_common_caption(captions: Iterable[str]) -> tuple[str, int]:
+    """The most frequent caption, compared case- and final-period-insensitively.
+
+    Ties go to the caption seen first. Returns ``(caption as first written, count)``.
+
+    Notebook: 04_evaluation
+    """
+    counts: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for caption in captions:
+        key = _caption_key(caption)
+        if not key:
+            continue
+        counts[key] += 1
+        first.setdefault(key, caption.strip())
+    if not counts:
+        raise ValueError("no (non-empty) captions to count")
+    key, n = counts.most_common(1)[0]  # stable: the first of equal counts
+    return first[key], n
+
+
+def most_common_caption_floor(train_captions: Iterable[str],
+                              mult_references: Sequence[Sequence[str]], *,
+                              metrics: Iterable[str] | None = FLOOR_METRICS,
+                              ) -> tuple[str, CorpusScores]:
+    """Score the most common training caption as the caption of *every* evaluation clip.
+
+    A captioner that ignores its audio can reach this score by always writing the caption it
+    saw most often. A trained model's Table 1 numbers mean something only well above it.
+
+    Args:
+        train_captions: every caption of the training split (all five per clip).
+        mult_references: per evaluation clip, its reference captions.
+        metrics: names from :data:`adl.metrics.METRICS` (None: all).
+
+    Returns:
+        ``(caption, corpus_scores)``; ``corpus_scores.unavailable`` says which metrics could not
+        be computed here, and why (SPICE without its jars).
+
+    Notebook: 04_evaluation
+    """
+    caption, _ = most_common_caption(train_captions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetricUnavailableWarning)
+        scores, _ = evaluate([caption] * len(mult_references), mult_references,
+                             None if metrics is None else list(metrics))
+    return caption, scores
+
+
+# -- projections (chapter 5) ---------------------------------------------------------------------
+
+
+def pca(x: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Principal component analysis by SVD of the centred data (no scikit-learn).
+
+    Each component's sign is fixed so that its largest loading is positive, so the result does
+    not flip between runs or machines.
+
+    Args:
+        x: (N, D) points. k: components kept.
+
+    Returns:
+        ``(projected (N, k), explained variance ratio (k,))``, components in decreasing variance.
+        Missing components (fewer than ``k`` points or dimensions) are zero columns.
+
+    Notebook: 05_latent_space_analysis
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 1:
+        raise ValueError(f"expected a non-empty (N, D) array, got shape {x.shape}")
+    centred = x - x.mean(axis=0, keepdims=True)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    r = min(k, vt.shape[0])
+    vt = vt[:r]
+    signs = np.sign(vt[np.arange(r), np.abs(vt).argmax(axis=1)])
+    vt = vt * np.where(signs == 0, 1.0, signs)[:, None]
+    proj = np.zeros((x.shape[0], k))
+    proj[:, :r] = centred @ vt.T
+    total = float((s ** 2).sum())
+    ratio = np.zeros(k)
+    if total > 0:
+        ratio[:r] = s[:r] ** 2 / total
+    return proj, ratio
+
+
+def pca_2d(x: np.ndarray) -> np.ndarray:
+    """Project (N, D) points on their first two principal components: (N, 2).
+
+    Notebook: 05_latent_space_analysis
+    """
+    return pca(x, 2)[0]
+
+
+# -- embedding arithmetic (chapter 5) ------------------------------------------------------------
+
+
+@torch.no_grad()
+def _z(model: torch.nn.Module, wave: torch.Tensor,
+       reference: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``Z`` of one clip (after the adapter, what the decoder reads): ``((T', D), mask (T',))``."""
+    device = next(model.parameters()).device
+    lengths = torch.tensor([wave.shape[0]], device=device)
+    ref = None if reference is None else reference[None].to(device)
+    z, mask = model.features(wave[None].to(device), lengths, ref)
+    return z[0].float().cpu(), mask[0].cpu()
+
+
+def frame_fidelity(z: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
+                   ) -> tuple[float, float]:
+    """How close ``z`` is to ``target`` over the valid frames.
+
+    Args:
+        z, target: (T, D) embeddings; mask: (T,) bool, the valid frames.
+
+    Returns:
+        ``(cosine, relative_error)``: the mean over valid frames of the cosine similarity
+        between ``z[t]`` and ``target[t]``, and ``||z - target|| / ||target||`` (Frobenius norms
+        over the valid frames).
+
+    Notebook: 05_latent_space_analysis
+    """
+    a, b = z[mask].double(), target[mask].double()
+    if a.numel() == 0:
+        raise ValueError("no valid frames")
+    cosine = float(F.cosine_similarity(a, b, dim=-1, eps=1e-12).mean())
+    norm = float(b.norm())
+    error = float((a - b).norm() / norm) if norm > 0 else math.nan
+    return cosine, error
+
+
+@dataclass
+class _Pair:
+    clip: int
+    event: int
+    offset: int
+    mixture: torch.Tensor
+    aligned: torch.Tensor
+
+
+def _pairs(clips: Sequence[torch.Tensor], events: Sequence[torch.Tensor], snr_db: float,
+           generator: torch.Generator | None) -> Iterator[_Pair]:
+    """One event per clip, drawn with ``generator``, mixed in at a random offset."""
+    if not clips or not events:
+        raise ValueError("need at least one clip and one event")
+    g = generator if generator is not None else torch.Generator().manual_seed(0)
+    for i, x in enumerate(clips):
+        j = int(torch.randint(len(events), (1,), generator=g))
+        e = events[j]
+        offset = random_offset(x.shape[0], e.shape[0], g)
+        mixture, aligned = mix(x, e, snr_db=snr_db, offset=offset)
+        yield _Pair(i, j, offset, mixture, aligned)
+
+
+def difference_fidelity(model: torch.nn.Module, clips: Sequence[torch.Tensor],
+                        events: Sequence[torch.Tensor], *, snr_db: float = 0.0,
+                        generator: torch.Generator | None = None,
+                        event_labels: Sequence[str] | None = None) -> pd.DataFrame:
+    """Embedding arithmetic: is ``Z(mix) - Z(ref)`` closer to ``Z(input)`` than ``Z(mix)`` is?
+
+    For each clip, one event (drawn with ``generator``) is mixed in with
+    :func:`adl.mixing.mix` at ``snr_db`` and a random offset. Compared with ``Z(input)`` over the
+    valid frames (:func:`frame_fidelity`), for three representations (:data:`REPRESENTATIONS`):
+
+    * ``mixture``: ``Z(mix)``, doing nothing about the event;
+    * ``difference``: ``Z(mix) - Z(ref)``, the model's own difference (``model.features`` with the
+      aligned event as reference, so ``encoder.diff_at`` is honoured);
+    * ``difference + Z(0)``: the difference with the features of silence added back; the
+      difference cancels that offset, which every plain ``Z(input)`` carries.
+
+    With a frozen encoder and a linear adapter, ``Z(mix) - Z(ref) = W (e(mix) - e(ref))``: the
+    numbers measure how additive the encoder is, and are equal for two runs that share encoder
+    and differ only in adapter scale and decoder.
+
+    Args:
+        model: a :class:`adl.models.captioner.Captioner` (eval mode).
+        clips: (samples,) input clips. events: (samples,) events to mix in.
+        snr_db: input-to-event level (keyword-only, as the options below).
+        generator: draws the events and offsets (default: seeded with 0).
+        event_labels: per event, a label for the ``event_label`` column.
+
+    Returns:
+        A tidy frame, one row per clip and representation: ``clip`` and ``event`` (indices
+        into the arguments), ``event_label``, ``offset`` (where the event starts, in samples),
+        ``representation``, ``cosine`` and ``relative_error``.
+
+    Notebook: 05_latent_space_analysis
+    """
+    model.eval()
+    rows = []
+    zero_cache: dict[int, torch.Tensor] = {}
+    for p in _pairs(clips, events, snr_db, generator):
+        x = clips[p.clip]
+        z_in, mask = _z(model, x)
+        z_mix, _ = _z(model, p.mixture)
+        z_diff, _ = _z(model, p.mixture, p.aligned)
+        n = x.shape[0]
+        if n not in zero_cache:
+            zero_cache[n] = _z(model, torch.zeros(n))[0]
+        reps = {"mixture": z_mix, "difference": z_diff,
+                "difference + Z(0)": z_diff + zero_cache[n]}
+        for name, z in reps.items():
+            cosine, error = frame_fidelity(z, z_in, mask)
+            rows.append({"clip": p.clip, "event": p.event,
+                         "event_label": event_labels[p.event] if event_labels else "",
+                         "offset": p.offset, "representation": name, "cosine": cosine,
+                         "relative_error": error})
+    return pd.DataFrame(rows, columns=["clip", "event", "event_label", "offset",
+                                       "representation", "cosine", "relative_error"])
+
+
+def clip_embeddings(model: torch.nn.Module, waves: Sequence[torch.Tensor]) -> np.ndarray:
+    """Clip-level embeddings: ``Z`` (after the adapter, no reference) averaged over valid frames.
+
+    Returns:
+        (N, D) float64.
+
+    Notebook: 05_latent_space_analysis
+    """
+    model.eval()
+    out = []
+    for w in waves:
+        z, mask = _z(model, w)
+        out.append(z[mask].double().mean(dim=0).numpy())
+    return np.stack(out)
+
+
+def difference_vectors(model: torch.nn.Module, clips: Sequence[torch.Tensor],
+                       events: Sequence[torch.Tensor], *, snr_db: float = 0.0,
+                       generator: torch.Generator | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """What adding an event does to a clip's embedding: time-averaged ``Z(mix) - Z(input)``.
+
+    Events and offsets are drawn as in :func:`difference_fidelity` (the same ``generator`` seed
+    gives the same pairs).
+
+    Returns:
+        ``(vectors (N, D) float64, event index (N,) int)``, one row per clip.
+
+    Notebook: 05_latent_space_analysis
+    """
+    model.eval()
+    vectors, which = [], []
+    for p in _pairs(clips, events, snr_db, generator):
+        z_in, mask = _z(model, clips[p.clip])
+        z_mix, _ = _z(model, p.mixture)
+        vectors.append((z_mix - z_in)[mask].double().mean(dim=0).numpy())
+        which.append(p.event)
+    return np.stack(vectors), np.asarray(which, dtype=int)

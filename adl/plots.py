@@ -1,0 +1,188 @@
+"""Figures for the book's chapters 3-5. Each function returns a matplotlib ``Figure``.
+
+Nothing here changes matplotlib's or seaborn's global settings: a notebook chooses its theme.
+
+Notebook: 03_adl_training
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from adl.analysis import smooth
+
+__all__ = ["condition_bars", "fidelity_plot", "loss_curves", "metric_bars", "scatter_2d"]
+
+#: One colour per training method, the same in every chapter.
+METHOD_COLORS: dict[str, str] = {"baseline": "C0", "mixgen": "C1", "adl": "C2"}
+METHOD_LABELS: dict[str, str] = {"baseline": "Baseline", "mixgen": "AL-MixGen", "adl": "ADL"}
+
+
+def _figure(*args, **kwargs) -> tuple[Figure, object]:
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(*args, **kwargs)
+
+
+def loss_curves(steps: pd.DataFrame, epochs: pd.DataFrame, *, window: int | None = None,
+                ) -> Figure:
+    """Training loss per step (smoothed) and validation loss per epoch, one colour per method.
+
+    Args:
+        steps, epochs: the frames of :func:`adl.analysis.training_logs`.
+        window: moving-average width in steps; None: a twentieth of the longest run (>= 1).
+
+    Notebook: 03_adl_training
+    """
+    fig, (ax_train, ax_val) = _figure(1, 2, figsize=(12, 3.8))
+    longest = int(steps.groupby("run").size().max()) if len(steps) else 1
+    w = window or max(1, longest // 20)
+    for run, frame in steps.groupby("run", sort=False):
+        method = str(frame["method"].iloc[0])
+        color = METHOD_COLORS.get(method, None)
+        ax_train.plot(frame["global_step"], frame["loss"], color=color, alpha=0.2, lw=0.8)
+        label = f"{METHOD_LABELS.get(method, method)} (seed {frame['seed'].iloc[0]})"
+        ax_train.plot(frame["global_step"], smooth(frame["loss"].to_numpy(), w), color=color,
+                      lw=1.8, label=label)
+    for run, frame in epochs.groupby("run", sort=False):
+        method = str(frame["method"].iloc[0])
+        ax_val.plot(frame["global_step"], frame["val_loss"], marker="o",
+                    color=METHOD_COLORS.get(method, None),
+                    label=f"{METHOD_LABELS.get(method, method)} (seed {frame['seed'].iloc[0]})")
+    ax_train.set(xlabel="optimizer step", ylabel="cross-entropy (per token)",
+                 title="Training loss" + (f" (faint: per step; bold: mean of {w} steps)"
+                                          if w > 1 else " (per step)"))
+    ax_val.set(xlabel="optimizer step", ylabel="cross-entropy (per token)",
+               title="Validation loss (end of each epoch, no reference)")
+    for ax in (ax_train, ax_val):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def metric_bars(numbers: pd.DataFrame, metrics: Sequence[str], *,
+                paper: dict[str, dict[str, float]] | None = None) -> Figure:
+    """Mean ± std over seeds per method and metric (the second frame of
+    :func:`adl.evaluation.table1`), with the paper's values as hollow markers when given.
+
+    Args:
+        numbers: rows are methods as shown (``Baseline``...), columns ``(metric, "mean"|"std")``.
+        metrics: the metrics to draw (unavailable ones, NaN, are left out).
+        paper: ``{method shown: {metric: value}}``, drawn as black diamonds.
+
+    Notebook: 04_evaluation
+    """
+    shown = [m for m in metrics if (m, "mean") in numbers.columns
+             and not numbers[(m, "mean")].isna().all()]
+    fig, axes = _figure(1, max(1, len(shown)), figsize=(4 * max(1, len(shown)), 3.4),
+                        squeeze=False)
+    for ax, metric in zip(axes[0], shown):
+        means = numbers[(metric, "mean")]
+        stds = numbers[(metric, "std")].fillna(0.0)
+        x = np.arange(len(means))
+        colors = [METHOD_COLORS.get(k, "C7") for k in
+                  [{v: k for k, v in METHOD_LABELS.items()}.get(n, n) for n in means.index]]
+        ax.bar(x, means.to_numpy(), yerr=stds.to_numpy(), color=colors, capsize=4,
+               label="this book")
+        if paper:
+            px = [i for i, n in enumerate(means.index) if metric in paper.get(n, {})]
+            ax.scatter(px, [paper[means.index[i]][metric] for i in px], marker="D",
+                       facecolors="none", edgecolors="black", zorder=3, label="paper (Clotho)")
+            ax.legend(fontsize=8)
+        ax.set_xticks(x, list(means.index))
+        ax.set(title=metric, ylim=(0, None))
+    if not shown:
+        axes[0, 0].text(0.5, 0.5, "no metric available", ha="center", va="center")
+        axes[0, 0].set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def condition_bars(summaries: dict[str, pd.DataFrame], columns: Sequence[str]) -> Figure:
+    """The four Table 2 conditions, one panel per score, one bar per method.
+
+    Args:
+        summaries: ``{method: summary frame}`` from :func:`adl.evaluation.difference_conditions`
+            (conditions as rows).
+        columns: the scores to draw (e.g. ``cider_d``, ``event_recall``); NaN bars are empty.
+
+    Notebook: 05_latent_space_analysis
+    """
+    fig, axes = _figure(1, len(columns), figsize=(4.6 * len(columns), 3.8), squeeze=False)
+    methods = list(summaries)
+    width = 0.8 / max(1, len(methods))
+    for ax, col in zip(axes[0], columns):
+        for k, method in enumerate(methods):
+            frame = summaries[method]
+            values = frame[col] if col in frame.columns else pd.Series(np.nan, index=frame.index)
+            x = np.arange(len(frame.index)) + (k - (len(methods) - 1) / 2) * width
+            ax.bar(x, values.to_numpy(dtype=float), width=width,
+                   color=METHOD_COLORS.get(method, f"C{k}"),
+                   label=METHOD_LABELS.get(method, method))
+        ax.set_xticks(np.arange(len(frame.index)), list(frame.index), rotation=20)
+        ax.set(title=col, ylim=(0, None))
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def fidelity_plot(frame: pd.DataFrame) -> Figure:
+    """Cosine similarity and relative error to ``Z(input)`` per representation and model.
+
+    Args:
+        frame: rows of :func:`adl.analysis.difference_fidelity` with a ``model`` column added
+            (e.g. ``Baseline``, ``ADL``).
+
+    Notebook: 05_latent_space_analysis
+    """
+    import seaborn as sns
+
+    fig, axes = _figure(1, 2, figsize=(12, 3.8))
+    hue = "model" if "model" in frame.columns else None
+    panels = ((axes[0], "cosine", "cosine similarity to Z(input) (1 is best)"),
+              (axes[1], "relative_error", "relative L2 error to Z(input) (0 is best)"))
+    for ax, col, title in panels:
+        sns.stripplot(data=frame, x="representation", y=col, hue=hue, dodge=hue is not None,
+                      ax=ax, size=4, alpha=0.6, legend=ax is axes[0])
+        ax.set(title=title, xlabel="", ylabel=col.replace("_", " "))
+    fig.tight_layout()
+    return fig
+
+
+def scatter_2d(points: np.ndarray, labels: Sequence[str], *, title: str = "",
+               axis_labels: tuple[str, str] = ("PC 1", "PC 2"), ax=None) -> Figure:
+    """A 2-D scatter plot, one colour (and marker cycle) per label, legend outside the axes.
+
+    Args:
+        points: (N, 2). labels: N class names. ax: draw into this axes (else a new figure).
+
+    Notebook: 05_latent_space_analysis
+    """
+    points = np.asarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[1] != 2 or len(labels) != len(points):
+        raise ValueError(f"expected (N, 2) points and N labels, got {points.shape} and "
+                         f"{len(labels)}")
+    if ax is None:
+        fig, ax = _figure(figsize=(7.5, 5.5))
+    else:
+        fig = ax.figure
+    import matplotlib as mpl
+
+    classes = sorted(set(labels))
+    cmap = mpl.colormaps["tab20"]
+    markers = "osD^v<>"
+    for k, cls in enumerate(classes):
+        sel = np.array([lab == cls for lab in labels])
+        ax.scatter(points[sel, 0], points[sel, 1], s=28, color=cmap(k % 20),
+                   marker=markers[(k // 20) % len(markers)], label=cls, alpha=0.85,
+                   edgecolors="none")
+    ax.set(title=title, xlabel=axis_labels[0], ylabel=axis_labels[1])
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5),
+              ncol=1 + len(classes) // 25, frameon=False)
+    fig.tight_layout()
+    return fig
