@@ -171,9 +171,18 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from adl.data.training import METHODS
     from adl.train import train
 
     cfg = _load_cfg(args)
+    # Check the arguments before any heavy work (generating the corpus can take minutes).
+    if args.method not in METHODS:
+        from adl.config import _nearest
+
+        raise ADLError(f"--method: unknown method {args.method!r}; choose one of "
+                       f"{', '.join(METHODS)}{_nearest(args.method, METHODS)}")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise ADLError(f"--max-steps: must be at least 1, got {args.max_steps}")
     if cfg.data.source == "embedded" and not args.resume:
         prepare_data(cfg, args.root)
     s = train(cfg, method=args.method, seed=args.seed, out=args.out, max_steps=args.max_steps,
