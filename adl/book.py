@@ -3,7 +3,7 @@
 Notebooks are committed without outputs; papermill runs each one in a fresh kernel into a build
 folder, and Jupyter Book renders those executed copies (DESIGN §5). :func:`build_book` does both::
 
-    <build_dir>/outputs/       what notebooks pass to each other (run folders, metrics, CSVs)
+    <build_dir>/outputs/<preset>/   what notebooks pass to each other (runs, metrics, CSVs)
     <build_dir>/notebooks/     the executed copies (a failed one stays there, partially run)
     <build_dir>/site-src/      book/ sources plus the executed copies, as Jupyter Book reads them
     <build_dir>/site-src/_build/html/index.html    the site
@@ -308,7 +308,7 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
 
     Each notebook runs in a fresh ``python3`` kernel with its working directory in its own
     folder, and receives the parameters ``preset``, ``data_root`` (absolute), ``output_dir``
-    (``<build_dir>/outputs``, absolute: where notebooks pass artifacts to each other), ``seed``
+    (``<build_dir>/outputs/<preset>``, absolute: where notebooks pass artifacts to each other), ``seed``
     and ``device``. The executed copies go to ``<build_dir>/notebooks/``; the site is built from
     them (``execute_notebooks: off``) in ``<build_dir>/site-src/``.
 
@@ -347,7 +347,8 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     executed_dir = build / "notebooks"
     if executed_dir.exists():
         shutil.rmtree(executed_dir)  # never mix copies of two builds
-    output_dir = build / "outputs"
+    # One folder per preset: a smoke build never hands its tiny runs to a default build.
+    output_dir = build / "outputs" / cfg.name
     output_dir.mkdir(parents=True, exist_ok=True)
     parameters = {
         "preset": preset,

@@ -220,7 +220,7 @@ def _stop_on_signals():
 
 def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
           max_steps: int | None = None, resume: bool = False,
-          root: str | os.PathLike[str] | None = None, checkpoint_every: int = 50,
+          root: str | os.PathLike[str] | None = None, checkpoint_every: int | None = None,
           log: Callable[[str], None] = print, data: TrainingData | None = None) -> RunSummary:
     """Train a captioner with ``method`` and write the run directory ``out``.
 
@@ -231,7 +231,8 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
         cfg: the resolved config. method: baseline, mixgen or adl. seed: the run's seed.
         out: the run directory. max_steps: stop after this many optimizer steps in all.
         resume: continue an interrupted run. root: the data root.
-        checkpoint_every: steps between checkpoints of ``out/last`` (and at every epoch end).
+        checkpoint_every: steps between checkpoints of ``out/last`` (and at every epoch end);
+            None takes ``training.checkpoint_every`` from the config.
         data: already decoded data (notebooks train several runs on the same clips).
     """
     from accelerate import Accelerator
@@ -241,6 +242,8 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                           f"{', '.join(METHODS)}")
     if max_steps is not None and max_steps < 1:
         raise ConfigError(f"--max-steps: must be at least 1, got {max_steps}")
+    if checkpoint_every is None:
+        checkpoint_every = cfg.training.checkpoint_every
     if checkpoint_every < 1:
         raise ConfigError(f"checkpoint_every: must be at least 1, got {checkpoint_every}")
     out = Path(out)
@@ -248,6 +251,12 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                              "best_val_loss": math.inf}
     if (out / "run.json").exists():
         info = read_run_info(out)
+        if info.get("method") != method or info.get("seed") != seed:
+            raise RunError(f"{out}: holds a {info.get('method')} run with seed "
+                           f"{info.get('seed')}, not {method} seed {seed}; choose another --out")
+        if not resume and (out / "config.yaml").exists() and load_config(out / "config.yaml") != cfg:
+            raise RunError(f"{out}: holds a run made with another config (preset "
+                           f"{info.get('preset')!r}); delete it or choose another --out")
         if info.get("status") == "complete" and not resume:
             log(f"{out}: run already complete, reused (delete it to retrain)")
             return RunSummary(out, info["method"], info["global_step"], info["epochs_done"],
@@ -257,9 +266,6 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
         if not resume:
             raise RunError(f"{out}: an interrupted run is there; continue it with --resume, "
                            "or choose another --out")
-        if info.get("method") != method or info.get("seed") != seed:
-            raise RunError(f"{out}: holds a {info.get('method')} run with seed "
-                           f"{info.get('seed')}; cannot resume it as {method} seed {seed}")
         cfg = load_config(out / "config.yaml")
     elif resume:
         raise RunError(f"{out}: nothing to resume (run.json is missing)")

@@ -187,6 +187,11 @@ def test_complete_run_is_reused_and_loads(tiny_data, tmp_path):
     first = train(cfg, method="adl", seed=0, out=tmp_path / "r", log=lambda m: None)
     again = train(cfg, method="adl", seed=0, out=tmp_path / "r", log=lambda m: None)
     assert again.reused and again.global_step == first.global_step
+    other = tiny_config(tiny_data, epochs=1, lr=1e-4)
+    with pytest.raises(RunError, match="another config"):
+        train(other, method="adl", seed=0, out=tmp_path / "r", log=lambda m: None)
+    with pytest.raises(RunError, match="not baseline seed 0"):
+        train(cfg, method="baseline", seed=0, out=tmp_path / "r", log=lambda m: None)
     model, tok, loaded = load_run(tmp_path / "r")
     assert loaded == cfg and not model.training
     for name in ("config.yaml", "model.safetensors", "steps.csv", "epochs.csv",
