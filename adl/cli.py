@@ -171,11 +171,9 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from adl.data.training import METHODS
-    from adl.train import train
-
+    # Check the config and arguments before any heavy import or work.
     cfg = _load_cfg(args)
-    # Check the arguments before any heavy work (generating the corpus can take minutes).
+    METHODS = ("baseline", "mixgen", "adl")
     if args.method not in METHODS:
         from adl.config import _nearest
 
@@ -183,6 +181,8 @@ def _train(args: argparse.Namespace) -> int:
                        f"{', '.join(METHODS)}{_nearest(args.method, METHODS)}")
     if args.max_steps is not None and args.max_steps < 1:
         raise ADLError(f"--max-steps: must be at least 1, got {args.max_steps}")
+    from adl.train import train
+
     if cfg.data.source == "embedded" and not args.resume:
         prepare_data(cfg, args.root)
     s = train(cfg, method=args.method, seed=args.seed, out=args.out, max_steps=args.max_steps,

@@ -161,9 +161,10 @@ class TrainingConfig:
     num_workers: int = 0
     on_bad_audio: str = "skip"
     device: str = "auto"
+    checkpoint_every: int = 50  # optimizer steps between checkpoints of RUN/last
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size"):
+        for name in ("epochs", "batch_size", "checkpoint_every"):
             _check_positive(f"training.{name}", getattr(self, name))
         _check_positive("training.lr", self.lr)
         _check_probability("training.warmup_fraction", self.warmup_fraction)

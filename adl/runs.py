@@ -35,6 +35,8 @@ from adl.errors import ADLError
 from adl.io import atomic_path, write_json
 
 FORMAT_VERSION = 1
+#: Free space kept beyond twice the checkpoint's size (logs, run.json, file system slack).
+DISK_MARGIN_BYTES = 64 * 2**20
 
 
 class RunError(ADLError):
@@ -125,11 +127,16 @@ def save_checkpoint(folder: str | os.PathLike[str], *, model: torch.nn.Module,
     The new checkpoint is written into ``folder.tmp``; then the old folder is renamed away, the
     new one renamed in, and the old one deleted. At every instant either the old or the new
     checkpoint is complete on disk (:func:`checkpoint_folder` finds it).
+
+    Raises:
+        RunError: the disk lacks room for the checkpoint (checked before anything is written:
+            twice its size, as the old and the new one coexist during the swap, plus a margin).
     """
     folder = Path(folder)
     tmp = folder.with_name(folder.name + ".tmp")
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(tmp, ignore_errors=True)
+    check_disk_space(folder, 2 * _state_bytes(model, optimizer) + DISK_MARGIN_BYTES)
     tmp.mkdir(parents=True)
     save_weights(model, tmp / "model.safetensors")
     with atomic_path(tmp / "optimizer.pt") as p:
@@ -140,12 +147,38 @@ def save_checkpoint(folder: str | os.PathLike[str], *, model: torch.nn.Module,
         torch.save(rng_state(), p)
     write_json(tmp / "state.json", state)  # written last: it marks the folder complete
     _fsync_dir(tmp)
-    shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
+        # ``folder`` is complete whenever it exists, so a stale ``.old`` may go. Without it, the
+        # ``.old`` twin may be the only complete checkpoint (a kill mid-swap): it stays until the
+        # new one is in place.
+        shutil.rmtree(old, ignore_errors=True)
         os.replace(folder, old)
     os.replace(tmp, folder)
     _fsync_dir(folder.parent)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def check_disk_space(folder: str | os.PathLike[str], needed: int) -> None:
+    """Raise :class:`RunError` when the file system holding ``folder`` has under ``needed``
+    bytes free (the nearest existing parent is measured when ``folder`` is not there yet)."""
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if free < needed:
+        raise RunError(f"{folder}: not enough free disk space to write a checkpoint: needs "
+                       f"{needed} bytes ({needed / 2**20:.0f} MiB), {free} bytes free "
+                       f"({free / 2**20:.0f} MiB)")
+
+
+def _state_bytes(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> int:
+    """Bytes of the tensors a checkpoint holds (weights and optimizer state)."""
+    total = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    for per_param in optimizer.state.values():
+        total += sum(v.numel() * v.element_size() for v in per_param.values()
+                     if torch.is_tensor(v))
+    return total
 
 
 def checkpoint_folder(folder: str | os.PathLike[str]) -> Path | None:
@@ -161,10 +194,24 @@ def load_checkpoint(folder: Path, *, model: torch.nn.Module, optimizer: torch.op
                     scheduler: Any) -> dict[str, Any]:
     """Restore model, optimizer, scheduler and RNG states; return the training state."""
     load_weights(model, folder / "model.safetensors")
-    optimizer.load_state_dict(torch.load(folder / "optimizer.pt", weights_only=True))
-    scheduler.load_state_dict(torch.load(folder / "scheduler.pt", weights_only=True))
-    set_rng_state(torch.load(folder / "rng.pt", weights_only=True))
+    optimizer.load_state_dict(load_tensors(folder / "optimizer.pt"))
+    scheduler.load_state_dict(load_tensors(folder / "scheduler.pt"))
+    set_rng_state(load_tensors(folder / "rng.pt"))
     return json.loads((folder / "state.json").read_text(encoding="utf-8"))
+
+
+def load_tensors(path: str | os.PathLike[str]) -> Any:
+    """``torch.load(weights_only=True)``: tensors, numbers and containers only. A file that asks
+    to run code (a pickle naming other globals) is refused with :class:`RunError`, never run."""
+    path = Path(path)
+    try:
+        return torch.load(path, weights_only=True, map_location="cpu")
+    except FileNotFoundError:
+        raise RunError(f"{path}: file not found") from None
+    except Exception as e:  # UnpicklingError for foreign globals, RuntimeError for corrupt files
+        first = next((ln.strip() for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
+        raise RunError(f"{path}: refused or unreadable (only plain tensors load): "
+                       f"{first}") from None
 
 
 def _fsync_dir(path: Path) -> None:
