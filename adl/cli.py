@@ -172,11 +172,10 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     # Check the config and arguments before any heavy import or work.
-    cfg = _load_cfg(args)
-    METHODS = ("baseline", "mixgen", "adl")
-    if args.method not in METHODS:
-        from adl.config import _nearest
+    from adl.config import METHODS, _nearest
 
+    cfg = _load_cfg(args)
+    if args.method not in METHODS:
         raise ADLError(f"--method: unknown method {args.method!r}; choose one of "
                        f"{', '.join(METHODS)}{_nearest(args.method, METHODS)}")
     if args.max_steps is not None and args.max_steps < 1:

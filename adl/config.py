@@ -29,6 +29,8 @@ from adl.errors import ConfigError
 
 PRESET_DIR = Path(__file__).parent / "presets"
 PRESETS = ("smoke", "default", "paper")
+#: The training methods: plain captioning, AL-MixGen pairs, audio difference learning.
+METHODS = ("baseline", "mixgen", "adl")
 
 
 @dataclass(frozen=True)

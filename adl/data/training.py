@@ -20,10 +20,10 @@ import torch
 from torch.utils.data import Dataset
 
 from adl.audio import load_audio
+from adl.config import METHODS
 from adl.errors import AudioError
 from adl.mixing import join_captions, mix, random_offset
 
-METHODS = ("baseline", "mixgen", "adl")
 
 
 @dataclass(frozen=True)
