@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the best (lowest validation loss) or the last weights")
     ev.set_defaults(func=_evaluate)
 
+    bench = sub.add_parser("bench", help="benchmarks: ratios measured side by side in one run")
+    bench.add_argument("--preset", default="default")
+    bench.add_argument("--root", type=Path, default=None, help="data root")
+    bench.add_argument("--out", type=Path, default=None, help="where to write the JSON report")
+    bench.add_argument("--quick", action="store_true", help="toy sizes (a smoke test)")
+    bench.set_defaults(func=_bench)
+
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
     book.add_argument("--preset", default="default")
     book.add_argument("--root", type=Path, default=None, help="data root")
@@ -212,6 +219,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"{name:>10}: {value:.4f}")
     for name in scores.unavailable:
         print(f"{name:>10}: unavailable (reason in {result_paths(args.run, args.split)[0]})")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from adl.bench import run_benchmarks
+
+    run_benchmarks(args.preset, root=args.root, quick=args.quick, out=args.out)
     return 0
 
 
