@@ -177,7 +177,7 @@ def test_every_page_renders_its_figures_without_errors(site, browser):
         broken = [i["src"] for i in state["images"] if not (i["natural"] > 0 and i["shown"] > 0)]
         assert not broken, f"{page}: figures that did not load or show: {broken}"
         if page.startswith("notebooks/"):
-            assert len(state["images"]) >= 2, f"{page}: a chapter without figures"
+            assert len(state["images"]) >= 1, f"{page}: a chapter without figures"
 
 
 def test_chapter_pages_carry_their_titles(site, browser):
