@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,15 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
         raise ValueError(f"atomic_open is for writing, got mode {mode!r}")
     with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as f:
         yield f
+
+
+def free_bytes(path: str | os.PathLike[str]) -> tuple[Path, int]:
+    """Free bytes on the file system that holds ``path`` (or would: the nearest existing parent
+    is measured when ``path`` does not exist yet). Returns ``(measured folder, free bytes)``."""
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return probe, shutil.disk_usage(probe).free
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:

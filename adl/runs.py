@@ -32,7 +32,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from adl.errors import ADLError
-from adl.io import atomic_path, write_json
+from adl.io import atomic_path, free_bytes, write_json
 
 FORMAT_VERSION = 1
 #: Free space kept beyond twice the checkpoint's size (logs, run.json, file system slack).
@@ -162,10 +162,7 @@ def check_disk_space(folder: str | os.PathLike[str], needed: int) -> None:
     """Raise :class:`RunError` when the file system holding ``folder`` has under ``needed``
     bytes free (the nearest existing parent is measured when ``folder`` is not there yet)."""
     folder = Path(folder)
-    probe = folder
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    free = shutil.disk_usage(probe).free
+    _, free = free_bytes(folder)
     if free < needed:
         raise RunError(f"{folder}: not enough free disk space to write a checkpoint: needs "
                        f"{needed} bytes ({needed / 2**20:.0f} MiB), {free} bytes free "

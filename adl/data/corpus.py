@@ -47,7 +47,7 @@ from adl.config import CorpusConfig
 from adl.data.captions import EventMention, write_captions
 from adl.data.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
 from adl.errors import DataError
-from adl.io import atomic_open, write_json
+from adl.io import atomic_open, free_bytes, write_json
 
 #: Bumped whenever the generator's output changes, so an old corpus is regenerated.
 FORMAT_VERSION = 1
@@ -466,10 +466,7 @@ def _remove_own(out: Path) -> None:
 
 def _check_space(out: Path, cfg: CorpusConfig, sr: int) -> None:
     need = estimate_bytes(cfg, sr)
-    probe = out
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    free = shutil.disk_usage(probe).free
+    probe, free = free_bytes(out)
     if free < need:
         raise DataError(f"not enough disk space in {probe} for the embedded corpus: needs about "
                         f"{need / 1e9:.2f} GB, {free / 1e9:.2f} GB free")
