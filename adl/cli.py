@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _data_prepare(args: argparse.Namespace) -> int:
-    from adl.config import dataset_root, load_preset
+    from adl.config import load_preset
 
     cfg = load_preset(args.preset)
     if cfg.data.source != "embedded":

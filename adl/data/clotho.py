@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,17 @@ def clotho_paths(root: str | os.PathLike[str], subset: str) -> tuple[Path, Path]
                     f"(aac-datasets layout) and {layouts[1][0]} (flat Zenodo layout)")
 
 
+def column_index(csv_path: Path, header_row: Sequence[str],
+                 wanted: Sequence[str]) -> dict[str, int]:
+    """Map each wanted column to its index in a CSV header; a missing one is a DataError."""
+    header = [h.strip() for h in header_row]
+    absent = [c for c in wanted if c not in header]
+    if absent:
+        raise DataError(f"{csv_path} lacks column(s) {', '.join(absent)} "
+                        f"(found: {', '.join(header)})")
+    return {name: header.index(name) for name in wanted}
+
+
 def read_csv_rows(path: Path) -> list[list[str]]:
     """Read a CSV as rows of strings, as UTF-8 and else as latin-1.
 
@@ -138,22 +150,16 @@ def load_clotho(root: str | os.PathLike[str], subset: str) -> list[ClothoItem]:
     if not rows:
         raise DataError(f"{csv_path} is empty: expected a header with file_name and "
                         f"{', '.join(CAPTION_COLUMNS)}")
-    header = [h.strip() for h in rows[0]]
-    wanted = ("file_name", *CAPTION_COLUMNS)
-    absent = [c for c in wanted if c not in header]
-    if absent:
-        raise DataError(f"{csv_path} lacks column(s) {', '.join(absent)} "
-                        f"(found: {', '.join(header)})")
-    col = {name: header.index(name) for name in wanted}
+    col = column_index(csv_path, rows[0], ("file_name", *CAPTION_COLUMNS))
 
     items: list[ClothoItem] = []
     seen: set[str] = set()
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank trailing lines
-        if len(row) < len(header):
+        if len(row) < len(rows[0]):
             raise DataError(f"{csv_path} line {line} has {len(row)} fields, "
-                            f"expected {len(header)}")
+                            f"expected {len(rows[0])}")
         fname = row[col["file_name"]]
         if not fname.strip():
             raise DataError(f"{csv_path} line {line} has an empty file_name")

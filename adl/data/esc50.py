@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from adl.data.clotho import missing_files_message, read_csv_rows
+from adl.data.clotho import column_index, missing_files_message, read_csv_rows
 from adl.errors import DataError
 
 ESC50_DIR = "ESC-50-master"
@@ -106,12 +106,7 @@ def load_esc50(root: str | os.PathLike[str], *,
     rows = read_csv_rows(csv_path)
     if not rows:
         raise DataError(f"{csv_path} is empty: expected columns {', '.join(ESC50_COLUMNS)}")
-    header = [h.strip() for h in rows[0]]
-    absent = [c for c in ESC50_COLUMNS if c not in header]
-    if absent:
-        raise DataError(f"{csv_path} lacks column(s) {', '.join(absent)} "
-                        f"(found: {', '.join(header)})")
-    col = {name: header.index(name) for name in ESC50_COLUMNS}
+    col = column_index(csv_path, rows[0], ESC50_COLUMNS)
 
     items: list[ESC50Item] = []
     # Where each target and category was first seen, to name both rows of a disagreement.
@@ -121,8 +116,8 @@ def load_esc50(root: str | os.PathLike[str], *,
         if not any(cell.strip() for cell in row):
             continue
         where = f"{csv_path} line {line}"
-        if len(row) < len(header):
-            raise DataError(f"{where} has {len(row)} fields, expected {len(header)}")
+        if len(row) < len(rows[0]):
+            raise DataError(f"{where} has {len(row)} fields, expected {len(rows[0])}")
         fname = row[col["filename"]].strip()
         where = f"{where} ({fname})"
         fold = _parse_int(row[col["fold"]], "fold", where)

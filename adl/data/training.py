@@ -10,7 +10,6 @@ Notebook: 03_adl_training
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -195,7 +194,3 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
             "has_reference": torch.tensor([it["has_reference"] for it in items]),
             "labels": labels, "labels_mask": labels_mask, "captions": captions}
 
-
-def steps_per_epoch(n_examples: int, batch_size: int, world_size: int = 1) -> int:
-    """Optimizer steps in one epoch (the last, partial batch is kept)."""
-    return math.ceil(n_examples / (batch_size * world_size)) * world_size // world_size
