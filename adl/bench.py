@@ -60,6 +60,8 @@ TARGETS: tuple[Target, ...] = (
     Target("evaluation.speed_ratio", "evaluation: separate scorers time / evaluate time", 1.0,
            True),
     Target("training.adl_cost_ratio", "training: ADL cost per example / baseline's", 2.2, False),
+    Target("data_path.feature_cache.adl_cost_ratio_uncached",
+           "training, cache off: ADL cost / baseline's", 2.2, False),
 )
 
 
@@ -152,10 +154,17 @@ def bench_frontend(clips: list[torch.Tensor], sr: int, *, repeats: int, log: Log
                               return_complex=True)
 
     def reference():
-        return [np.log(librosa.feature.melspectrogram(
-            y=y, sr=sr, n_fft=lm.n_fft, hop_length=lm.hop_length, win_length=lm.win_length,
-            n_mels=lm.n_mels, center=True, pad_mode="constant", power=2.0) + lm.eps)
-            for y in np_clips]
+        # librosa on one core, as the target has it: numpy's OpenBLAS would otherwise start a
+        # thread per core for the mel product, and those threads spin after each call, which
+        # steals the cores from the next LogMel call in this process (measured: LogMel ran at
+        # 135 clips/s interleaved with a 2-thread librosa, 237 with a 1-thread one).
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return [np.log(librosa.feature.melspectrogram(
+                y=y, sr=sr, n_fft=lm.n_fft, hop_length=lm.hop_length, win_length=lm.win_length,
+                n_mels=lm.n_mels, center=True, pad_mode="constant", power=2.0) + lm.eps)
+                for y in np_clips]
 
     times = _interleaved({"logmel": ours, "librosa": reference, "stft": stft_only}, repeats)
     t_ours, t_ref, t_stft = (_median(times[k]) for k in ("logmel", "librosa", "stft"))
@@ -250,12 +259,17 @@ def _model(cfg: Config, vocab: int, device: torch.device):
 
 
 def _train_step(model, opt, batch: dict, method: str, device: torch.device,
-                grad_clip: float) -> float:
+                grad_clip: float, cache=None) -> float:
+    """One optimizer step as adl.train takes it (cached features for plain rows if given)."""
+    from adl.feature_cache import input_features
+
     b = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
          for k, v in batch.items()}
     ref = b["reference"] if method == "adl" else None
+    feats = (None if cache is None
+             else input_features(model, cache, b["clip"], b["input"], b["lengths"]))
     _, loss = model(b["input"], b["lengths"], b["labels"], b["labels_mask"], ref,
-                    b["has_reference"])
+                    b["has_reference"], feats)
     loss.backward()
     if grad_clip > 0:
         torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), grad_clip)
@@ -293,6 +307,13 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
         return encode_captions(tok, caps, max_length=cfg.decoder.max_caption_tokens)
     model, opt = _model(cfg, len(tok), device)
     n = len(data.clips)
+    cache = None
+    if cfg.training.cache_features and cfg.encoder.freeze:
+        from adl.feature_cache import FeatureCache
+
+        t0 = time.perf_counter()
+        cache = FeatureCache.build(model, data.clips, batch_size=batch_size, device=device)
+        cache_s = time.perf_counter() - t0
     lengths = [c.shape[0] for c in data.clips]
     ref_lengths = [r.shape[0] for r in data.references]
     n_caps = [len(c) for c in data.captions]
@@ -300,7 +321,8 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
     n_batches = max(1, n // batch_size)
     rows = [list(range(s * batch_size, min((s + 1) * batch_size, n))) for s in range(n_batches)]
     for m in METHODS:
-        ds = MixingDataset(data.clips, data.captions, data.references, snr_db=cfg.mixing.snr_db)
+        ds = MixingDataset(data.clips, data.captions, data.references, snr_db=cfg.mixing.snr_db,
+                           plain_audio=cache is None)
         # The same seed gives the same permutation for every method: batch k holds the same
         # input clips whatever the method, so the methods differ only by their mixing.
         ds.set_plan(plan_epoch(n, n_caps, lengths, ref_lengths, method=m, p_adl=cfg.mixing.p_adl,
@@ -316,27 +338,46 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
             t0 = time.perf_counter()
             batch = batches[m][r % n_batches]
             t1 = time.perf_counter()
-            _train_step(model, opt, batch, m, device, cfg.training.grad_clip)
+            _train_step(model, opt, batch, m, device, cfg.training.grad_clip, cache)
             t2 = time.perf_counter()
             if r > 0:
                 per[m]["data"].append(t1 - t0)
                 per[m]["model"].append(t2 - t1)
 
-    # Where a step's compute goes (baseline batch): front end, encoder, the rest.
-    b0 = batches["baseline"][0]
+    # Where a step's compute goes (baseline batch, every clip encoded): front end, encoder, the
+    # rest; and the same step with the cached features, the fix of this hotspot.
+    plain = MixingDataset(data.clips, data.captions, data.references, plain_audio=True)
+    plain.set_plan(sets["baseline"].plan)
+    b0 = _Batches(plain, rows, encode)[0]
     wave, lens = b0["input"].to(device), b0["lengths"].to(device)
+    b_cached = batches["baseline"][0]
 
     def frontend():
+        # As Captioner.encode runs it: clip by clip on a CPU (each cropped to its length),
+        # the whole padded batch on a GPU.
         with torch.no_grad():
-            model.frontend(wave)
+            if device.type == "cpu":
+                for i in range(wave.shape[0]):
+                    model.frontend(wave[i: i + 1, : int(lens[i])])
+            else:
+                model.frontend(wave)
 
     def encoder():
         with torch.no_grad():
             model.encode(wave, lens)
 
-    br = _interleaved({"frontend": frontend, "frontend+encoder": encoder}, max(2, rounds // 2))
+    def step_uncached():
+        _train_step(model, opt, b0, "baseline", device, cfg.training.grad_clip)
+
+    def step_cached():
+        _train_step(model, opt, b_cached, "baseline", device, cfg.training.grad_clip, cache)
+
+    fns = {"frontend": frontend, "frontend+encoder": encoder, "step": step_uncached}
+    if cache is not None:
+        fns["step_cached"] = step_cached
+    br = _interleaved(fns, max(2, rounds // 2))
     t_front, t_enc = _median(br["frontend"]), _median(br["frontend+encoder"])
-    t_model_base = _median(per["baseline"]["model"])
+    t_model_base = _median(br["step"])
 
     data_path: dict[str, Any] = {
         "batch_size": batch_size, "clips": n, "source": data.source, "device": str(device),
@@ -345,9 +386,31 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
         "step_breakdown_baseline": {
             "frontend_s": t_front, "encoder_forward_s": max(0.0, t_enc - t_front),
             "rest_s": max(0.0, t_model_base - t_enc), "step_s": t_model_base,
-            "frontend_share": t_front / t_model_base},
+            "frontend_share": t_front / t_model_base,
+            "frontend_encoder_share": t_enc / t_model_base},
         "methods": {},
     }
+    if cache is not None:
+        # ADL's cost with every example encoded on both sides (the cache off): the cost the
+        # 2.2x target was set for, two encoder passes per ADL example against one.
+        plain_adl = MixingDataset(data.clips, data.captions, data.references,
+                                  snr_db=cfg.mixing.snr_db, plain_audio=True)
+        plain_adl.set_plan(sets["adl"].plan)
+        b_adl = _Batches(plain_adl, rows, encode)[0]
+        ub = _interleaved({
+            "baseline": step_uncached,
+            "adl": lambda: _train_step(model, opt, b_adl, "adl", device,
+                                       cfg.training.grad_clip)}, max(2, rounds // 2))
+        t_cached = _median(br["step_cached"])
+        data_path["feature_cache"] = {
+            "build_s": cache_s, "clips": len(cache), "mib": cache.nbytes / 2**20,
+            "baseline_step_uncached_s": t_model_base, "baseline_step_cached_s": t_cached,
+            "baseline_step_speedup": t_model_base / t_cached,
+            "adl_cost_ratio_uncached": _median(ub["adl"]) / _median(ub["baseline"])}
+        log(f"feature cache: a baseline step takes {t_cached:.3f} s with the frozen encoder's "
+            f"cached features, {t_model_base:.3f} s without ({t_model_base / t_cached:.1f}x); "
+            f"with the cache off, an ADL step costs "
+            f"{data_path['feature_cache']['adl_cost_ratio_uncached']:.2f}x a baseline step")
     for m in METHODS:
         d, mo = _median(per[m]["data"]), _median(per[m]["model"])
         data_path["methods"][m] = {"workers_0": {"batch_s": d, "compute_s": mo,
@@ -370,7 +433,7 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
                     t0 = time.perf_counter()
                     batch = next(it)
                     t1 = time.perf_counter()
-                    _train_step(model, opt, batch, m, device, cfg.training.grad_clip)
+                    _train_step(model, opt, batch, m, device, cfg.training.grad_clip, cache)
                     t2 = time.perf_counter()
                     if i > 0:  # the first batch pays for starting the workers
                         waits.append(t1 - t0)

@@ -164,6 +164,11 @@ class TrainingConfig:
     on_bad_audio: str = "skip"
     device: str = "auto"
     checkpoint_every: int = 50  # optimizer steps between checkpoints of RUN/last
+    # A frozen encoder gives each unmixed clip the same features every epoch: compute them once
+    # (adl.feature_cache) instead of re-running the front end and encoder at every step.
+    cache_features: bool = True
+    # torch.compile the decoder (worth it on a GPU for long runs; it costs a warm-up).
+    compile: bool = False
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "checkpoint_every"):

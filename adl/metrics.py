@@ -55,6 +55,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import tempfile
 import threading
 import warnings
@@ -321,51 +322,74 @@ def ptb_tokenize(sentences: Sequence[str], *, java: str = "java") -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _meteor(
-    cands: list[str], mult_refs: list[list[str]], *, java_path: str, java_max_memory: str
-) -> tuple[float, list[float]]:
-    """METEOR 1.5 (Denkowski & Lavie 2014) through pycocoevalcap's jar and protocol.
+def _start_meteor(java_path: str, java_max_memory: str) -> tuple[subprocess.Popen, Any]:
+    """Start pycocoevalcap's METEOR JVM (``-jar meteor-1.5.jar - - -stdio -l en -norm``).
 
-    Same command as pycocoevalcap (``-jar meteor-1.5.jar - - -stdio -l en -norm``), one SCORE
-    line per candidate, then one EVAL line whose answer holds the N sentence scores and the
-    corpus score. ``|||`` is the protocol's separator: it is removed from the candidate (as
-    pycocoevalcap does) and from the references (pycocoevalcap does not, and would then read
-    one reference as two).
+    Started before tokenization, so that the JVM's start-up overlaps it. Returns the process
+    and the temporary file that collects its stderr.
     """
     from pycocoevalcap.meteor.meteor import METEOR_JAR
 
     meteor_dir = _pycocoevalcap_dir() / "meteor"
     cmd = [java_path, "-jar", f"-Xmx{java_max_memory}", str(meteor_dir / METEOR_JAR),
            "-", "-", "-stdio", "-l", "en", "-norm"]  # fmt: skip
-    with tempfile.TemporaryFile() as err_file:
+    err_file = tempfile.TemporaryFile()
+    try:
         proc = _popen(cmd, cwd=meteor_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err_file)
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            stats = []
-            for cand, refs in zip(cands, mult_refs):
-                hyp = cand.replace("|||", "").replace("  ", " ")
-                refs_clean = [r.replace("|||", "") for r in refs]
-                proc.stdin.write(f"SCORE ||| {' ||| '.join(refs_clean)} ||| {hyp}\n".encode())
-                proc.stdin.flush()
-                stats.append(proc.stdout.readline().decode().strip())
-            proc.stdin.write(("EVAL ||| " + " ||| ".join(stats) + "\n").encode())
+    except BaseException:
+        err_file.close()
+        raise
+    return proc, err_file
+
+
+def _stop(proc: subprocess.Popen, err_file: Any) -> None:
+    try:
+        if proc.poll() is None:
+            try:
+                if proc.stdin is not None:
+                    proc.stdin.close()
+                proc.wait(timeout=10)
+            except (subprocess.TimeoutExpired, OSError):
+                proc.kill()
+                proc.wait()
+    finally:
+        err_file.close()
+
+
+def _meteor(
+    cands: list[str], mult_refs: list[list[str]], *, java_path: str, java_max_memory: str,
+    started: tuple[subprocess.Popen, Any] | None = None,
+) -> tuple[float, list[float]]:
+    """METEOR 1.5 (Denkowski & Lavie 2014) through pycocoevalcap's jar and protocol.
+
+    Same command as pycocoevalcap, one SCORE line per candidate, then one EVAL line whose answer
+    holds the N sentence scores and the corpus score. ``|||`` is the protocol's separator: it is
+    removed from the candidate (as pycocoevalcap does) and from the references (pycocoevalcap
+    does not, and would then read one reference as two). ``started``: a JVM from
+    :func:`_start_meteor` (stopped here); None starts one.
+    """
+    proc, err_file = started if started is not None else _start_meteor(java_path, java_max_memory)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        stats = []
+        for cand, refs in zip(cands, mult_refs):
+            hyp = cand.replace("|||", "").replace("  ", " ")
+            refs_clean = [r.replace("|||", "") for r in refs]
+            proc.stdin.write(f"SCORE ||| {' ||| '.join(refs_clean)} ||| {hyp}\n".encode())
             proc.stdin.flush()
-            sents = [float(proc.stdout.readline().strip()) for _ in cands]
-            corpus = float(proc.stdout.readline().strip())
-        except (ValueError, BrokenPipeError, OSError) as exc:
-            proc.kill()
-            proc.wait()
-            err_file.seek(0)
-            msg = err_file.read().decode(errors="replace").strip()[-500:]
-            raise MetricError(f"METEOR failed ({exc}): {msg}") from exc
-        finally:
-            if proc.poll() is None:
-                proc.stdin.close()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stats.append(proc.stdout.readline().decode().strip())
+        proc.stdin.write(("EVAL ||| " + " ||| ".join(stats) + "\n").encode())
+        proc.stdin.flush()
+        sents = [float(proc.stdout.readline().strip()) for _ in cands]
+        corpus = float(proc.stdout.readline().strip())
+    except (ValueError, BrokenPipeError, OSError) as exc:
+        proc.kill()
+        proc.wait()
+        err_file.seek(0)
+        msg = err_file.read().decode(errors="replace").strip()[-500:]
+        raise MetricError(f"METEOR failed ({exc}): {msg}") from exc
+    finally:
+        _stop(proc, err_file)
     return corpus, sents
 
 
@@ -680,7 +704,16 @@ def evaluate(
     n = len(candidates)
     ref_counts = [len(refs) for refs in mult_references]
     flat = list(candidates) + [r for refs in mult_references for r in refs]
-    tokens = ptb_tokenize(flat, java=java_path)
+    # The METEOR JVM starts now and loads its resources while the tokenizer runs; it then scores
+    # in a thread (it waits on a pipe) while BLEU, ROUGE-L and CIDEr-D run here.
+    meteor_jvm = _start_meteor(java_path, java_max_memory) if "meteor" in wanted else None
+    try:
+        tokens = ptb_tokenize(flat, java=java_path)
+    except BaseException:
+        if meteor_jvm is not None:
+            meteor_jvm[0].kill()
+            _stop(*meteor_jvm)
+        raise
     cands_tok = tokens[:n]
     refs_tok: list[list[str]] = []
     pos = n
@@ -695,15 +728,24 @@ def evaluate(
     unavailable: dict[str, str] = {}
     wanted_set = set(wanted)
 
+    meteor_result: dict[str, Any] = {}
+    meteor_thread = None
+    if meteor_jvm is not None:
+        def score_meteor() -> None:
+            try:
+                meteor_result["value"] = _meteor(cands_tok, refs_tok, java_path=java_path,
+                                                 java_max_memory=java_max_memory,
+                                                 started=meteor_jvm)
+            except BaseException as exc:  # re-raised in the calling thread
+                meteor_result["error"] = exc
+
+        meteor_thread = threading.Thread(target=score_meteor, name="adl-meteor", daemon=True)
+        meteor_thread.start()
     if wanted_set & {"bleu_1", "bleu_2", "bleu_3", "bleu_4"}:
         bleu_corpus, bleu_sents = Bleu(4).compute_score(gts, res, verbose=0)
         for k in range(4):
             corpus[f"bleu_{k + 1}"] = float(bleu_corpus[k])
             sents[f"bleu_{k + 1}"] = [float(x) for x in bleu_sents[k]]
-    if "meteor" in wanted_set:
-        corpus["meteor"], sents["meteor"] = _meteor(
-            cands_tok, refs_tok, java_path=java_path, java_max_memory=java_max_memory
-        )
     if "rouge_l" in wanted_set:
         score, scores = Rouge().compute_score(gts, res)
         corpus["rouge_l"], sents["rouge_l"] = float(score), [float(x) for x in scores]
@@ -711,6 +753,11 @@ def evaluate(
         score, scores = Cider().compute_score(gts, res)
         corpus["cider_d"], sents["cider_d"] = float(score), [float(x) for x in scores]
 
+    if meteor_thread is not None:
+        meteor_thread.join()
+        if "error" in meteor_result:
+            raise meteor_result["error"]
+        corpus["meteor"], sents["meteor"] = meteor_result["value"]
     if wanted_set & {"spice", "spider", "spider_fl"}:
         reason = spice_missing_reason()
         if reason is not None and allow_download:

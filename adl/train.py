@@ -17,12 +17,13 @@ Notebook: 03_adl_training
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import os
 import signal
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from adl.audio import LogMel, load_audio
 from adl.config import Config, dataset_root, load_config, save_config
 from adl.data.training import METHODS, MixingDataset, collate, load_clips, pad_batch, plan_epoch
 from adl.errors import ADLError, ConfigError, DataError
+from adl.feature_cache import FeatureCache, input_features
 from adl.io import atomic_open
 from adl.models.captioner import Captioner
 from adl.models.decoder import AudioBartDecoder, build_decoder
@@ -326,13 +328,39 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                              "preset": cfg.name, "encoder": encoder_source})
 
     ddp_model, optimizer = accelerator.prepare(model, optimizer)
+    if cfg.training.compile:
+        # The decoder is where a frozen-encoder step spends its time; compiling it pays a
+        # warm-up of seconds to minutes, so it is opt-in (measured in benchmarks/README.md).
+        model.decoder.compile()  # in place: the state_dict keeps its keys
     encode = lambda caps: encode_captions(tok, caps, max_length=cfg.decoder.max_caption_tokens)
+    device = accelerator.device
+    cache = val_cache = None
+    if cfg.training.cache_features and cfg.encoder.freeze:
+        t0 = time.perf_counter()
+        autocast = device.type == "cuda"
+        cache = FeatureCache.build(model, data.clips, batch_size=cfg.training.batch_size,
+                                   device=device, autocast=autocast)
+        val_cache = FeatureCache.build(model, data.val_clips,
+                                       batch_size=cfg.training.batch_size, device=device,
+                                       autocast=autocast)
+        say(f"cached frozen-encoder features of {len(cache)} + {len(val_cache)} clips "
+            f"({(cache.nbytes + val_cache.nbytes) / 2**20:.0f} MiB, "
+            f"{time.perf_counter() - t0:.1f} s)")
     dataset = MixingDataset(data.clips, data.captions, data.references,
-                            snr_db=cfg.mixing.snr_db)
+                            snr_db=cfg.mixing.snr_db, plain_audio=cache is None)
     lengths = [c.shape[0] for c in data.clips]
     ref_lengths = [r.shape[0] for r in data.references]
     n_caps = [len(c) for c in data.captions]
-    device = accelerator.device
+    plan_for = lambda ep: plan_epoch(n_examples, n_caps, lengths, ref_lengths, method=method,
+                                     p_adl=cfg.mixing.p_adl, p_mixgen=cfg.mixing.p_mixgen,
+                                     seed=seed, epoch=ep)
+    B = cfg.training.batch_size
+    # One loader over every remaining step of the run: its workers live for the whole run (what
+    # persistent_workers would buy) and prepare the next epoch's batches during validation.
+    batches = _loader(dataset, plan_for, B, world, rank, state["epoch"], state["step_in_epoch"],
+                      cfg.training.epochs, steps_per_epoch, total - state["global_step"],
+                      n_examples, encode, cfg.training.num_workers,
+                      pin_memory=device.type == "cuda")
     started = time.perf_counter()
     seen = 0
     train_time = 0.0
@@ -340,20 +368,15 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     with _stop_on_signals() as stop:
         epoch = state["epoch"]
         while epoch < cfg.training.epochs and state["global_step"] < total:
-            plan = plan_epoch(n_examples, n_caps, lengths, ref_lengths, method=method,
-                              p_adl=cfg.mixing.p_adl, p_mixgen=cfg.mixing.p_mixgen,
-                              seed=seed, epoch=epoch)
-            dataset.set_plan(plan)
+            plan = plan_for(epoch)
             start_step = state["step_in_epoch"]
-            # This process's share of each global batch: rows rank, rank + world, ...
-            B = cfg.training.batch_size
-            loader = _loader(dataset, B, world, rank, start_step, steps_per_epoch, n_examples,
-                             encode, cfg.training.num_workers)
+            n_steps = min(steps_per_epoch - start_step, total - state["global_step"])
             model.train()
             epoch_loss, epoch_tokens = 0.0, 0
             # A progress bar on a terminal (tqdm turns itself off when output is not a tty).
-            bar = tqdm(loader, total=len(loader), desc=f"{method} epoch {epoch + 1}",
-                       disable=None if main else True, leave=False, unit="batch")
+            bar = tqdm(itertools.islice(batches, n_steps), total=n_steps,
+                       desc=f"{method} epoch {epoch + 1}", disable=None if main else True,
+                       leave=False, unit="batch")
             for step_in_epoch, batch in bar:
                 t0 = time.perf_counter()
                 batch = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
@@ -362,8 +385,12 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                 n_global = accelerator.reduce(n_local.clone(), reduction="sum")
                 with accelerator.autocast():
                     ref = batch["reference"] if method == "adl" else None
+                    feats = (None if cache is None else
+                             input_features(model, cache, batch["clip"], batch["input"],
+                                            batch["lengths"]))
                     _, loss = ddp_model(batch["input"], batch["lengths"], batch["labels"],
-                                        batch["labels_mask"], ref, batch["has_reference"])
+                                        batch["labels_mask"], ref, batch["has_reference"],
+                                        feats)
                 # DDP averages gradients over processes: weigh each process's token-mean loss
                 # by its share of the global tokens, so every token counts the same.
                 scaled = loss * n_local * world / n_global
@@ -410,7 +437,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                     break
             # End of an epoch (or of max_steps): validation loss, best and last checkpoints.
             epoch_done = state["step_in_epoch"] >= steps_per_epoch
-            val_loss = validation_loss(model, data, encode, cfg, device)
+            val_loss = validation_loss(model, data, encode, cfg, device, cache=val_cache)
             best = val_loss < state["best_val_loss"]
             if best:
                 state["best_val_loss"] = val_loss
@@ -457,35 +484,54 @@ def _count_kinds(examples) -> dict[str, int]:
     return counts
 
 
-def _loader(dataset: MixingDataset, B: int, world: int, rank: int, start_step: int,
-            steps_per_epoch: int, n_examples: int, encode, num_workers: int) -> DataLoader:
-    """Batches of this process's rows, tagged with their step in the epoch."""
-    steps = []
-    for s in range(start_step, steps_per_epoch):
-        rows = list(range(s * B, min((s + 1) * B, n_examples)))[rank::world]
-        if rows:
-            steps.append((s, rows))
+def _loader(dataset: MixingDataset, plan_for: Callable[[int], list], B: int, world: int,
+            rank: int, epoch: int, start_step: int, epochs: int, steps_per_epoch: int,
+            max_steps: int, n_examples: int, encode, num_workers: int, *,
+            pin_memory: bool = False) -> Iterator[tuple[int, dict]]:
+    """This process's batches for every remaining step of the run, each tagged with its step in
+    the epoch: ``(step, batch)``.
+
+    A batch is named by ``(epoch, step)``; whoever builds it (the main process or a worker)
+    derives the epoch's plan from ``plan_for(epoch)``, so workers need no message from the loop
+    and a resumed run rebuilds exactly the batches it would have seen.
+    """
+    keys = []
+    for ep in range(epoch, epochs):
+        for s in range(start_step if ep == epoch else 0, steps_per_epoch):
+            if len(keys) < max_steps:
+                keys.append((ep, s))
+    if not keys:
+        return iter(())
 
     class _Batches(torch.utils.data.Dataset):
-        def __len__(self):
-            return len(steps)
+        planned = -1
 
-        def __getitem__(self, i):
-            s, rows = steps[i]
+        def __len__(self):
+            return len(keys)
+
+        def __getitem__(self, key):
+            ep, s = key
+            if self.planned != ep:
+                dataset.set_plan(plan_for(ep))
+                self.planned = ep
+            # This process's share of the global batch: rows rank, rank + world, ...
+            rows = list(range(s * B, min((s + 1) * B, n_examples)))[rank::world]
             return s, collate([dataset[k] for k in rows], encode)
 
     # Its own generator: a DataLoader otherwise draws its workers' base seed from the global
-    # RNG, which would shift dropout after a resume (the loader is rebuilt mid-epoch).
-    loader = DataLoader(_Batches(), batch_size=None, shuffle=False, num_workers=num_workers,
-                        persistent_workers=False, generator=torch.Generator().manual_seed(0))
-    return loader
+    # RNG, which would shift dropout after a resume.
+    loader = DataLoader(_Batches(), batch_size=None, sampler=keys, num_workers=num_workers,
+                        pin_memory=pin_memory, generator=torch.Generator().manual_seed(0),
+                        prefetch_factor=2 if num_workers else None)
+    return iter(loader)
 
 
 @torch.no_grad()
 def validation_loss(model: Captioner, data: TrainingData, encode, cfg: Config,
-                    device: torch.device) -> float:
+                    device: torch.device, cache: FeatureCache | None = None) -> float:
     """Token-mean cross-entropy on the validation clips, no reference, one caption each
-    (caption ``i % 5`` for clip ``i``, so it is the same every epoch)."""
+    (caption ``i % 5`` for clip ``i``, so it is the same every epoch). ``cache``: the frozen
+    encoder's features of the validation clips, read instead of encoding them."""
     was_training = model.training
     model.eval()
     total, tokens = 0.0, 0
@@ -494,9 +540,16 @@ def validation_loss(model: Captioner, data: TrainingData, encode, cfg: Config,
         clips = data.val_clips[s: s + B]
         caps = [data.val_captions[i][i % len(data.val_captions[i])]
                 for i in range(s, s + len(clips))]
-        wave, lengths = pad_batch(clips)
         labels, mask = encode(caps)
-        _, loss = model(wave.to(device), lengths.to(device), labels.to(device), mask.to(device))
+        if cache is not None:
+            feats = cache.gather(range(s, s + len(clips)), device)
+            wave = lengths = torch.zeros(len(clips), device=device)  # not read
+            _, loss = model(wave, lengths, labels.to(device), mask.to(device),
+                            input_features=feats)
+        else:
+            wave, lengths = pad_batch(clips)
+            _, loss = model(wave.to(device), lengths.to(device), labels.to(device),
+                            mask.to(device))
         n = int(mask.sum())
         total += float(loss) * n
         tokens += n

@@ -51,6 +51,11 @@ def test_quick_report_has_sane_ratios(quick_report):
         for r in runs.values():
             assert 0.0 < r["wait_share"] < 1.0
     assert 0.0 < dp["worst_wait_share"] < 1.0
+    fc = dp["feature_cache"]  # the default preset freezes its encoder: the cache is on
+    assert fc["clips"] > 0 and _positive_finite(fc["baseline_step_speedup"])
+    assert _positive_finite(fc["adl_cost_ratio_uncached"])
+    bd = dp["step_breakdown_baseline"]
+    assert 0.0 < bd["frontend_share"] <= bd["frontend_encoder_share"] < 1.0
 
     tr = on_disk["training"]
     for m in ("baseline", "mixgen", "adl"):
@@ -152,3 +157,18 @@ def test_bench_script_runs_help():
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run_bench.py"), "--help"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "--quick" in proc.stdout
+
+
+@pytest.mark.slow
+def test_scaling_script_quick(tmp_path):
+    out = tmp_path / "scaling.json"
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "scaling.py"), "--quick",
+                           "--out", str(out)], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert {(r["sweep"], r["method"]) for r in rows} == {
+        (s, m) for s in ("size", "length") for m in ("baseline", "adl")}
+    for r in rows:
+        assert _positive_finite(r["epoch_s"]) and _positive_finite(r["examples_per_s"])
+        assert r["cache_build_s"] > 0  # the default model's encoder is frozen: cache on

@@ -56,7 +56,8 @@ def test_no_reference_is_conventional_captioning(model_and_batch):
         logits_plain, _ = model.decoder(z, zmask, labels, mask)
         # A reference that no row has is no reference at all.
         logits_off, _ = model(wave, lengths, labels, mask, ref, torch.zeros(3, dtype=torch.bool))
-    assert torch.equal(logits_none, logits_plain)
+    # Equal up to float rounding: on a CPU the captioner encodes clip by clip.
+    torch.testing.assert_close(logits_none, logits_plain, rtol=1e-5, atol=1e-5)
     assert torch.equal(logits_none, logits_off)
 
 
@@ -224,7 +225,8 @@ def test_captioner_takes_log_mels_too(model_and_batch):
         logmel, ref_logmel = model.frontend(wave), model.frontend(ref)
         frames = model.frontend.n_frames(lengths)
         from_logmel, _ = model(logmel, frames, labels, mask, ref_logmel)
-    assert torch.equal(from_wave, from_logmel)
+    # Up to float rounding: waveforms are encoded clip by clip on a CPU, log-mels as a batch.
+    torch.testing.assert_close(from_wave, from_logmel, rtol=1e-5, atol=1e-5)
 
 
 def test_short_and_silent_clips_are_skipped_or_refused(tmp_path):

@@ -124,15 +124,21 @@ class MixingDataset(Dataset):
 
     Each item is a dict: ``input`` (samples,) the signal the encoder sees (a mixture for adl and
     mixgen), ``reference`` (samples,) the aligned, scaled reference (zeros when there is none),
-    ``has_reference`` bool, ``caption`` str (the target).
+    ``has_reference`` bool, ``caption`` str (the target), ``clip`` int (the input clip of a plain
+    example, -1 for a mixture).
+
+    With ``plain_audio=False`` a plain example's ``input`` is None: its features come from a
+    :class:`adl.feature_cache.FeatureCache`, so its samples need not be copied into the batch.
     """
 
     def __init__(self, clips: Sequence[torch.Tensor], captions: Sequence[Sequence[str]],
-                 references: Sequence[torch.Tensor] = (), *, snr_db: float = 0.0) -> None:
+                 references: Sequence[torch.Tensor] = (), *, snr_db: float = 0.0,
+                 plain_audio: bool = True) -> None:
         self.clips = clips
         self.captions = captions
         self.references = references
         self.snr_db = snr_db
+        self.plain_audio = plain_audio
         self.plan: list[PlannedExample] = [PlannedExample(i, 0) for i in range(len(clips))]
 
     def set_plan(self, plan: list[PlannedExample]) -> None:
@@ -149,13 +155,14 @@ class MixingDataset(Dataset):
             mixture, aligned = mix(x, self.references[ex.partner], snr_db=self.snr_db,
                                    offset=ex.offset)
             return {"input": mixture, "reference": aligned, "has_reference": True,
-                    "caption": caption}
+                    "caption": caption, "clip": -1}
         if ex.kind == "mixgen":
             mixture, _ = mix(x, self.clips[ex.partner], snr_db=self.snr_db, offset=ex.offset)
             other = self.captions[ex.partner][ex.partner_caption]
             return {"input": mixture, "reference": None, "has_reference": False,
-                    "caption": join_captions(caption, other)}
-        return {"input": x, "reference": None, "has_reference": False, "caption": caption}
+                    "caption": join_captions(caption, other), "clip": -1}
+        return {"input": x if self.plain_audio else None, "reference": None,
+                "has_reference": False, "caption": caption, "clip": ex.index}
 
 
 def pad_batch(signals: Sequence[torch.Tensor | None], length: int | None = None,
@@ -184,7 +191,8 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
         encode: captions -> (token ids (B, L), attention mask (B, L)).
     Returns:
         dict with ``input`` (B, S), ``lengths`` (B,), ``reference`` (B, S), ``has_reference`` (B,)
-        bool, ``labels`` (B, L), ``labels_mask`` (B, L), ``captions`` list[str].
+        bool, ``clip`` (B,) long (-1 for mixtures), ``labels`` (B, L), ``labels_mask`` (B, L),
+        ``captions`` list[str]. An item whose ``input`` is None has length 0.
     """
     inputs, lengths = pad_batch([it["input"] for it in items])
     refs, _ = pad_batch([it["reference"] for it in items], length=inputs.shape[1])
@@ -192,5 +200,6 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
     labels, labels_mask = encode(captions)
     return {"input": inputs, "lengths": lengths, "reference": refs,
             "has_reference": torch.tensor([it["has_reference"] for it in items]),
+            "clip": torch.tensor([it.get("clip", -1) for it in items], dtype=torch.long),
             "labels": labels, "labels_mask": labels_mask, "captions": captions}
 
