@@ -37,7 +37,24 @@ NOTEBOOKS = (
     "03_adl_training",
     "04_evaluation",
     "05_latent_space_analysis",
+    "06_ablations",
+    "07_results",
 )
+
+#: Book presets that are not config presets: ``full`` is the ``default`` preset with the
+#: ablations chapter run (its runs and outputs are the default book's, reused where finished).
+BOOK_PRESETS: dict[str, tuple[str, bool]] = {"full": ("default", True)}
+
+#: Seeds of Table 1 per config preset (the ``seeds`` parameter of the notebooks): three for the
+#: book's figures, one for the smoke test of the machinery.
+BOOK_SEEDS: dict[str, tuple[int, ...]] = {"smoke": (0,), "default": (0, 1, 2),
+                                          "paper": (0, 1, 2)}
+
+
+def book_preset(name: str) -> tuple[str, bool]:
+    """``(config preset, run the ablations?)`` for a book preset name (``full`` or a config
+    preset)."""
+    return BOOK_PRESETS.get(name, (name, False))
 
 #: The repository that holds ``notebooks/`` and ``book/`` (the package is installed with ``-e``).
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -303,17 +320,20 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
                build_dir: str | os.PathLike[str] = "build",
                notebooks: Sequence[str | os.PathLike[str]] | None = None,
                timeout_per_cell: int = 1800, log: Callable[[str], None] = print,
-               seed: int = 0, device: str | None = None) -> Path:
+               seed: int = 0, device: str | None = None,
+               seeds: Sequence[int] | None = None) -> Path:
     """Execute the notebooks with papermill, in order, and build the site with Jupyter Book 1.x.
 
     Each notebook runs in a fresh ``python3`` kernel with its working directory in its own
-    folder, and receives the parameters ``preset``, ``data_root`` (absolute), ``output_dir``
-    (``<build_dir>/outputs/<preset>``, absolute: where notebooks pass artifacts to each other), ``seed``
-    and ``device``. The executed copies go to ``<build_dir>/notebooks/``; the site is built from
-    them (``execute_notebooks: off``) in ``<build_dir>/site-src/``.
+    folder, and receives the parameters ``preset`` (the config preset), ``data_root``
+    (absolute), ``output_dir`` (``<build_dir>/outputs/<config preset>``, absolute: where
+    notebooks pass artifacts to each other), ``seed``, ``seeds``, ``device`` and ``ablations``.
+    The executed copies go to ``<build_dir>/notebooks/``; the site is built from them
+    (``execute_notebooks: off``) in ``<build_dir>/site-src/``.
 
     Args:
-        preset: ``smoke``, ``default`` or ``paper``.
+        preset: ``smoke``, ``default`` or ``paper``; or ``full``: ``default`` with the
+            ablations chapter run (its finished runs are reused from a ``default`` build).
         root: the data root (default: the preset's ``data.root``, else ``$ADL_DATA_ROOT``, else
             ``./data``). The embedded corpus is generated there if missing.
         build_dir: the build folder.
@@ -322,6 +342,7 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
         timeout_per_cell: seconds one cell may run before the build stops.
         log: where progress lines go.
         seed: the ``seed`` parameter of every notebook.
+        seeds: the training seeds (Table 1's spread); None: :data:`BOOK_SEEDS` of the preset.
         device: ``cpu``, ``cuda[:N]``; None takes the preset's ``training.device`` (``auto``
             means ``cuda`` when a GPU is visible).
 
@@ -336,7 +357,9 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     from adl.config import data_root, load_preset
 
     total_start = time.perf_counter()
-    cfg = load_preset(preset)
+    config_preset, ablations = book_preset(preset)
+    cfg = load_preset(config_preset)
+    run_seeds = [int(x) for x in (seeds if seeds else BOOK_SEEDS.get(config_preset, (seed,)))]
     build = Path(build_dir).expanduser().resolve()
     data = data_root(root if root is not None else cfg.data.root).expanduser().resolve()
     _prepare_data(cfg, data, log)
@@ -351,11 +374,13 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     output_dir = build / "outputs" / cfg.name
     output_dir.mkdir(parents=True, exist_ok=True)
     parameters = {
-        "preset": preset,
+        "preset": config_preset,
         "data_root": str(data),
         "output_dir": str(output_dir),
         "seed": int(seed),
+        "seeds": run_seeds,
         "device": device or _resolve_device(cfg.training.device),
+        "ablations": ablations,
     }
     log(f"book: preset {preset}, {len(paths)} notebook(s), parameters {parameters}")
     executed, timings = [], []

@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"adl {__version__}")
     sub = parser.add_subparsers(metavar="COMMAND")
 
-    data = sub.add_parser("data", help="prepare the embedded corpus or download real data")
+    data = sub.add_parser("data",
+                          help="prepare the embedded corpus, or download or check real data")
     data_sub = data.add_subparsers(metavar="ACTION")
     prep = data_sub.add_parser("prepare", help="generate the embedded corpus of a preset")
     prep.add_argument("--preset", default="default", help="smoke or default (default: default)")
@@ -53,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--root", type=Path, default=None,
                       help="data root (default: $ADL_DATA_ROOT, or ./data)")
     down.set_defaults(func=_data_download)
+    chk = data_sub.add_parser(
+        "check", help="report Freesound sounds shared by ESC-50 and Clotho (DCASE excludes them)")
+    chk.add_argument("--preset", default="default",
+                     help="whose data root to check: paper for real data (default: default)")
+    chk.add_argument("--root", type=Path, default=None,
+                     help="data root (default: $ADL_DATA_ROOT, or ./data)")
+    chk.add_argument("--list", type=int, default=10, metavar="N",
+                     help="list at most N shared sounds per split (default: 10)")
+    chk.set_defaults(func=_data_check)
     data.set_defaults(func=lambda a: (data.print_help(), 2)[1])
 
     pre = sub.add_parser("pretrain-encoder",
@@ -101,11 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=_bench)
 
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
-    book.add_argument("--preset", default="default")
+    book.add_argument("--preset", default="default",
+                      help="smoke, default, paper, or full (default plus the ablations)")
     book.add_argument("--root", type=Path, default=None, help="data root")
     book.add_argument("--build-dir", type=Path, default=Path("build"),
                       help="where executed notebooks, outputs and the site go (default: build)")
     book.add_argument("--seed", type=int, default=0)
+    book.add_argument("--seeds", type=int, nargs="+", default=None,
+                      help="training seeds of Table 1 (default: 0 1 2; smoke: 0)")
     book.add_argument("--device", default=None, help="cpu or cuda (default: the preset's)")
     book.set_defaults(func=_book)
     return parser
@@ -154,6 +167,36 @@ def _data_download(args: argparse.Namespace) -> int:
         download_esc50(root)
     print(f"{args.dataset} ready under {root}")
     return 0
+
+
+def _data_check(args: argparse.Namespace) -> int:
+    """Exit 0 when the Clotho evaluation split shares no sound with ESC-50; 1 (a warning) when
+    it does, or when its metadata is missing so that it could not be checked; 2 on errors.
+
+    The development split is checked and reported too, for information only.
+    """
+    from adl.config import dataset_root, load_preset
+    from adl.data.check import check_overlap, format_report, report_warnings
+    from adl.errors import DataError
+
+    if args.list < 0:
+        raise ADLError(f"--list: must be at least 0, got {args.list}")
+    cfg = load_preset(args.preset)
+    root = dataset_root(cfg, args.root)
+    if not root.is_dir():
+        hint = (f"run `adl data prepare --preset {cfg.name}`, or check real data with "
+                f"--preset paper" if cfg.data.source == "embedded"
+                else "run `adl data download clotho` and `adl data download esc50`")
+        raise DataError(f"{root}: data root does not exist; {hint}")
+    decisive = ("evaluation",)
+    report = check_overlap(root, splits=(*decisive, "development"))
+    print(format_report(report, decisive=decisive, max_listed=args.list), flush=True)
+    for line in report_warnings(report, decisive=decisive):
+        print(f"warning: {line}", file=sys.stderr)
+    if report.embedded:
+        return 0  # nothing to check: the embedded corpus has no Freesound ids
+    return 1 if any(report.split(s).shared or not report.split(s).checked
+                    for s in decisive) else 0
 
 
 def _load_cfg(args: argparse.Namespace):
@@ -233,7 +276,7 @@ def _book(args: argparse.Namespace) -> int:
     from adl.book import build_book
 
     index = build_book(args.preset, root=args.root, build_dir=args.build_dir, seed=args.seed,
-                       device=args.device)
+                       device=args.device, seeds=args.seeds)
     print(f"book: {index}")
     return 0
 

@@ -91,17 +91,25 @@ Log = Callable[[str], None]
 # -- shared helpers ------------------------------------------------------------------------------
 
 
-def result_paths(run: str | os.PathLike[str], split: str = "evaluation") -> tuple[Path, Path]:
+#: What :func:`evaluate_run` may subtract: nothing (``Z_ref = 0``, the paper's Table 1) or the
+#: features of a silent clip as long as the input (``Z(input) - Z(silence)``).
+REFERENCES = ("none", "silence")
+
+
+def result_paths(run: str | os.PathLike[str], split: str = "evaluation",
+                 reference: str = "none") -> tuple[Path, Path]:
     """Where :func:`evaluate_run` writes ``(metrics.json, captions.csv)`` for a split.
 
-    The evaluation split gets the plain names; other splits get ``metrics_<split>.json`` and
-    ``captions_<split>.csv``, so that evaluating the validation split never overwrites the
-    numbers Table 1 reads.
+    The evaluation split with no reference gets the plain names; other splits get
+    ``metrics_<split>.json`` and ``captions_<split>.csv``, and a silent reference adds
+    ``_silence``, so that no other evaluation overwrites the numbers Table 1 reads.
     """
     run, split = Path(run), normalize_subset(split)
-    if split == "evaluation":
-        return run / "metrics.json", run / "captions.csv"
-    return run / f"metrics_{split}.json", run / f"captions_{split}.csv"
+    if reference not in REFERENCES:
+        raise ValueError(f"reference must be one of {', '.join(REFERENCES)}, got {reference!r}")
+    suffix = ("" if split == "evaluation" else f"_{split}") + \
+        ("" if reference == "none" else f"_{reference}")
+    return run / f"metrics{suffix}.json", run / f"captions{suffix}.csv"
 
 
 def _wanted_metrics(metrics: Iterable[str] | str | None) -> list[str]:
@@ -200,7 +208,7 @@ def _fmt_scores(scores: dict[str, float]) -> str:
 def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
                  metrics: Iterable[str] | str | None = None,
                  root: str | os.PathLike[str] | None = None, which: str = "best",
-                 force: bool = False, device: str | None = None,
+                 force: bool = False, device: str | None = None, reference: str = "none",
                  log: Log = print) -> CorpusScores:
     """Decode a split with a run's model (no reference, as in the paper's Table 1) and score it.
 
@@ -218,6 +226,9 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
         which: ``"best"`` (lowest validation loss) or ``"last"`` weights.
         force: recompute even if up-to-date results exist.
         device: torch device; None follows the run config's ``training.device``.
+        reference: ``"none"`` (``Z_ref = 0``, Table 1) or ``"silence"``: each clip decoded
+            minus the encoded features of an all-zero clip of its length (an ablation: does
+            "nothing subtracted" read the same as "silence subtracted"?).
         log: receives progress lines and the decode and metric wall times.
 
     Returns:
@@ -234,13 +245,14 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
 
     run, split = Path(run), normalize_subset(split)
     wanted = _wanted_metrics(metrics)
-    metrics_json, captions_csv = result_paths(run, split)
+    metrics_json, captions_csv = result_paths(run, split, reference)
     weights = _weights_path(run, which)
     base = dataset_root(_run_config(run), root)
     if not force and metrics_json.is_file() and captions_csv.is_file() and weights.is_file():
         old = json.loads(metrics_json.read_text(encoding="utf-8"))
         same = (old.get("split") == split and old.get("metrics") == wanted
-                and old.get("which") == which and old.get("data_root") == str(base.resolve()))
+                and old.get("which") == which and old.get("data_root") == str(base.resolve())
+                and old.get("reference", "none") == reference)
         if same and weights.stat().st_mtime < metrics_json.stat().st_mtime:
             log(f"{metrics_json}: up to date, reused (force=True recomputes)")
             return CorpusScores(old["scores"], unavailable=old["unavailable"])
@@ -249,7 +261,8 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
     items, waves, skipped = _load_split(cfg, base, split)
     log(f"{run}: decoding {len(waves)} {split} clips from {base}")
     start = time.perf_counter()
-    candidates = _decode(model, tok, cfg, waves)
+    silence = None if reference == "none" else [torch.zeros_like(w) for w in waves]
+    candidates = _decode(model, tok, cfg, waves, silence)
     decode_s = time.perf_counter() - start
     log(f"decode: {decode_s:.1f} s ({len(waves) / max(decode_s, 1e-9):.1f} clips/s, "
         f"beam {cfg.generation.num_beams}, batch {cfg.generation.batch_size})")
@@ -271,6 +284,7 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
     # metrics.json last: reuse needs it, and it is only written once captions.csv is complete.
     write_json(metrics_json, {
         "split": split, "n_clips": len(items), "which": which, "metrics": wanted,
+        "reference": reference,
         **scores.to_json(),
         "decode_seconds": round(decode_s, 3), "metric_seconds": round(metric_s, 3),
         "skipped": [list(s) for s in skipped],

@@ -5,6 +5,7 @@ Notebook: 01_data_mixing
 """
 
 from adl.data.captions import EventMention, events_in_caption, write_captions
+from adl.data.check import OverlapReport, SharedSound, SplitOverlap, check_overlap
 from adl.data.clotho import CLOTHO_SUBSETS, ClothoItem, load_clotho
 from adl.data.corpus import CorpusSummary, SceneMeta, load_scene_events, prepare_corpus
 from adl.data.download import download_clotho, download_esc50
@@ -18,7 +19,11 @@ __all__ = [
     "CorpusSummary",
     "ESC50Item",
     "EventMention",
+    "OverlapReport",
     "SceneMeta",
+    "SharedSound",
+    "SplitOverlap",
+    "check_overlap",
     "download_clotho",
     "download_esc50",
     "events_in_caption",

@@ -1,0 +1,266 @@
+"""Check the real-data route: Freesound sounds shared by ESC-50 and Clotho.
+
+Both data sets were cut from Freesound. ESC-50's ``meta/esc50.csv`` names each clip's source
+sound in ``src_file`` (a Freesound sound id), and Clotho's ``clotho_metadata_{subset}.csv`` has a
+``sound_id`` column. A sound in both means that a reference event mixed in during training may
+come from the very recording a Clotho evaluation clip was cut from. DCASE asks to exclude such
+overlaps, so :func:`check_overlap` lists them; ``adl data check`` prints the list.
+
+The Clotho metadata is read from either layout that :mod:`adl.data.clotho` reads::
+
+    root/CLOTHO_v2.1/clotho_csv_files/clotho_metadata_{subset}.csv   (aac-datasets)
+    root/clotho_metadata_{subset}.csv                                 (flat Zenodo)
+
+Only the metadata CSVs are read, not the audio, so the check also runs on a download that has
+only its CSVs. The embedded corpus (:mod:`adl.data.corpus`) writes no Clotho metadata and its
+``src_file`` values are generated numbers, not Freesound ids: it is reported as having nothing
+to check.
+
+Example::
+
+    from adl.data.check import check_overlap
+    report = check_overlap("data", splits=("evaluation", "development"))
+    report.split("evaluation").shared   # SharedSound(sound_id, clotho_fnames, esc50_fnames)
+
+Notebook: 01_data_mixing
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from adl.data.clotho import CLOTHO_VERSION_DIR, column_index, normalize_subset, read_csv_rows
+from adl.data.corpus import _MARKER as CORPUS_MARKER
+from adl.data.corpus import MANIFEST
+from adl.data.esc50 import ESC50_DIR, esc50_dir
+from adl.errors import DataError
+
+#: The columns read: Clotho's metadata and ESC-50's.
+CLOTHO_METADATA_COLUMNS: tuple[str, ...] = ("file_name", "sound_id")
+ESC50_ID_COLUMNS: tuple[str, ...] = ("filename", "src_file")
+
+
+@dataclass(frozen=True)
+class SharedSound:
+    """One Freesound sound found in both data sets, with the file names cut from it."""
+
+    sound_id: int
+    clotho_fnames: tuple[str, ...]
+    esc50_fnames: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SplitOverlap:
+    """The check of one Clotho split against ESC-50.
+
+    ``metadata`` is ``None`` when the split's metadata CSV was not found; then nothing was
+    checked and ``note`` says where it was looked for.
+    """
+
+    split: str
+    metadata: Path | None
+    n_clips: int = 0
+    n_ids: int = 0
+    shared: tuple[SharedSound, ...] = ()
+    note: str | None = None
+
+    @property
+    def checked(self) -> bool:
+        """True when the split's Freesound ids were compared with ESC-50's."""
+        return self.metadata is not None
+
+    @property
+    def esc50_fnames(self) -> tuple[str, ...]:
+        """The ESC-50 clips cut from a shared sound (the ones to leave out), sorted."""
+        return tuple(sorted({f for s in self.shared for f in s.esc50_fnames}))
+
+
+@dataclass(frozen=True)
+class OverlapReport:
+    """What :func:`check_overlap` found: ESC-50's ids and one :class:`SplitOverlap` per split.
+
+    ``embedded`` is True for the embedded corpus, which has no Freesound ids (nothing checked).
+    """
+
+    root: Path
+    esc50_csv: Path | None
+    n_esc50_clips: int
+    n_esc50_ids: int
+    splits: tuple[SplitOverlap, ...]
+    embedded: bool = False
+
+    def split(self, name: str) -> SplitOverlap:
+        """The result for one split (aliases ``dev``, ``val``, ``eval`` accepted).
+
+        Raises:
+            KeyError: the split was not checked.
+        """
+        name = normalize_subset(name)
+        for s in self.splits:
+            if s.split == name:
+                return s
+        raise KeyError(f"split {name!r} is not in this report "
+                       f"(it has {', '.join(s.split for s in self.splits)})")
+
+    @property
+    def has_overlap(self) -> bool:
+        """True when any split checked shares a Freesound sound with ESC-50."""
+        return any(s.shared for s in self.splits)
+
+
+def clotho_metadata_candidates(root: str | os.PathLike[str], subset: str) -> tuple[Path, Path]:
+    """Where a subset's ``clotho_metadata_{subset}.csv`` may be: aac-datasets, then flat."""
+    subset = normalize_subset(subset)
+    root = Path(root).expanduser()
+    name = f"clotho_metadata_{subset}.csv"
+    return root / CLOTHO_VERSION_DIR / "clotho_csv_files" / name, root / name
+
+
+def _freesound_id(value: str) -> int | None:
+    """A Freesound sound id, or None for an empty or non-numeric cell."""
+    v = value.strip()
+    return int(v) if v.isascii() and v.isdigit() else None
+
+
+def _read_ids(csv_path: Path, columns: Sequence[str]) -> tuple[int, dict[int, list[str]]]:
+    """Read ``(file name, id)`` columns of a CSV: ``(rows, {id: [file names]})``."""
+    rows = read_csv_rows(csv_path)
+    if not rows:
+        raise DataError(f"{csv_path} is empty: expected columns {', '.join(columns)}")
+    fname_col, id_col = columns
+    col = column_index(csv_path, rows[0], columns)
+    need = max(col.values()) + 1
+    n = 0
+    ids: dict[int, list[str]] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank trailing lines
+        if len(row) < need:
+            raise DataError(f"{csv_path} line {line} has {len(row)} fields, "
+                            f"expected at least {need} ({id_col} is column {col[id_col] + 1})")
+        n += 1
+        sound = _freesound_id(row[col[id_col]])
+        if sound is not None:
+            ids.setdefault(sound, []).append(row[col[fname_col]].strip())
+    return n, ids
+
+
+def _is_embedded(root: Path) -> bool:
+    # Its manifest, or the marker in its ESC-50 folder (an interrupted generation).
+    return (root / MANIFEST).is_file() or (root / ESC50_DIR / CORPUS_MARKER).is_file()
+
+
+def check_overlap(root: str | os.PathLike[str], *,
+                  splits: Iterable[str] = ("evaluation",)) -> OverlapReport:
+    """Find the Freesound sounds that ESC-50 shares with Clotho splits.
+
+    ESC-50's ``src_file`` and Clotho's ``sound_id`` are both Freesound sound ids; an id in both
+    is a shared sound. Only metadata is read (no audio). A split whose
+    ``clotho_metadata_{split}.csv`` is absent is not checked: its :class:`SplitOverlap` has
+    ``metadata=None`` and a ``note`` naming the paths looked for. Cells that are not numbers
+    (empty, ``"Not found"``) are not ids and are skipped.
+
+    Args:
+        root: the data root holding ``ESC-50-master`` and Clotho in either layout
+            (see the module docstring).
+        splits: the Clotho subsets to check (aliases ``dev``, ``val``, ``eval`` accepted).
+
+    Returns:
+        An :class:`OverlapReport`, with the splits in the order given. For the embedded corpus
+        (which has no Freesound ids) every split is unchecked and ``embedded`` is True.
+
+    Raises:
+        DataError: one line naming the file: no ESC-50 metadata under ``root``, or a metadata
+            CSV that is empty, lacks a column (ESC-50's ``filename``/``src_file``, Clotho's
+            ``file_name``/``sound_id``) or has a short row.
+
+    Notebook: 01_data_mixing
+    """
+    if isinstance(splits, str):  # one name, not its characters
+        splits = (splits,)
+    names: list[str] = []
+    for s in splits:
+        name = normalize_subset(s)
+        if name not in names:
+            names.append(name)
+    root = Path(root).expanduser()
+    if _is_embedded(root):
+        note = "embedded corpus: generated audio with no Freesound ids"
+        return OverlapReport(root, None, 0, 0,
+                             tuple(SplitOverlap(n, None, note=note) for n in names),
+                             embedded=True)
+
+    esc_csv = esc50_dir(root) / "meta" / "esc50.csv"
+    n_esc, esc_ids = _read_ids(esc_csv, ESC50_ID_COLUMNS)
+
+    results: list[SplitOverlap] = []
+    for name in names:
+        candidates = clotho_metadata_candidates(root, name)
+        found = next((p for p in candidates if p.is_file()), None)
+        if found is None:
+            results.append(SplitOverlap(
+                name, None, note=f"no Clotho metadata for the {name} split (looked for "
+                                 f"{candidates[0]} and {candidates[1]})"))
+            continue
+        n_clips, clotho_ids = _read_ids(found, CLOTHO_METADATA_COLUMNS)
+        shared = tuple(SharedSound(i, tuple(clotho_ids[i]), tuple(esc_ids[i]))
+                       for i in sorted(clotho_ids.keys() & esc_ids.keys()))
+        results.append(SplitOverlap(name, found, n_clips, len(clotho_ids), shared))
+    return OverlapReport(root, esc_csv, n_esc, len(esc_ids), tuple(results))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def format_report(report: OverlapReport, *, decisive: Iterable[str] = ("evaluation",),
+                  max_listed: int = 10) -> str:
+    """The report as text: counts per split, then up to ``max_listed`` shared sounds each.
+
+    Splits not in ``decisive`` are marked "(informational)".
+    """
+    decisive = {normalize_subset(s) for s in decisive}
+    if report.embedded:
+        return (f"{report.root}: embedded corpus, generated audio with no Freesound ids "
+                f"(its ESC-50 src_file values are made-up numbers and it writes no Clotho "
+                f"metadata): nothing to check")
+    lines = [f"ESC-50: {_count(report.n_esc50_clips, 'clip')} from "
+             f"{_count(report.n_esc50_ids, 'Freesound sound')} ({report.esc50_csv})"]
+    for s in report.splits:
+        tag = "" if s.split in decisive else " (informational)"
+        if not s.checked:
+            lines.append(f"Clotho {s.split}{tag}: not checked, {s.note}")
+            continue
+        lines.append(f"Clotho {s.split}{tag}: {_count(s.n_clips, 'clip')} from "
+                     f"{_count(s.n_ids, 'Freesound sound')} ({s.metadata}); "
+                     f"{len(s.shared)} shared with ESC-50"
+                     + (f" ({_count(len(s.esc50_fnames), 'ESC-50 clip')})" if s.shared else ""))
+        for sound in s.shared[:max(max_listed, 0)]:
+            lines.append(f"  freesound {sound.sound_id}: Clotho {', '.join(sound.clotho_fnames)}"
+                         f"; ESC-50 {', '.join(sound.esc50_fnames)}")
+        hidden = len(s.shared) - max(max_listed, 0)
+        if hidden > 0:
+            lines.append(f"  ... and {hidden} more")
+    return "\n".join(lines)
+
+
+def report_warnings(report: OverlapReport, *,
+                    decisive: Iterable[str] = ("evaluation",)) -> list[str]:
+    """One-line warnings (without the ``warning:`` prefix): splits that could not be checked,
+    and shared sounds in the ``decisive`` splits."""
+    decisive = {normalize_subset(s) for s in decisive}
+    out: list[str] = []
+    if report.embedded:
+        return out
+    for s in report.splits:
+        if not s.checked:
+            out.append(f"{s.note}: its Freesound ids were not checked")
+        elif s.shared and s.split in decisive:
+            out.append(f"{len(s.shared)} Freesound sound(s) of the Clotho {s.split} split are "
+                       f"also in ESC-50 ({_count(len(s.esc50_fnames), 'ESC-50 clip')}); "
+                       f"DCASE asks to exclude such overlaps: leave those clips out of the "
+                       f"references")
+    return out

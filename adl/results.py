@@ -1,0 +1,230 @@
+"""The findings: Table 1 and Table 2 over seeds, and the sentences that state what they show.
+
+Every function here reads what chapters 3-6 wrote into the run folders (``run.json``,
+``metrics.json``, ``table2.json``) and computes; nothing is typed in by hand, so the results
+chapter says whatever the runs say, in either direction.
+
+Notebook: 07_results
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adl.evaluation import CONDITIONS, METHOD_NAMES, result_paths
+
+__all__ = ["Comparison", "compare", "gpu_estimate", "per_run_scores", "summarise",
+           "table2_claims", "table2_over_seeds"]
+
+
+def per_run_scores(runs: Sequence[str | os.PathLike[str]],
+                   metrics: Sequence[str] = ("cider_d", "meteor", "spider")) -> pd.DataFrame:
+    """One row per evaluated run: ``method``, ``seed``, ``run`` and the metrics it computed
+    (NaN for a metric it could not compute, e.g. SPICE without its jars)."""
+    rows = []
+    for run in map(Path, runs):
+        info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+        path = result_paths(run)[0]
+        scores = json.loads(path.read_text(encoding="utf-8"))["scores"] if path.is_file() else {}
+        rows.append({"method": info["method"], "seed": info["seed"], "run": run.name,
+                     **{m: scores.get(m, math.nan) for m in metrics}})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``method`` against ``baseline`` on one metric, over seeds."""
+
+    metric: str
+    method: str
+    baseline: str
+    mean: float
+    baseline_mean: float
+    std: float
+    baseline_std: float
+    n: int
+    baseline_n: int
+    relative_change: float
+    t: float
+    p_value: float
+
+    @property
+    def clear(self) -> bool:
+        """True when Welch's test rejects "no difference" at the 5 % level."""
+        return bool(self.p_value < 0.05)
+
+    def sentence(self) -> str:
+        """The comparison in words, in whichever direction it went."""
+        a, b = METHOD_NAMES.get(self.method, self.method), METHOD_NAMES.get(self.baseline,
+                                                                             self.baseline)
+        if math.isnan(self.relative_change):
+            return f"{self.metric}: not computed for both methods."
+        direction = "higher" if self.relative_change > 0 else "lower"
+        if math.isnan(self.p_value):
+            spread = f"no test possible with {self.n} and {self.baseline_n} seeds"
+            verdict = "without a spread over seeds this is not a finding"
+        else:
+            spread = (f"Welch's t = {self.t:.2f}, p = {self.p_value:.3f} over {self.n} and "
+                      f"{self.baseline_n} seeds")
+            verdict = ("a difference larger than the seed-to-seed spread" if self.clear
+                       else "within the seed-to-seed spread: not a finding")
+        return (f"{self.metric}: {a} {_pm(self.mean, self.std)} against {b} "
+                f"{_pm(self.baseline_mean, self.baseline_std)}, "
+                f"{abs(self.relative_change):.1%} {direction} ({spread}); {verdict}.")
+
+
+def _pm(mean: float, std: float) -> str:
+    return f"{mean:.3f}" if math.isnan(std) else f"{mean:.3f} ± {std:.3f}"
+
+
+def compare(scores: pd.DataFrame, metric: str, method: str = "adl",
+            baseline: str = "baseline") -> Comparison:
+    """Relative change of the mean and Welch's unequal-variance t-test over seeds.
+
+    Args:
+        scores: from :func:`per_run_scores` (any rows; those of the two methods are used).
+    """
+    from scipy import stats
+
+    a = scores.loc[scores["method"] == method, metric].dropna().to_numpy(float)
+    b = scores.loc[scores["method"] == baseline, metric].dropna().to_numpy(float)
+    nan = math.nan
+    if len(a) == 0 or len(b) == 0:
+        return Comparison(metric, method, baseline, nan, nan, nan, nan, len(a), len(b), nan,
+                          nan, nan)
+    t, p = (stats.ttest_ind(a, b, equal_var=False) if len(a) > 1 and len(b) > 1
+            else (nan, nan))
+    return Comparison(metric, method, baseline, float(a.mean()), float(b.mean()),
+                      float(a.std(ddof=1)) if len(a) > 1 else nan,
+                      float(b.std(ddof=1)) if len(b) > 1 else nan, len(a), len(b),
+                      float(a.mean() / b.mean() - 1) if b.mean() else nan, float(t), float(p))
+
+
+def table2_over_seeds(runs: Sequence[str | os.PathLike[str]],
+                      columns: Sequence[str] = ("cider_d", "meteor", "event_precision",
+                                                "event_recall"),
+                      ) -> pd.DataFrame:
+    """The four conditions of every run with a ``table2.json``, one row per (run, condition):
+    ``method``, ``seed``, ``condition`` and ``columns`` (NaN where not scored)."""
+    rows = []
+    for run in map(Path, runs):
+        path = run / "table2.json"
+        if not path.is_file():
+            continue
+        info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+        table = json.loads(path.read_text(encoding="utf-8"))
+        for cond in CONDITIONS:
+            res = table["conditions"].get(cond, {})
+            values = {**res.get("scores", {}), "event_precision": res.get("event_precision"),
+                      "event_recall": res.get("event_recall")}
+            rows.append({"method": info["method"], "seed": info["seed"], "condition": cond,
+                         **{c: math.nan if values.get(c) is None else float(values[c])
+                            for c in columns}})
+    return pd.DataFrame(rows)
+
+
+def _mean(frame: pd.DataFrame, method: str, condition: str, column: str) -> tuple[float, float]:
+    part = frame[(frame["method"] == method) & (frame["condition"] == condition)][column]
+    part = part.dropna()
+    if part.empty:
+        return math.nan, math.nan
+    return float(part.mean()), float(part.std(ddof=1)) if len(part) > 1 else math.nan
+
+
+def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "baseline", *,
+                  floor_cider: float = 0.0) -> list[str]:
+    """The paper's two Table 2 claims, checked on ``frame`` (from :func:`table2_over_seeds`).
+
+    1. ``mixture − event`` is captioned as the input: its CIDEr-D against the input's captions,
+       relative to what the same model scores on the input itself, for ADL and for the baseline.
+       Only meaningful when both models caption plain inputs above ``floor_cider`` (the most
+       common caption's CIDEr-D); otherwise the sentence says so.
+    2. ``mixture − input`` is captioned as the event: the recall of the added event in those
+       captions, for ADL and for the baseline.
+    """
+    if frame.empty:
+        return ["Table 2 has not been scored for both methods: run chapter 5 first."]
+    lines = []
+    names = {m: METHOD_NAMES.get(m, m) for m in (method, baseline)}
+    kept = {}
+    for m in (method, baseline):
+        diff, _ = _mean(frame, m, "mixture-event", "cider_d")
+        plain, _ = _mean(frame, m, "input", "cider_d")
+        kept[m] = diff / plain if plain and not math.isnan(plain) else math.nan
+    inputs = {m: _mean(frame, m, "input", "cider_d")[0] for m in (method, baseline)}
+    if any(math.isnan(v) or v <= floor_cider for v in inputs.values()):
+        lines.append(
+            f"Claim 1 cannot be checked: on plain inputs the models score CIDEr-D "
+            f"{inputs[method]:.3f} ({names[method]}) and {inputs[baseline]:.3f} "
+            f"({names[baseline]}), not above the floor of {floor_cider:.3f}, so a ratio to "
+            f"them says nothing.")
+    elif not any(math.isnan(v) for v in kept.values()):
+        better = kept[method] > kept[baseline]
+        lines.append(
+            f"Claim 1, mixture − event reads as the input: {names[method]} keeps "
+            f"{kept[method]:.0%} of its own input CIDEr-D when the event is added and its "
+            f"features subtracted, {names[baseline]} {kept[baseline]:.0%}. "
+            + ("This supports the claim." if better else "This does not support the claim."))
+    recall = {m: _mean(frame, m, "mixture-input", "event_recall") for m in (method, baseline)}
+    if not any(math.isnan(v[0]) for v in recall.values()):
+        (ra, sa), (rb, sb) = recall[method], recall[baseline]
+        gap = ra - rb
+        spread = max(x for x in (sa, sb, 0.0) if not math.isnan(x))
+        verdict = ("supports the claim" if gap > 2 * spread and gap > 0 else
+                   "does not support the claim" if gap <= 0 else
+                   "points the claim's way, within twice the seed spread")
+        lines.append(
+            f"Claim 2, mixture − input reads as the event: the added event is named in "
+            f"{ra:.0%} of {names[method]}'s captions and {rb:.0%} of {names[baseline]}'s "
+            f"(seed std {sa:.2f} and {sb:.2f}); this {verdict}.")
+    if not lines:
+        lines.append("Table 2 has not been scored for both methods: run chapter 5 first.")
+    return lines
+
+
+def summarise(frame: pd.DataFrame, columns: Sequence[str] = ("cider_d", "event_precision",
+                                                              "event_recall"),
+              digits: int = 3) -> pd.DataFrame:
+    """``mean ± std`` per (method, condition) over seeds, conditions in the paper's order."""
+    out = []
+    for (method, cond), part in frame.groupby(["method", "condition"], sort=False):
+        row = {"method": METHOD_NAMES.get(method, method), "condition": cond,
+               "seeds": int(part["seed"].nunique())}
+        for c in columns:
+            vals = part[c].dropna().to_numpy(float)
+            row[c] = ("not scored" if len(vals) == 0 else
+                      f"{vals.mean():.{digits}f} ± {vals.std(ddof=1):.{digits}f}" if len(vals) > 1
+                      else f"{vals.mean():.{digits}f}")
+        out.append(row)
+    table = pd.DataFrame(out)
+    if table.empty:
+        return table
+    table["order"] = table["condition"].map({c: i for i, c in enumerate(CONDITIONS)})
+    table["m_order"] = table["method"].map(
+        {name: i for i, name in enumerate(METHOD_NAMES.values())})
+    return (table.sort_values(["m_order", "order"], kind="stable")
+            .drop(columns=["order", "m_order"]).set_index(["method", "condition"]))
+
+
+def gpu_estimate(results_dir: str | os.PathLike[str], n_examples: int, epochs: int,
+                 batch_size: int) -> pd.DataFrame:
+    """Hours one `paper` run would take on each card that ran ``gpu_paper_step.py``: one row per
+    ``gpu-*.json`` in ``results_dir`` (empty when no GPU has run it)."""
+    rows = []
+    for path in sorted(Path(results_dir).glob("gpu-*.json")):
+        r = json.loads(path.read_text(encoding="utf-8"))
+        if r.get("device_type") != "cuda" or not r.get("steps_per_s"):
+            continue
+        steps = epochs * int(np.ceil(n_examples / batch_size))
+        rows.append({"file": path.name, "card": r.get("device"), "encoder": r.get("encoder"),
+                     "compile": r.get("compile"), "steps/s": r["steps_per_s"],
+                     "hours per run": steps / r["steps_per_s"] / 3600})
+    return pd.DataFrame(rows)

@@ -1,0 +1,73 @@
+"""adl.ablations: the studies, where their runs live, and one study run end to end."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from adl.ablations import (STUDIES, ablation_table, is_main, reference_study, run_ablations,
+                           variant_config, variant_run, variants)
+from adl.analysis import run_dir
+from adl.config import load_preset
+from adl.evaluation import evaluate_run, result_paths
+from adl.train import train
+from tests.test_train import tiny_config
+
+
+def test_every_study_contains_the_default_setting():
+    cfg = load_preset("default")
+    for study in STUDIES:
+        mains = [v for v in variants([study]) if is_main(cfg, v)]
+        assert mains, f"{study}: the default preset's own setting is not among the variants"
+
+
+def test_variants_change_one_field_and_name_their_runs(tmp_path):
+    cfg = load_preset("default")
+    vs = variants()
+    assert {v.study for v in vs} == set(STUDIES)
+    snr = next(v for v in vs if v.study == "snr_db" and v.value == -5.0)
+    changed = variant_config(cfg, snr)
+    assert changed.mixing.snr_db == -5.0 and changed.mixing.p_adl == cfg.mixing.p_adl
+    assert changed.replace(mixing=cfg.mixing) == cfg
+    assert snr.label == "-5 dB"
+    assert variant_run(tmp_path, cfg, snr, 1) == tmp_path / "ablations" / "snr_db=-5.0-adl-seed1"
+    main = next(v for v in vs if v.study == "snr_db" and v.value == 0.0)
+    assert variant_run(tmp_path, cfg, main, 2) == run_dir(tmp_path, "adl", 2)  # reused
+    trained = next(v for v in vs if v.study == "encoder" and v.value is False)
+    assert trained.label == "trained" and variant_config(cfg, trained).encoder.freeze is False
+    with pytest.raises(ValueError, match="unknown study"):
+        variants(["nope"])
+
+
+@pytest.mark.slow
+def test_a_study_trains_reuses_and_evaluates(tiny_data, tmp_path):
+    warnings.simplefilter("ignore")
+    cfg = tiny_config(tiny_data, epochs=1)
+    out = tmp_path / "outputs"
+    with pytest.raises(FileNotFoundError, match="chapter 3"):
+        run_ablations(cfg, out, [0], studies=["diff_at"], log=lambda m: None)
+    train(cfg, method="adl", seed=0, out=run_dir(out, "adl", 0), log=lambda m: None)
+    results = run_ablations(cfg, out, [0], studies=["diff_at"], log=lambda m: None)
+    assert list(results["variant"]) == ["after the adapter", "before the adapter"]
+    assert list(results["main"]) == [True, False]
+    before = out / "ablations" / "diff_at=encoder-adl-seed0"
+    assert json.loads((before / "run.json").read_text())["status"] == "complete"
+    assert (before / "metrics.json").is_file() and results["cider_d"].notna().all()
+    again = run_ablations(cfg, out, [0], studies=["diff_at"], log=lambda m: None)
+    assert again["reused"].all()  # finished runs are not retrained
+    table = ablation_table(results)
+    assert table.loc[("diff_at", "before the adapter", "adl"), "seeds"] == 1
+
+    ref = reference_study([run_dir(out, "adl", 0)], log=lambda m: None)
+    assert list(ref["value"]) == ["none", "silence"]
+    silent_json = result_paths(run_dir(out, "adl", 0), reference="silence")[0]
+    assert silent_json.name == "metrics_silence.json" and silent_json.is_file()
+    assert json.loads(silent_json.read_text())["reference"] == "silence"
+    # Table 1's file is untouched by the silent-reference decoding.
+    plain = json.loads(result_paths(run_dir(out, "adl", 0))[0].read_text())
+    assert plain["reference"] == "none"
+    scores = evaluate_run(run_dir(out, "adl", 0), metrics=["cider_d"], reference="silence",
+                          log=lambda m: None)
+    assert "cider_d" in scores
