@@ -89,6 +89,15 @@ def parameters_cell(nb: nbformat.NotebookNode) -> int | None:
     return None
 
 
+def declared_parameters(nb: nbformat.NotebookNode) -> set[str] | None:
+    """Names assigned at the top level of the ``parameters`` cell (``name: type = value`` or
+    ``name = value``), or None when the notebook has no such cell."""
+    i = parameters_cell(nb)
+    if i is None:
+        return None
+    return set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=", nb.cells[i].source, re.M))
+
+
 def resolve_notebooks(notebooks: Sequence[str | os.PathLike[str]] | None = None,
                       *, log: Callable[[str], None] = print) -> list[Path]:
     """The notebooks to run, in order.
@@ -194,6 +203,9 @@ def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
 
     out.parent.mkdir(parents=True, exist_ok=True)
     input_nb = nbformat.read(path, as_version=4)
+    # Only the parameters this notebook declares (papermill would warn about the others).
+    declared = declared_parameters(input_nb)
+    parameters = {k: v for k, v in parameters.items() if declared is None or k in declared}
     start = time.perf_counter()
     try:
         pm.execute_notebook(

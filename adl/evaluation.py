@@ -487,7 +487,7 @@ def difference_conditions(run: str | os.PathLike[str], *,
                           root: str | os.PathLike[str] | None = None, n_clips: int | None = None,
                           seed: int = 0, snr_db: float | None = None,
                           metrics: Sequence[str] = DIFFERENCE_METRICS, which: str = "best",
-                          device: str | None = None, log: Log = print,
+                          device: str | None = None, force: bool = False, log: Log = print,
                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The paper's Table 2, scored: caption the four conditions of every evaluation clip.
 
@@ -525,6 +525,9 @@ def difference_conditions(run: str | os.PathLike[str], *,
         seed: seeds the event picks and offsets. snr_db: input-to-event level (default: the
             run config's ``mixing.snr_db``).
         metrics: caption metrics per condition. which, device, log: as :func:`evaluate_run`.
+        force: recompute even when ``table2.json`` already holds this evaluation (same seed,
+            clips, level, metrics, weights choice and data root, newer than the weights), which
+            is otherwise read back instead of decoding again.
 
     Returns:
         ``(tidy, summary)``: ``tidy`` has columns condition, metric, value, unavailable (the
@@ -540,9 +543,17 @@ def difference_conditions(run: str | os.PathLike[str], *,
 
     run = Path(run)
     wanted = _wanted_metrics(list(metrics))
-    model, tok, cfg = load_run(run, which=which, device=_device(_run_config(run), device))
-    base = dataset_root(cfg, root)
-    snr = cfg.mixing.snr_db if snr_db is None else float(snr_db)
+    run_cfg = _run_config(run)
+    base = dataset_root(run_cfg, root)
+    snr = run_cfg.mixing.snr_db if snr_db is None else float(snr_db)
+    header = {"split": "evaluation", "n_clips_requested": n_clips, "seed": seed, "snr_db": snr,
+              "which": which, "metrics": wanted, "data_root": str(base.resolve())}
+    reused = None if force else _read_table2(run, header)
+    if reused is not None:
+        log(f"{run / 'table2.json'}: up to date, reused (force=True recomputes)")
+        tidy = _tidy(reused, wanted)
+        return tidy, _summary(tidy, wanted)
+    model, tok, cfg = load_run(run, which=which, device=_device(run_cfg, device))
     items, inputs, skipped = _load_split(cfg, base, "evaluation")
     if n_clips is not None:
         items, inputs = items[:n_clips], inputs[:n_clips]
@@ -632,12 +643,38 @@ def difference_conditions(run: str | os.PathLike[str], *,
         log(f"{CONDITION_TITLES[cond]:22s} " + ", ".join(
             f"{k} {v:.3f}" for k, v in row.items() if not pd.isna(v)))
     _write_table2(run, trials, captions, refs, true, results, wanted, {
-        "split": "evaluation", "n_clips": n, "seed": seed, "snr_db": snr, "which": which,
-        "has_metadata": meta is not None, "metrics": wanted,
+        **header, "n_clips": n, "has_metadata": meta is not None,
         "decode_seconds": round(decode_s, 3), "metric_seconds": round(metric_s, 3),
-        "skipped": [list(s) for s in skipped], "data_root": str(base.resolve())})
+        "skipped": [list(s) for s in skipped]})
     log(f"wrote {run / 'table2.json'} and {run / 'table2_captions.csv'}")
     return tidy, summary
+
+
+def _read_table2(run: Path, header: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """The per-condition results of an up-to-date ``table2.json`` matching ``header``, or None.
+    Up to date: written after the weights it evaluated, with its captions CSV beside it."""
+    path = run / "table2.json"
+    try:
+        weights = _weights_path(run, header["which"])
+    except RunError:
+        return None
+    if not (path.is_file() and (run / "table2_captions.csv").is_file() and weights.is_file()):
+        return None
+    old = json.loads(path.read_text(encoding="utf-8"))
+    if any(old.get(k) != v for k, v in header.items()):
+        return None
+    if weights.stat().st_mtime >= path.stat().st_mtime:
+        return None
+    out = {}
+    for cond, res in old["conditions"].items():
+        unavailable = res.get("unavailable", {})
+        out[cond] = {"scores": res.get("scores", {}), "unavailable": unavailable}
+        for metric in EVENT_METRICS:
+            # JSON keeps an undefined (NaN) score as null; a metric not scored has a reason.
+            value = res.get(metric)
+            out[cond][metric] = (math.nan if value is None and metric not in unavailable
+                                 else value)
+    return out
 
 
 def _condition_references(trials: list[dict[str, Any]], has_meta: bool, seed: int, snr: float,

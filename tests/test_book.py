@@ -198,3 +198,16 @@ def test_a_failing_notebook_stops_the_build_with_one_line(tmp_path, tmp_path_fac
     ran = [c for c in kept.cells if c.cell_type == "code" and "x = 41" in c.source][0]
     assert ran.outputs and "42" in ran.outputs[0]["text"]
     assert not (build / "site-src").exists(), "no site is built after a failed notebook"
+
+
+def test_only_declared_parameters_are_passed():
+    from adl.book import declared_parameters
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'preset: str = "default"  # a comment = not a name\nseeds: list = [0, 1]\nx = 3\n'
+        '    indented = 1\nprint(preset == "x")', metadata={"tags": ["parameters"]})])
+    assert declared_parameters(nb) == {"preset", "seeds", "x"}
+    assert declared_parameters(nbformat.v4.new_notebook()) is None
+    for name in NOTEBOOKS:
+        declared = declared_parameters(nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", 4))
+        assert {"preset", "data_root", "output_dir", "seed", "device"} <= declared, name

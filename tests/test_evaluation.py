@@ -10,6 +10,7 @@ import math
 import os
 import shutil
 
+import pandas as pd
 import pytest
 import torch
 
@@ -226,6 +227,16 @@ def test_difference_conditions_on_real_layout_without_metadata(tiny_run):
     assert all(r["event_file"].startswith("5-") for r in rows)  # fold 5, held aside
     ex = examples(tiny_run, k=2)
     assert len(ex) == 2 and (ex["scene events"] == "unknown").all()
+    # Asked again with the same settings, table2.json is read back, not decoded again; another
+    # seed (other events) recomputes it.
+    lines: list[str] = []
+    tidy2, summary2 = difference_conditions(tiny_run, metrics=("cider_d",), log=lines.append)
+    assert any("reused" in line for line in lines)
+    pd.testing.assert_frame_equal(summary2, summary)
+    assert summary2.attrs["unavailable"] == summary.attrs["unavailable"]
+    lines.clear()
+    difference_conditions(tiny_run, metrics=("cider_d",), seed=1, log=lines.append)
+    assert not any("reused" in line for line in lines)
 
 
 # -- difference_conditions on a tiny embedded corpus ---------------------------------------------
