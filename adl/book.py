@@ -331,7 +331,7 @@ def build_site(site_src: Path, *, log: Callable[[str], None] = print) -> Path:
 def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None = None,
                build_dir: str | os.PathLike[str] = "build",
                notebooks: Sequence[str | os.PathLike[str]] | None = None,
-               timeout_per_cell: int = 1800, log: Callable[[str], None] = print,
+               timeout_per_cell: int = 3600, log: Callable[[str], None] = print,
                seed: int = 0, device: str | None = None,
                seeds: Sequence[int] | None = None) -> Path:
     """Execute the notebooks with papermill, in order, and build the site with Jupyter Book 1.x.

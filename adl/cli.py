@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--seeds", type=int, nargs="+", default=None,
                       help="training seeds of Table 1 (default: 0 1 2; smoke: 0)")
     book.add_argument("--device", default=None, help="cpu or cuda (default: the preset's)")
+    book.add_argument("--cell-timeout", type=int, default=3600, metavar="SECONDS",
+                      help="stop the build when one cell runs longer (default: 3600)")
     book.set_defaults(func=_book)
     return parser
 
@@ -276,7 +278,8 @@ def _book(args: argparse.Namespace) -> int:
     from adl.book import build_book
 
     index = build_book(args.preset, root=args.root, build_dir=args.build_dir, seed=args.seed,
-                       device=args.device, seeds=args.seeds)
+                       device=args.device, seeds=args.seeds,
+                       timeout_per_cell=args.cell_timeout)
     print(f"book: {index}")
     return 0
 

@@ -29,13 +29,7 @@ from test_train import tiny_config
 quiet = lambda _msg: None  # noqa: E731
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # The test machine's 2 cores are shared; one thread is faster under load.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.one_thread
 
 
 def _read_csv(path):

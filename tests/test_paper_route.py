@@ -44,14 +44,7 @@ def write_panns_checkpoint(path: Path) -> dict[str, torch.Tensor]:
     return state
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # The machine's 2 cores are shared: one thread was as fast here and never stalls (measured:
-    # 6-7 s to train with one thread, 6-12 s with two, and 1.2 s or 12 s to caption).
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.one_thread
 
 
 @pytest.fixture
