@@ -176,7 +176,8 @@ def test_every_page_renders_its_figures_without_errors(site, browser):
         assert not state["errors"], f"{page}: error output {state['errors']}"
         broken = [i["src"] for i in state["images"] if not (i["natural"] > 0 and i["shown"] > 0)]
         assert not broken, f"{page}: figures that did not load or show: {broken}"
-        if page.startswith("notebooks/"):
+        # The ablations chapter draws its figures only when the `full` book runs the studies.
+        if page.startswith("notebooks/") and "06_ablations" not in page:
             assert len(state["images"]) >= 1, f"{page}: a chapter without figures"
 
 
