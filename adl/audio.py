@@ -23,7 +23,7 @@ import soxr
 import torch
 from torch import nn
 
-from adl.errors import AudioError
+from adl.errors import AudioError, one_line
 from adl.io import atomic_path
 
 #: File extensions that :func:`load_audio` reads (lower case, with the dot).
@@ -104,11 +104,7 @@ def _open_checked(path: Path) -> sf.SoundFile:
             _check_wav_complete(path)
         return sf.SoundFile(path)
     except _SF_ERRORS as e:
-        raise AudioError(f"{path}: cannot read audio ({_one_line(e)})") from e
-
-
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
+        raise AudioError(f"{path}: cannot read audio ({one_line(e)})") from e
 
 
 def audio_info(path: str | os.PathLike[str]) -> tuple[int, int, int]:
@@ -154,7 +150,7 @@ def load_audio(path: str | os.PathLike[str], sr: int = 44100) -> torch.Tensor:
         try:
             data = f.read(dtype="float32", always_2d=True)  # (frames, channels)
         except _SF_ERRORS as e:
-            raise AudioError(f"{path}: corrupt or truncated audio ({_one_line(e)})") from e
+            raise AudioError(f"{path}: corrupt or truncated audio ({one_line(e)})") from e
     if data.shape[0] == 0:
         raise AudioError(f"{path}: no audio frames (empty or truncated file)")
     channels = data.shape[1]

@@ -30,8 +30,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from adl.config import Config, dataset_root, load_preset
+from adl.audio import LogMel
+from adl.config import METHODS, Config, dataset_root, load_preset
+from adl.data.clotho import load_clotho
+from adl.data.esc50 import load_esc50
+from adl.data.training import MixingDataset, PlanBatches, load_clips, plan_epoch, to_device
+from adl.feature_cache import FeatureCache
+from adl.inference import caption_waves
 from adl.io import write_json
+from adl.metrics import evaluate
+from adl.models.captioner import build_captioner
+from adl.tokenizer import encode_captions, train_tokenizer
+from adl.train import REFERENCE_FOLDS, min_samples, train_step
 
 __all__ = ["TARGETS", "Target", "format_report", "run_benchmarks"]
 
@@ -137,8 +147,6 @@ def bench_frontend(clips: list[torch.Tensor], sr: int, *, repeats: int, log: Log
     """
     import librosa
 
-    from adl.audio import LogMel
-
     lm = LogMel(sr=sr)
     batch = torch.stack(clips)  # (B, S)
     np_clips = [c.numpy() for c in clips]
@@ -211,10 +219,6 @@ def _load_data(cfg: Config, root: str | os.PathLike[str] | None, n_clips: int, n
                *, quick: bool, log: Log) -> _Data:
     """A subset of the development clips and of the reference bank, decoded once, or synthetic
     clips when the corpus is not there."""
-    from adl.data import load_clotho, load_esc50
-    from adl.data.training import load_clips
-    from adl.train import REFERENCE_FOLDS, min_samples
-
     base = dataset_root(cfg, root)
     if (base / "CLOTHO_v2.1").exists() or (base / "clotho_captions_development.csv").exists():
         dev = load_clotho(base, "development")[:n_clips]
@@ -240,15 +244,11 @@ def _load_data(cfg: Config, root: str | os.PathLike[str] | None, n_clips: int, n
 
 
 def _tokenizer(cfg: Config, data: _Data):
-    from adl.tokenizer import train_tokenizer
-
     return train_tokenizer([c for caps in data.captions for c in caps],
                            vocab_size=cfg.decoder.vocab_size)
 
 
 def _model(cfg: Config, vocab: int, device: torch.device):
-    from adl.train import build_captioner
-
     torch.manual_seed(0)
     model = build_captioner(cfg, vocab_size=vocab)
     if cfg.encoder.freeze:
@@ -260,16 +260,8 @@ def _model(cfg: Config, vocab: int, device: torch.device):
 
 def _train_step(model, opt, batch: dict, method: str, device: torch.device,
                 grad_clip: float, cache=None) -> float:
-    """One optimizer step as adl.train takes it (cached features for plain rows if given)."""
-    from adl.feature_cache import input_features
-
-    b = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
-         for k, v in batch.items()}
-    ref = b["reference"] if method == "adl" else None
-    feats = (None if cache is None
-             else input_features(model, cache, b["clip"], b["input"], b["lengths"]))
-    _, loss = model(b["input"], b["lengths"], b["labels"], b["labels_mask"], ref,
-                    b["has_reference"], feats)
+    """One optimizer step on :func:`adl.train.train_step`'s loss, as the training loop takes it."""
+    loss = train_step(model, to_device(batch, device), method, cache=cache)
     loss.backward()
     if grad_clip > 0:
         torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), grad_clip)
@@ -278,19 +270,19 @@ def _train_step(model, opt, batch: dict, method: str, device: torch.device,
     return float(loss.detach())
 
 
-class _Batches(torch.utils.data.Dataset):
-    """Collated batches of a plan, as the training loop builds them (mixing in ``__getitem__``)."""
+def _epoch_batches(dataset, plan, batch_size: int, encode) -> list:
+    """The loop's batch builder over one fixed plan: ``batches[k]`` is step k's batch."""
+    return _Steps(PlanBatches(dataset, lambda _epoch: plan, batch_size, encode))
 
-    def __init__(self, dataset, rows: list[list[int]], encode) -> None:
-        self.dataset, self.rows, self.encode = dataset, rows, encode
 
-    def __len__(self) -> int:
-        return len(self.rows)
+class _Steps(torch.utils.data.Dataset):
+    """Step k of epoch 0 of a :class:`PlanBatches`, without its step tag (the bench's index)."""
 
-    def __getitem__(self, i: int) -> dict:
-        from adl.data.training import collate
+    def __init__(self, batches: PlanBatches) -> None:
+        self.batches = batches
 
-        return collate([self.dataset[k] for k in self.rows[i]], self.encode)
+    def __getitem__(self, k: int) -> dict:
+        return self.batches[(0, k)][1]
 
 
 def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: int,
@@ -300,8 +292,6 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
 
     Returns ``(data_path, training)`` sections.
     """
-    from adl.data.training import METHODS, MixingDataset, plan_epoch
-    from adl.tokenizer import encode_captions
 
     def encode(caps):
         return encode_captions(tok, caps, max_length=cfg.decoder.max_caption_tokens)
@@ -309,8 +299,6 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
     n = len(data.clips)
     cache = None
     if cfg.training.cache_features and cfg.encoder.freeze:
-        from adl.feature_cache import FeatureCache
-
         t0 = time.perf_counter()
         cache = FeatureCache.build(model, data.clips, batch_size=batch_size, device=device)
         cache_s = time.perf_counter() - t0
@@ -319,7 +307,6 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
     n_caps = [len(c) for c in data.captions]
     sets, batches = {}, {}
     n_batches = max(1, n // batch_size)
-    rows = [list(range(s * batch_size, min((s + 1) * batch_size, n))) for s in range(n_batches)]
     for m in METHODS:
         ds = MixingDataset(data.clips, data.captions, data.references, snr_db=cfg.mixing.snr_db,
                            plain_audio=cache is None)
@@ -328,7 +315,7 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
         ds.set_plan(plan_epoch(n, n_caps, lengths, ref_lengths, method=m, p_adl=cfg.mixing.p_adl,
                                p_mixgen=cfg.mixing.p_mixgen, seed=0, epoch=0))
         sets[m] = ds
-        batches[m] = _Batches(ds, rows, encode)
+        batches[m] = _epoch_batches(ds, ds.plan, batch_size, encode)
 
     # 1. num_workers=0: produce a batch, then train on it; methods interleaved round by round.
     per: dict[str, dict[str, list[float]]] = {m: {"data": [], "model": []} for m in METHODS}
@@ -348,7 +335,7 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
     # rest; and the same step with the cached features, the fix of this hotspot.
     plain = MixingDataset(data.clips, data.captions, data.references, plain_audio=True)
     plain.set_plan(sets["baseline"].plan)
-    b0 = _Batches(plain, rows, encode)[0]
+    b0 = _epoch_batches(plain, plain.plan, batch_size, encode)[0]
     wave, lens = b0["input"].to(device), b0["lengths"].to(device)
     b_cached = batches["baseline"][0]
 
@@ -396,7 +383,7 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
         plain_adl = MixingDataset(data.clips, data.captions, data.references,
                                   snr_db=cfg.mixing.snr_db, plain_audio=True)
         plain_adl.set_plan(sets["adl"].plan)
-        b_adl = _Batches(plain_adl, rows, encode)[0]
+        b_adl = _epoch_batches(plain_adl, plain_adl.plan, batch_size, encode)[0]
         ub = _interleaved({
             "baseline": step_uncached,
             "adl": lambda: _train_step(model, opt, b_adl, "adl", device,
@@ -475,8 +462,6 @@ def bench_training(cfg: Config, data: _Data, tok, *, batch_size: int, rounds: in
 def bench_decoding(cfg: Config, data: _Data, tok, *, n_clips: int, max_length: int,
                    repeats: int, device: torch.device, log: Log) -> dict:
     """Batched beam search (batch 32) against clip by clip (batch 1), same model and clips."""
-    from adl.train import caption_waves
-
     model, _ = _model(cfg, len(tok), device)
     model.eval()
     waves = [data.clips[i % len(data.clips)] for i in range(n_clips)]
@@ -515,8 +500,6 @@ def bench_evaluation(data: _Data, *, n: int, metrics: Sequence[str], repeats: in
     the references, PTBTokenizer on the candidates, then Bleu(4), Meteor(), Rouge(), Cider().
     """
     import shutil
-
-    from adl.metrics import evaluate
 
     if shutil.which("java") is None:
         return {"skipped": "java not found"}

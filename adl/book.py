@@ -28,7 +28,7 @@ from typing import Any
 
 import nbformat
 
-from adl.errors import ADLError
+from adl.errors import ADLError, one_line
 
 # The chapters, in the design card's order.
 NOTEBOOKS = (
@@ -130,15 +130,6 @@ def resolve_notebooks(notebooks: Sequence[str | os.PathLike[str]] | None = None,
     return paths
 
 
-def _resolve_device(device: str) -> str:
-    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; anything else unchanged."""
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def _prepare_data(cfg: Any, root: str | os.PathLike[str] | None,
                   log: Callable[[str], None]) -> None:
     """Generate (or reuse) the embedded corpus; for real data, check that it is there."""
@@ -161,12 +152,6 @@ def _prepare_data(cfg: Any, root: str | os.PathLike[str] | None,
     n_dev = len(load_clotho(where, "development"))
     n_bank = len(load_esc50(where))
     log(f"data: Clotho ({n_dev} development clips) and ESC-50 ({n_bank} clips) in {where}")
-
-
-def _one_line(text: str, limit: int = _MAX_ERROR_CHARS) -> str:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # IPython colours tracebacks
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _source_cell_index(input_nb: nbformat.NotebookNode, executed_index: int) -> int:
@@ -216,7 +201,7 @@ def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
         cell = _source_cell_index(input_nb, e.cell_index)
         raise BookError(
             f"notebook {path.name} failed at cell {cell} (In [{e.exec_count}]): {e.ename}: "
-            f"{_one_line(e.evalue) or '(no message)'}; the partially executed copy is {out}"
+            f"{one_line(e.evalue) or '(no message)'}; the partially executed copy is {out}"
         ) from None
     except NoSuchKernel:
         raise BookError(
@@ -227,7 +212,7 @@ def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
         running = _running_cell(out)
         where = ("" if running is None
                  else f" at cell {_source_cell_index(input_nb, running)}")
-        what = _one_line(str(e).strip().splitlines()[0] if str(e).strip() else "")
+        what = one_line(str(e).strip().splitlines()[0] if str(e).strip() else "")
         if type(e).__name__ == "CellTimeoutError":
             what = f"a cell ran longer than the per-cell timeout of {timeout_per_cell} s"
         kept = f"; the partially executed copy is {out}" if out.is_file() else ""
@@ -323,7 +308,7 @@ def build_site(site_src: Path, *, log: Callable[[str], None] = print) -> Path:
     if proc.returncode != 0 or not index.is_file():
         tail = " | ".join(line.strip() for line in output.strip().splitlines()[-5:])
         raise BookError(f"jupyter-book build of {site_src} failed (exit {proc.returncode}): "
-                        f"{_one_line(tail, 600)}")
+                        f"{one_line(tail, 600)}")
     log(f"site: built in {time.perf_counter() - start:.1f} s with {len(warnings)} warning(s)")
     return index
 
@@ -367,6 +352,7 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
             missing real data.
     """
     from adl.config import data_root, load_preset
+    from adl.inference import resolve_device  # imports torch: only when a book is built
 
     total_start = time.perf_counter()
     config_preset, ablations = book_preset(preset)
@@ -391,7 +377,7 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
         "output_dir": str(output_dir),
         "seed": int(seed),
         "seeds": run_seeds,
-        "device": device or _resolve_device(cfg.training.device),
+        "device": device or resolve_device(cfg.training.device),
         "ablations": ablations,
     }
     log(f"book: preset {preset}, {len(paths)} notebook(s), parameters {parameters}")

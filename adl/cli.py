@@ -245,7 +245,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _caption(args: argparse.Namespace) -> int:
-    from adl.train import caption_files
+    from adl.inference import caption_files
 
     captions = caption_files(args.run, args.file, minus=args.minus)
     for f, c in zip(args.file, captions):

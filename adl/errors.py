@@ -7,6 +7,8 @@ it as ``error: <message>`` and exits with status 2, without a traceback.
 
 from __future__ import annotations
 
+import re
+
 
 class ADLError(Exception):
     """Base class of every error the user can fix (bad input, bad config, missing data)."""
@@ -30,3 +32,24 @@ class ConfigError(ADLError):
 
 class DownloadError(ADLError):
     """A download failed (offline, bad checksum, ...)."""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def one_line(err: BaseException | str, limit: int = 300) -> str:
+    """A reason short enough for one ``error: ...`` line.
+
+    Strips terminal colours (IPython and torch colour their messages), folds every run of
+    white space (tracebacks and Java errors span many lines) and cuts the text at ``limit``
+    characters. An exception with no message gives its type's name; a URL error gives its
+    ``reason``.
+    """
+    if isinstance(err, BaseException):
+        text = str(getattr(err, "reason", None) or err)
+    else:
+        text = str(err)
+    text = " ".join(_ANSI.sub("", text).split())
+    if not text and isinstance(err, BaseException):
+        text = type(err).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

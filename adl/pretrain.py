@@ -44,7 +44,8 @@ from adl.audio import LOG_EPS, LogMel, load_audio
 from adl.config import Config, dataset_root
 from adl.errors import ConfigError, DataError
 from adl.io import atomic_path, write_json
-from adl.models.encoder import CheckpointError, SmallCnnEncoder
+from adl.models.checkpoints import CheckpointError
+from adl.models.encoder import SmallCnnEncoder
 
 __all__ = [
     "TaggerResult",

@@ -33,19 +33,22 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from adl.audio import LogMel, load_audio
-from adl.config import Config, dataset_root, load_config, save_config
-from adl.data.training import METHODS, MixingDataset, collate, load_clips, pad_batch, plan_epoch
+from adl.audio import LogMel
+from adl.config import METHODS, Config, dataset_root, load_config, save_config
+from adl.data.clotho import load_clotho
+from adl.data.esc50 import load_esc50
+from adl.data.training import (MixingDataset, PlanBatches, load_clips, pad_batch, plan_epoch,
+                               to_device)
 from adl.errors import ADLError, ConfigError, DataError
 from adl.feature_cache import FeatureCache, input_features
+from adl.inference import resolve_device
 from adl.io import atomic_open
-from adl.models.captioner import Captioner
-from adl.models.decoder import AudioBartDecoder, build_decoder
-from adl.models.encoder import Adapter, build_encoder
-from adl.runs import (RunError, checkpoint_folder, load_checkpoint, load_weights, read_run_info,
+from adl.models.captioner import Captioner, build_captioner
+from adl.models.checkpoints import load_panns_checkpoint
+from adl.pretrain import load_tagger_encoder, pretrain_tagger
+from adl.runs import (RunError, checkpoint_folder, load_checkpoint, read_run_info,
                       save_checkpoint, save_weights, write_run_info)
-from adl.tokenizer import (decode_captions, encode_captions, load_tokenizer, save_tokenizer,
-                           train_tokenizer)
+from adl.tokenizer import encode_captions, load_tokenizer, save_tokenizer, train_tokenizer
 
 # Fold 5 of the reference bank is held aside for the difference experiments (Table 2).
 REFERENCE_FOLDS = (1, 2, 3, 4)
@@ -61,26 +64,6 @@ class TrainingInterrupted(ADLError):
 
 
 # -- building ------------------------------------------------------------------------------------
-
-
-def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
-    """The captioner a config describes, with random weights (load weights afterwards).
-
-    Notebook: 02_encoder_decoder
-    """
-    enc_kwargs: dict[str, Any] = {"time_pool": cfg.encoder.time_pool, "n_classes": None}
-    if cfg.encoder.name == "small_cnn":
-        enc_kwargs["channels"] = cfg.encoder.channels
-    encoder = build_encoder(cfg.encoder.name, **enc_kwargs)
-    adapter = Adapter(encoder.out_dim, cfg.decoder.d_model, kind=cfg.encoder.adapter)
-    bart = build_decoder(vocab_size=vocab_size, d_model=cfg.decoder.d_model,
-                         decoder_layers=cfg.decoder.layers,
-                         decoder_attention_heads=cfg.decoder.heads,
-                         decoder_ffn_dim=cfg.decoder.ffn_dim, dropout=cfg.decoder.dropout,
-                         pretrained=cfg.decoder.pretrained)
-    decoder = AudioBartDecoder(bart, label_smoothing=cfg.training.label_smoothing)
-    return Captioner(LogMel(sr=cfg.data.sr), encoder, adapter, decoder,
-                     diff_at=cfg.encoder.diff_at)
 
 
 def init_encoder(cfg: Config, captioner: Captioner, root: str | os.PathLike[str] | None = None,
@@ -100,8 +83,6 @@ def init_encoder(cfg: Config, captioner: Captioner, root: str | os.PathLike[str]
     if ckpt == "tagger":
         if cfg.encoder.name != "small_cnn":
             raise ConfigError("encoder.checkpoint: 'tagger' is for encoder.name small_cnn")
-        from adl.pretrain import load_tagger_encoder, pretrain_tagger
-
         result = pretrain_tagger(cfg, root=root, progress=True)
         tagger = load_tagger_encoder(result.weights, channels=cfg.encoder.channels,
                                      time_pool=cfg.encoder.time_pool)
@@ -110,8 +91,6 @@ def init_encoder(cfg: Config, captioner: Captioner, root: str | os.PathLike[str]
         captioner.encoder.load_state_dict(state, strict=True)
         log(f"encoder: event tagger {result.weights} (evaluation mAP {result.eval_map:.3f})")
         return str(result.weights)
-    from adl.models.encoder import load_panns_checkpoint
-
     if cfg.encoder.name != "cnn14":
         raise ConfigError("encoder.checkpoint: a PANNs/DCASE checkpoint file is for cnn14")
     load_panns_checkpoint(captioner.encoder, ckpt)
@@ -137,8 +116,6 @@ class TrainingData:
 def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, *,
                        with_references: bool = True) -> TrainingData:
     """Decode the development and validation clips and the reference bank (folds 1-4)."""
-    from adl.data import load_clotho, load_esc50
-
     base = dataset_root(cfg, root)
     if not base.exists():
         hint = (f"run `adl data prepare --preset {cfg.name}`" if cfg.data.source == "embedded"
@@ -179,6 +156,46 @@ def lr_factor(step: int, total: int, warmup: int) -> float:
         return (step + 1) / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+# -- one step ------------------------------------------------------------------------------------
+
+
+def train_step(model: Captioner, batch: dict[str, Any], method: str, *,
+               cache: FeatureCache | None = None) -> torch.Tensor:
+    """The loss of one training batch: encode, subtract, decode, cross-entropy.
+
+    The data path has already mixed each row (:class:`adl.data.training.MixingDataset`): an ADL
+    row's ``input`` is ``X_mix = X_input + X_ref`` (the reference event at equal power) and its
+    ``reference`` is the aligned ``X_ref``; an AL-MixGen row's input is two clips mixed; a plain
+    row is the clip itself. Every row's target is a caption of its input clip (for AL-MixGen,
+    the two captions joined by "and").
+
+    Args:
+        model: the captioner, or its DistributedDataParallel wrapper (the forward must go
+            through the wrapper for the gradients to be averaged over processes).
+        batch: from :func:`adl.data.training.collate`, on the model's device.
+        method: baseline, mixgen or adl; only adl subtracts a reference.
+        cache: a frozen encoder's features of the unmixed clips (:mod:`adl.feature_cache`).
+    Returns:
+        The token-mean cross-entropy, a scalar tensor.
+
+    Notebook: 03_adl_training
+    """
+    wave, lengths = batch["input"], batch["lengths"]  # (B, S), (B,)
+    # Encode. A frozen encoder's features of a plain row are read from the cache; mixtures are
+    # new every epoch and are encoded here.
+    features = None
+    if cache is not None:
+        captioner = getattr(model, "module", model)  # unwrap DDP
+        features = input_features(captioner, cache, batch["clip"], wave, lengths)
+    # Subtract: ADL rows read Z(X_mix) - Z(X_ref), the reference encoded by the same encoder;
+    # rows without a reference read Z(X) alone.
+    reference = batch["reference"] if method == "adl" else None
+    # Decode with teacher forcing; the loss is the cross-entropy against the target's tokens.
+    _, loss = model(wave, lengths, batch["labels"], batch["labels_mask"], reference,
+                    batch["has_reference"], features)
+    return loss
 
 
 # -- the loop ------------------------------------------------------------------------------------
@@ -272,8 +289,8 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     elif resume:
         raise RunError(f"{out}: nothing to resume (run.json is missing)")
 
-    accelerator = Accelerator(cpu=not _use_cuda(cfg),
-                              mixed_precision="bf16" if _use_cuda(cfg) else "no")
+    cuda = resolve_device(cfg.training.device).startswith("cuda")
+    accelerator = Accelerator(cpu=not cuda, mixed_precision="bf16" if cuda else "no")
     rank, world = accelerator.process_index, accelerator.num_processes
     main = accelerator.is_main_process
     say = log if main else (lambda _msg: None)
@@ -357,9 +374,9 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     B = cfg.training.batch_size
     # One loader over every remaining step of the run: its workers live for the whole run (what
     # persistent_workers would buy) and prepare the next epoch's batches during validation.
-    batches = _loader(dataset, plan_for, B, world, rank, state["epoch"], state["step_in_epoch"],
-                      cfg.training.epochs, steps_per_epoch, total - state["global_step"],
-                      n_examples, encode, cfg.training.num_workers,
+    batches = _loader(PlanBatches(dataset, plan_for, B, encode, rank=rank, world=world),
+                      state["epoch"], state["step_in_epoch"], cfg.training.epochs,
+                      steps_per_epoch, total - state["global_step"], cfg.training.num_workers,
                       pin_memory=device.type == "cuda")
     started = time.perf_counter()
     seen = 0
@@ -379,18 +396,11 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                        leave=False, unit="batch")
             for step_in_epoch, batch in bar:
                 t0 = time.perf_counter()
-                batch = {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
-                         for k, v in batch.items()}
+                batch = to_device(batch, device)
                 n_local = batch["labels_mask"].sum()
                 n_global = accelerator.reduce(n_local.clone(), reduction="sum")
                 with accelerator.autocast():
-                    ref = batch["reference"] if method == "adl" else None
-                    feats = (None if cache is None else
-                             input_features(model, cache, batch["clip"], batch["input"],
-                                            batch["lengths"]))
-                    _, loss = ddp_model(batch["input"], batch["lengths"], batch["labels"],
-                                        batch["labels_mask"], ref, batch["has_reference"],
-                                        feats)
+                    loss = train_step(ddp_model, batch, method, cache=cache)
                 # DDP averages gradients over processes: weigh each process's token-mean loss
                 # by its share of the global tokens, so every token counts the same.
                 scaled = loss * n_local * world / n_global
@@ -484,17 +494,11 @@ def _count_kinds(examples) -> dict[str, int]:
     return counts
 
 
-def _loader(dataset: MixingDataset, plan_for: Callable[[int], list], B: int, world: int,
-            rank: int, epoch: int, start_step: int, epochs: int, steps_per_epoch: int,
-            max_steps: int, n_examples: int, encode, num_workers: int, *,
+def _loader(batches: PlanBatches, epoch: int, start_step: int, epochs: int,
+            steps_per_epoch: int, max_steps: int, num_workers: int, *,
             pin_memory: bool = False) -> Iterator[tuple[int, dict]]:
     """This process's batches for every remaining step of the run, each tagged with its step in
-    the epoch: ``(step, batch)``.
-
-    A batch is named by ``(epoch, step)``; whoever builds it (the main process or a worker)
-    derives the epoch's plan from ``plan_for(epoch)``, so workers need no message from the loop
-    and a resumed run rebuilds exactly the batches it would have seen.
-    """
+    the epoch: ``(step, batch)`` (see :class:`adl.data.training.PlanBatches`)."""
     keys = []
     for ep in range(epoch, epochs):
         for s in range(start_step if ep == epoch else 0, steps_per_epoch):
@@ -502,25 +506,9 @@ def _loader(dataset: MixingDataset, plan_for: Callable[[int], list], B: int, wor
                 keys.append((ep, s))
     if not keys:
         return iter(())
-
-    class _Batches(torch.utils.data.Dataset):
-        planned = -1
-
-        def __len__(self):
-            return len(keys)
-
-        def __getitem__(self, key):
-            ep, s = key
-            if self.planned != ep:
-                dataset.set_plan(plan_for(ep))
-                self.planned = ep
-            # This process's share of the global batch: rows rank, rank + world, ...
-            rows = list(range(s * B, min((s + 1) * B, n_examples)))[rank::world]
-            return s, collate([dataset[k] for k in rows], encode)
-
     # Its own generator: a DataLoader otherwise draws its workers' base seed from the global
     # RNG, which would shift dropout after a resume.
-    loader = DataLoader(_Batches(), batch_size=None, sampler=keys, num_workers=num_workers,
+    loader = DataLoader(batches, batch_size=None, sampler=keys, num_workers=num_workers,
                         pin_memory=pin_memory, generator=torch.Generator().manual_seed(0),
                         prefetch_factor=2 if num_workers else None)
     return iter(loader)
@@ -557,15 +545,6 @@ def validation_loss(model: Captioner, data: TrainingData, encode, cfg: Config,
     return total / max(tokens, 1) if tokens else float("nan")
 
 
-def _use_cuda(cfg: Config) -> bool:
-    if cfg.training.device == "cpu":
-        return False
-    if cfg.training.device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"training.device: {cfg.training.device} asked for, but no CUDA "
-                          "device is available")
-    return torch.cuda.is_available()
-
-
 def _append_log(path: Path, fields: tuple[str, ...], row: dict[str, Any]) -> None:
     new = not path.exists()
     with open(path, "a", newline="", encoding="utf-8") as f:
@@ -586,86 +565,3 @@ def _truncate_log(path: Path, fields: tuple[str, ...], global_step: int) -> None
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
-
-
-# -- inference -----------------------------------------------------------------------------------
-
-
-def load_run(run: str | os.PathLike[str], *, which: str = "best",
-             device: str | torch.device = "cpu") -> tuple[Captioner, Any, Config]:
-    """Load a trained run for inference: ``(captioner in eval mode, tokenizer, config)``.
-
-    Args:
-        which: "best" (lowest validation loss) or "last".
-    """
-    run = Path(run)
-    read_run_info(run)
-    cfg = load_config(run / "config.yaml")
-    tok = load_tokenizer(run / "tokenizer")
-    model = build_captioner(cfg, vocab_size=len(tok))
-    if which == "best":
-        path = run / "model.safetensors"
-    elif which == "last":
-        folder = checkpoint_folder(run / "last")
-        if folder is None:
-            raise RunError(f"{run}/last: no complete checkpoint")
-        path = folder / "model.safetensors"
-    else:
-        raise ValueError(f"which must be 'best' or 'last', got {which!r}")
-    load_weights(model, path)
-    model.eval().to(device)
-    return model, tok, cfg
-
-
-def caption_waves(model: Captioner, tok: Any, waves: list[torch.Tensor],
-                  references: list[torch.Tensor | None] | None = None, *,
-                  batch_size: int = 32, **generation: Any) -> list[str]:
-    """Caption clips, or clip-minus-reference differences, in batches (beam search).
-
-    Args:
-        waves: (samples,) clips. references: per clip, None or a (samples,) reference that is
-            encoded and subtracted; a shorter reference is zero-padded, a longer one cropped.
-        generation: overrides of the DCASE decoding settings (num_beams, ...).
-    """
-    device = next(model.parameters()).device
-    out: list[str] = []
-    for s in range(0, len(waves), batch_size):
-        chunk = waves[s: s + batch_size]
-        wave, lengths = pad_batch(chunk)
-        ref = has = None
-        if references is not None:
-            refs = references[s: s + batch_size]
-            aligned = [None if r is None else _fit(r, c.shape[0]) for r, c in zip(refs, chunk)]
-            ref, _ = pad_batch(aligned, length=wave.shape[1])
-            has = torch.tensor([r is not None for r in refs])
-            ref = ref.to(device)
-        ids = model.generate(wave.to(device), lengths.to(device), ref, has, **generation)
-        out += decode_captions(tok, ids)
-    return out
-
-
-def _fit(x: torch.Tensor, n: int) -> torch.Tensor:
-    if x.shape[0] >= n:
-        return x[:n]
-    return torch.cat([x, x.new_zeros(n - x.shape[0])])
-
-
-def caption_files(run: str | os.PathLike[str], files: list[str | os.PathLike[str]],
-                  minus: str | os.PathLike[str] | None = None) -> list[str]:
-    """Caption audio files with a trained run; with ``minus``, caption each file minus it."""
-    from adl.errors import AudioError
-
-    model, tok, cfg = load_run(run)
-    waves = [load_audio(f, sr=cfg.data.sr) for f in files]
-    for f, w in zip(files, waves):
-        if w.shape[0] < model.min_samples:
-            raise AudioError(f"{f}: the clip lasts {w.shape[0] / cfg.data.sr:.2f} s, shorter "
-                             f"than the encoder needs ({model.min_samples / cfg.data.sr:.2f} s)")
-    refs = None
-    if minus is not None:
-        r = load_audio(minus, sr=cfg.data.sr)
-        refs = [r for _ in waves]
-    gen = cfg.generation
-    return caption_waves(model, tok, waves, refs, batch_size=gen.batch_size,
-                         num_beams=gen.num_beams, no_repeat_ngram_size=gen.no_repeat_ngram_size,
-                         min_length=gen.min_length, max_length=gen.max_length)

@@ -23,9 +23,8 @@ from adl.data.captions import (
     temporal_groups,
     write_captions,
 )
+from adl.data.layout import CAPTION_COLUMNS, ESC50_COLUMNS, FILE_NAME_COLUMN
 from adl.data.corpus import (
-    CAPTION_COLUMNS,
-    ESC50_COLUMNS,
     EVENT_COLUMNS,
     MANIFEST,
     SUBSETS,
@@ -68,7 +67,7 @@ def test_clotho_layout_and_columns(corpus_dir: Path) -> None:
     sizes = {"development": 6, "validation": 3, "evaluation": 3}
     for subset in SUBSETS:
         header, rows = _read_csv(base / "clotho_csv_files" / f"clotho_captions_{subset}.csv")
-        assert tuple(header) == CAPTION_COLUMNS
+        assert tuple(header) == (FILE_NAME_COLUMN, *CAPTION_COLUMNS)
         assert header == ["file_name"] + [f"caption_{i}" for i in range(1, 6)]
         assert len(rows) == sizes[subset]
         for row in rows:

@@ -11,15 +11,8 @@ import torch
 from torch import nn
 
 from adl.errors import ADLError, ConfigError
-from adl.models.encoder import (
-    Adapter,
-    CheckpointError,
-    Cnn14Encoder,
-    SmallCnnEncoder,
-    build_encoder,
-    lengths_to_mask,
-    load_panns_checkpoint,
-)
+from adl.models.checkpoints import CheckpointError, load_panns_checkpoint
+from adl.models.encoder import Adapter, Cnn14Encoder, SmallCnnEncoder, build_encoder, lengths_to_mask
 
 # A narrow CNN14: the exact PANNs key layout at a fraction of the 80M parameters.
 NARROW = (4, 8, 8, 8, 8, 16)

@@ -14,7 +14,9 @@ from safetensors.torch import load_file
 from adl.data.training import MixingDataset, collate, pad_batch
 from adl.feature_cache import FeatureCache, input_features
 from adl.tokenizer import encode_captions, train_tokenizer
-from adl.train import build_captioner, load_run, train
+from adl.inference import load_run
+from adl.models.captioner import build_captioner
+from adl.train import train
 from tests.test_train import tiny_config
 
 

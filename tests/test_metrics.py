@@ -13,6 +13,9 @@ import warnings
 import pytest
 
 import adl.metrics as M
+import adl.metrics.ptb as ptb_module
+import adl.metrics.scoring as scoring
+import adl.metrics.spice as spice_module
 from adl.errors import ADLError
 from adl.metrics import (
     METRICS,
@@ -20,6 +23,7 @@ from adl.metrics import (
     JavaNotFoundError,
     MetricUnavailableWarning,
     UnknownMetricError,
+    check_metrics,
     evaluate,
     ptb_tokenize,
     sanitize_caption,
@@ -296,7 +300,7 @@ def test_line_breaks_do_not_shift_scores():
 @pytest.fixture
 def no_spice_jars(monkeypatch, tmp_path):
     """Makes SPICE's files missing regardless of the machine (its dir is an empty folder)."""
-    monkeypatch.setattr(M, "_spice_dir", lambda: tmp_path)
+    monkeypatch.setattr(spice_module, "_spice_dir", lambda: tmp_path)
 
 
 def test_unavailable_metrics_are_reported_not_zero(no_spice_jars, tmp_path):
@@ -329,13 +333,28 @@ def test_unavailable_on_this_machine_by_default():
     assert "spice" not in corpus.unavailable  # only what was asked for is listed
 
 
-def test_write_json(no_spice_jars, tmp_path):
+def test_to_json(no_spice_jars):
     with pytest.warns(MetricUnavailableWarning):
         corpus, _ = evaluate(CANDIDATES[:2], REFERENCES[:2], ["rouge_l", "spice"])
-    path = corpus.write_json(tmp_path / "metrics.json")
-    data = json.loads(path.read_text())
+    data = json.loads(json.dumps(corpus.to_json()))
     assert data["scores"] == {"rouge_l": corpus["rouge_l"]}
     assert list(data["unavailable"]) == ["spice"]
+
+
+def test_no_write_json_left():
+    """``CorpusScores.write_json`` is gone: callers write ``to_json()`` with ``adl.io.write_json``."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    modules = [M] + [importlib.import_module(f"adl.metrics.{info.name}")
+                     for info in pkgutil.iter_modules(M.__path__)]  # fmt: skip
+    assert {m.__name__ for m in modules} >= {"adl.metrics.scoring", "adl.metrics.spice"}
+    for module in modules:
+        assert not hasattr(module, "write_json"), module.__name__
+        for name, obj in vars(module).items():
+            if inspect.isclass(obj):
+                assert not hasattr(obj, "write_json"), f"{module.__name__}.{name}"
 
 
 def test_allow_download_fails_quickly(no_spice_jars, monkeypatch):
@@ -371,8 +390,8 @@ def test_spider_and_spider_fl_with_fake_spice_and_detector(monkeypatch):
         assert cands[0] == "a dog barks repeatedly while cars pass by"  # PTB-tokenized input
         return sum(fake_spice) / 3, list(fake_spice)
 
-    monkeypatch.setattr(M, "spice_missing_reason", lambda: None)
-    monkeypatch.setattr(M, "_spice", fake_run_spice)
+    monkeypatch.setattr(scoring, "spice_missing_reason", lambda: None)
+    monkeypatch.setattr(scoring, "_spice", fake_run_spice)
     seen = []
 
     def detector(cands):
@@ -395,8 +414,8 @@ def test_spider_and_spider_fl_with_fake_spice_and_detector(monkeypatch):
 
 
 def test_spider_fl_unavailable_without_checkpoint(monkeypatch, tmp_path):
-    monkeypatch.setattr(M, "spice_missing_reason", lambda: None)
-    monkeypatch.setattr(M, "_spice", lambda c, r, **kw: (0.1, [0.1] * len(c)))
+    monkeypatch.setattr(scoring, "spice_missing_reason", lambda: None)
+    monkeypatch.setattr(scoring, "_spice", lambda c, r, **kw: (0.1, [0.1] * len(c)))
     with pytest.warns(MetricUnavailableWarning, match="spider_fl"):
         corpus, sents = evaluate(
             CANDIDATES[:2], REFERENCES[:2], ["spider", "spider_fl"],
@@ -424,7 +443,9 @@ def test_missing_java_is_a_clear_error():
 
 
 def test_java_vanishing_before_start_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(M, "_find_java", lambda java: "/nonexistent/bin/java")
+    # evaluate and ptb_tokenize each look _find_java up in their own module.
+    for module in (scoring, ptb_module):
+        monkeypatch.setattr(module, "_find_java", lambda java: "/nonexistent/bin/java")
     with pytest.raises(JavaNotFoundError, match="Java 17"):
         evaluate(CANDIDATES[:2], REFERENCES[:2], ["bleu_1"])
 
@@ -468,6 +489,20 @@ def test_unknown_metric_names_nearest():
     assert isinstance(info.value, ValueError) and isinstance(info.value, ADLError)
     with pytest.raises(UnknownMetricError, match="spider_fl"):
         evaluate(CANDIDATES[:1], REFERENCES[:1], ["spiderfl"])
+
+
+def test_check_metrics():
+    assert check_metrics(None) == list(METRICS)
+    assert check_metrics("meteor") == ["meteor"]
+    assert check_metrics(["rouge_l", "bleu_2", "rouge_l", "bleu_2", "spice"]) == ["rouge_l", "bleu_2", "spice"]
+    assert check_metrics(iter(["cider_d"])) == ["cider_d"]
+    assert check_metrics([]) == []
+    with pytest.raises(UnknownMetricError, match="'cidr'") as info:
+        check_metrics(["bleu_1", "cidr"])
+    assert "cider_d" in str(info.value)  # the nearest valid name
+    assert isinstance(info.value, ValueError) and isinstance(info.value, ADLError)
+    with pytest.raises(UnknownMetricError, match="'bleu'"):
+        check_metrics("bleu")
 
 
 def test_bad_inputs():
@@ -551,15 +586,15 @@ def test_load_echecker_with_a_tiny_local_checkpoint(tmp_path):
 def test_evaluate_uses_checkpoint_when_present(monkeypatch, tmp_path):
     ckpt = tmp_path / "echecker_clotho_audiocaps_base.ckpt"
     ckpt.write_bytes(b"placeholder")
-    monkeypatch.setattr(M, "spice_missing_reason", lambda: None)
-    monkeypatch.setattr(M, "_spice", lambda c, r, **kw: (0.2, [0.2] * len(c)))
+    monkeypatch.setattr(scoring, "spice_missing_reason", lambda: None)
+    monkeypatch.setattr(scoring, "_spice", lambda c, r, **kw: (0.2, [0.2] * len(c)))
     loaded = []
 
     def fake_load(path, **kwargs):
         loaded.append(path)
         return lambda cands: [1.0] * len(cands)
 
-    monkeypatch.setattr(M, "load_echecker", fake_load)
+    monkeypatch.setattr(scoring, "load_echecker", fake_load)
     corpus, sents = evaluate(CANDIDATES[:2], REFERENCES[:2], ["spider", "spider_fl"], echecker_path=ckpt)
     assert loaded == [ckpt]
     assert sents["spider_fl"] == pytest.approx([0.1 * s for s in sents["spider"]])

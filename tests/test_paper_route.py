@@ -22,7 +22,8 @@ import torch
 from adl.config import load_preset
 from adl.models.encoder import Cnn14Encoder
 from adl.runs import read_run_info
-from adl.train import caption_files, load_run, min_samples, train
+from adl.inference import caption_files, load_run
+from adl.train import min_samples, train
 
 from conftest import SR, make_tiny_data
 

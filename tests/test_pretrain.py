@@ -12,7 +12,7 @@ import torch
 
 from adl.config import load_preset
 from adl.errors import ConfigError, DataError
-from adl.models.encoder import CheckpointError
+from adl.models.checkpoints import CheckpointError
 from adl.pretrain import (REPORT_FILE, WEIGHTS_FILE, average_precision, load_tagger_encoder,
                           mean_average_precision, pretrain_tagger)
 

@@ -434,7 +434,7 @@ def _fake_run(run: Path, version: int) -> Path:
 
 
 def test_newer_run_format_is_refused_by_load_run(tmp_path):
-    from adl.train import load_run
+    from adl.inference import load_run
 
     run = _fake_run(tmp_path / "run", FORMAT_VERSION + 1)
     with pytest.raises(RunError, match="newer than this adl supports"):

@@ -15,7 +15,9 @@ from adl.data.training import MixingDataset, plan_epoch
 from adl.errors import ConfigError
 from adl.runs import FORMAT_VERSION, RunError, read_run_info, write_run_info
 from adl.tokenizer import encode_captions, train_tokenizer
-from adl.train import build_captioner, caption_files, load_run, lr_factor, train
+from adl.inference import caption_files, load_run
+from adl.models.captioner import build_captioner
+from adl.train import lr_factor, train
 
 
 def tiny_config(root, **training):

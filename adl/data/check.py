@@ -32,10 +32,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from adl.data.clotho import CLOTHO_VERSION_DIR, column_index, normalize_subset, read_csv_rows
+from adl.data.clotho import column_index, normalize_subset, read_csv_rows
 from adl.data.corpus import _MARKER as CORPUS_MARKER
 from adl.data.corpus import MANIFEST
-from adl.data.esc50 import ESC50_DIR, esc50_dir
+from adl.data.esc50 import esc50_dir
+from adl.data.layout import (CLOTHO_CSV_DIR, CLOTHO_DIR, ESC50_DIR, ESC50_META_CSV, ESC50_META_DIR,
+                             metadata_csv)
 from adl.errors import DataError
 
 #: The columns read: Clotho's metadata and ESC-50's.
@@ -115,8 +117,8 @@ def clotho_metadata_candidates(root: str | os.PathLike[str], subset: str) -> tup
     """Where a subset's ``clotho_metadata_{subset}.csv`` may be: aac-datasets, then flat."""
     subset = normalize_subset(subset)
     root = Path(root).expanduser()
-    name = f"clotho_metadata_{subset}.csv"
-    return root / CLOTHO_VERSION_DIR / "clotho_csv_files" / name, root / name
+    name = metadata_csv(subset)
+    return root / CLOTHO_DIR / CLOTHO_CSV_DIR / name, root / name
 
 
 def _freesound_id(value: str) -> int | None:
@@ -193,7 +195,7 @@ def check_overlap(root: str | os.PathLike[str], *,
                              tuple(SplitOverlap(n, None, note=note) for n in names),
                              embedded=True)
 
-    esc_csv = esc50_dir(root) / "meta" / "esc50.csv"
+    esc_csv = esc50_dir(root) / ESC50_META_DIR / ESC50_META_CSV
     n_esc, esc_ids = _read_ids(esc_csv, ESC50_ID_COLUMNS)
 
     results: list[SplitOverlap] = []

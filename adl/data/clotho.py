@@ -24,11 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from adl.data.layout import (CAPTION_COLUMNS, CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR,
+                             CLOTHO_SUBSETS, FILE_NAME_COLUMN, captions_csv)
 from adl.errors import DataError
-
-CLOTHO_SUBSETS: tuple[str, ...] = ("development", "validation", "evaluation")
-CLOTHO_VERSION_DIR = "CLOTHO_v2.1"
-CAPTION_COLUMNS: tuple[str, ...] = tuple(f"caption_{i}" for i in range(1, 6))
 
 # aac-datasets names the subsets dev/val/eval; accept those too so either vocabulary works.
 _SUBSET_ALIASES = {"dev": "development", "val": "validation", "eval": "evaluation"}
@@ -77,11 +75,10 @@ def clotho_paths(root: str | os.PathLike[str], subset: str) -> tuple[Path, Path]
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataError(f"Clotho root folder not found: {root}")
-    base = root / CLOTHO_VERSION_DIR
+    base = root / CLOTHO_DIR
     layouts = [
-        (base / "clotho_csv_files" / f"clotho_captions_{subset}.csv",
-         base / "clotho_audio_files" / subset),
-        (root / f"clotho_captions_{subset}.csv", root / subset),
+        (base / CLOTHO_CSV_DIR / captions_csv(subset), base / CLOTHO_AUDIO_DIR / subset),
+        (root / captions_csv(subset), root / subset),
     ]
     for csv_path, audio_dir in layouts:
         if csv_path.is_file() and audio_dir.is_dir():
@@ -150,7 +147,7 @@ def load_clotho(root: str | os.PathLike[str], subset: str) -> list[ClothoItem]:
     if not rows:
         raise DataError(f"{csv_path} is empty: expected a header with file_name and "
                         f"{', '.join(CAPTION_COLUMNS)}")
-    col = column_index(csv_path, rows[0], ("file_name", *CAPTION_COLUMNS))
+    col = column_index(csv_path, rows[0], (FILE_NAME_COLUMN, *CAPTION_COLUMNS))
 
     items: list[ClothoItem] = []
     seen: set[str] = set()
@@ -160,7 +157,7 @@ def load_clotho(root: str | os.PathLike[str], subset: str) -> list[ClothoItem]:
         if len(row) < len(rows[0]):
             raise DataError(f"{csv_path} line {line} has {len(row)} fields, "
                             f"expected {len(rows[0])}")
-        fname = row[col["file_name"]]
+        fname = row[col[FILE_NAME_COLUMN]]
         if not fname.strip():
             raise DataError(f"{csv_path} line {line} has an empty file_name")
         if fname in seen:

@@ -47,20 +47,19 @@ from adl.config import CorpusConfig
 from adl.data.captions import EventMention, write_captions
 from adl.data.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
 from adl.errors import DataError
+from adl.data.layout import (CAPTION_COLUMNS, CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR,
+                             CLOTHO_SUBSETS, ESC50_AUDIO_DIR, ESC50_COLUMNS, ESC50_DIR,
+                             ESC50_FOLDS, ESC50_META_CSV, ESC50_META_DIR, FILE_NAME_COLUMN,
+                             captions_csv, events_csv)
 from adl.io import atomic_open, free_bytes, write_json
 
 #: Bumped whenever the generator's output changes, so an old corpus is regenerated.
 FORMAT_VERSION = 1
 MANIFEST = "embedded_corpus.json"
-CLOTHO_DIR = "CLOTHO_v2.1"
-ESC50_DIR = "ESC-50-master"
-SUBSETS: tuple[str, ...] = ("development", "validation", "evaluation")
-CAPTION_COLUMNS: tuple[str, ...] = ("file_name",) + tuple(f"caption_{i}" for i in range(1, 6))
-EVENT_COLUMNS: tuple[str, ...] = ("file_name", "duration_s", "labels", "onsets_s", "durations_s",
-                                  "gains_db", "background", "background_gain_db")
-ESC50_COLUMNS: tuple[str, ...] = ("filename", "fold", "target", "category", "esc10", "src_file",
-                                  "take")
-N_FOLDS = 5
+SUBSETS = CLOTHO_SUBSETS
+EVENT_COLUMNS: tuple[str, ...] = (FILE_NAME_COLUMN, "duration_s", "labels", "onsets_s",
+                                  "durations_s", "gains_db", "background", "background_gain_db")
+N_FOLDS = len(ESC50_FOLDS)
 
 # A folder holding this file was written by this module, even if the manifest is missing
 # (an interrupted run): it may be deleted and regenerated, unlike real data.
@@ -205,8 +204,7 @@ def load_scene_events(out_dir: str | os.PathLike[str], subset: str) -> dict[str,
 
     Notebook: 01_data_mixing
     """
-    csv_dir = Path(out_dir).expanduser() / CLOTHO_DIR / "clotho_csv_files"
-    path = csv_dir / f"embedded_events_{subset}.csv"
+    path = Path(out_dir).expanduser() / CLOTHO_DIR / CLOTHO_CSV_DIR / events_csv(subset)
     if not path.is_file():
         raise DataError(f"embedded corpus metadata not found: {path} "
                         f"(run `adl data prepare` to generate the corpus)")
@@ -315,7 +313,7 @@ def _render_scene(cfg: CorpusConfig, sr: int, out: Path, subset: str,
         audio *= MAX_PEAK / peak
 
     file_name = f"{subset}_{index + 1:05d}.wav"
-    save_audio(out / CLOTHO_DIR / "clotho_audio_files" / subset / file_name,
+    save_audio(out / CLOTHO_DIR / CLOTHO_AUDIO_DIR / subset / file_name,
                audio.astype(np.float32), sr)
     meta = SceneMeta(file_name, duration, tuple(labels), tuple(onsets), tuple(durations),
                      tuple(gains), background, background_gain)
@@ -371,7 +369,7 @@ def _render_bank_event(cfg: CorpusConfig, sr: int, out: Path, target: int,
     src_file = _SRC_FILE_BASE + 10000 * target + index
     take = "A"
     filename = f"{fold}-{src_file}-{take}-{target}.wav"
-    save_audio(out / ESC50_DIR / "audio" / filename,
+    save_audio(out / ESC50_DIR / ESC50_AUDIO_DIR / filename,
                synthesize(category, cfg.event_seconds, sr, rng), sr)
     return filename, fold, target, category, src_file, take
 
@@ -381,15 +379,13 @@ def _render_bank_event(cfg: CorpusConfig, sr: int, out: Path, target: int,
 
 def _write_scene_csvs(out: Path, subset: str,
                       rows: Sequence[tuple[str, list[str], SceneMeta]]) -> None:
-    csv_dir = out / CLOTHO_DIR / "clotho_csv_files"
-    with atomic_open(csv_dir / f"clotho_captions_{subset}.csv", "w", newline="",
-                     encoding="utf-8") as f:
+    csv_dir = out / CLOTHO_DIR / CLOTHO_CSV_DIR
+    with atomic_open(csv_dir / captions_csv(subset), "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(CAPTION_COLUMNS)
+        writer.writerow((FILE_NAME_COLUMN, *CAPTION_COLUMNS))
         for file_name, captions, _ in rows:
             writer.writerow([file_name, *captions])
-    with atomic_open(csv_dir / f"embedded_events_{subset}.csv", "w", newline="",
-                     encoding="utf-8") as f:
+    with atomic_open(csv_dir / events_csv(subset), "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(EVENT_COLUMNS)
         for _, _, m in rows:
@@ -404,7 +400,7 @@ def _write_scene_csvs(out: Path, subset: str,
 
 
 def _write_esc50_csv(out: Path, rows: Sequence[tuple[str, int, int, str, int, str]]) -> None:
-    with atomic_open(out / ESC50_DIR / "meta" / "esc50.csv", "w", newline="",
+    with atomic_open(out / ESC50_DIR / ESC50_META_DIR / ESC50_META_CSV, "w", newline="",
                      encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(ESC50_COLUMNS)
@@ -449,11 +445,10 @@ def _read_manifest(out: Path) -> dict[str, Any] | None:
 
 
 def _complete(out: Path) -> bool:
-    csv_dir = out / CLOTHO_DIR / "clotho_csv_files"
-    needed = [out / ESC50_DIR / "meta" / "esc50.csv"]
+    csv_dir = out / CLOTHO_DIR / CLOTHO_CSV_DIR
+    needed = [out / ESC50_DIR / ESC50_META_DIR / ESC50_META_CSV]
     for subset in SUBSETS:
-        needed += [csv_dir / f"clotho_captions_{subset}.csv",
-                   csv_dir / f"embedded_events_{subset}.csv"]
+        needed += [csv_dir / captions_csv(subset), csv_dir / events_csv(subset)]
     return all(p.is_file() for p in needed)
 
 

@@ -29,9 +29,10 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from adl.data.clotho import CLOTHO_SUBSETS, CLOTHO_VERSION_DIR, load_clotho, normalize_subset
-from adl.data.esc50 import ESC50_DIR, load_esc50
-from adl.errors import DataError, DownloadError
+from adl.data.clotho import load_clotho, normalize_subset
+from adl.data.esc50 import load_esc50
+from adl.data.layout import CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR, CLOTHO_SUBSETS, ESC50_DIR
+from adl.errors import DataError, DownloadError, one_line
 
 # Module constants so that tests can point them at local files.
 CLOTHO_URL_TEMPLATE = "https://zenodo.org/records/4783391/files/{fname}?download=1"
@@ -61,15 +62,10 @@ def _md5(path: Path) -> str:
     return h.hexdigest()
 
 
-def _one_line(err: BaseException) -> str:
-    reason = getattr(err, "reason", None) or err
-    return " ".join(str(reason).split()) or type(err).__name__
-
-
 def _fetch_error(name: str, url: str, err: BaseException) -> DownloadError:
     if isinstance(err, urllib.error.HTTPError):
-        return DownloadError(f"cannot fetch {name} from {url}: HTTP {err.code} {_one_line(err)}")
-    return DownloadError(f"cannot fetch {name} from {url}: {_one_line(err)} "
+        return DownloadError(f"cannot fetch {name} from {url}: HTTP {err.code} {one_line(err)}")
+    return DownloadError(f"cannot fetch {name} from {url}: {one_line(err)} "
                          f"(downloading needs internet access)")
 
 
@@ -161,7 +157,7 @@ def _extract_7z(archive: Path, dest: Path) -> None:
             z.extractall(path=tmp)
         _move_wavs(tmp, dest)
     except (py7zr.exceptions.ArchiveError, py7zr.exceptions.AbsolutePathError) as err:
-        raise DownloadError(f"cannot extract {archive}: {_one_line(err)}") from None
+        raise DownloadError(f"cannot extract {archive}: {one_line(err)}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -190,8 +186,8 @@ def download_clotho(root: str | os.PathLike[str], *,
     Notebook: 01_data_mixing
     """
     root = Path(root).expanduser()
-    base = root / CLOTHO_VERSION_DIR
-    csv_dir = base / "clotho_csv_files"
+    base = root / CLOTHO_DIR
+    csv_dir = base / CLOTHO_CSV_DIR
     if isinstance(subsets, str):  # one name, not its characters
         subsets = (subsets,)
     for subset in [normalize_subset(s) for s in subsets]:
@@ -213,7 +209,7 @@ def download_clotho(root: str | os.PathLike[str], *,
         archive = download_file(CLOTHO_URL_TEMPLATE.format(fname=fname),
                                 base / "archives" / fname, CLOTHO_MD5[fname],
                                 progress=progress)
-        _extract_7z(archive, base / "clotho_audio_files" / subset)
+        _extract_7z(archive, base / CLOTHO_AUDIO_DIR / subset)
         try:
             load_clotho(root, subset)
         except DataError as err:
@@ -238,7 +234,7 @@ def _check_esc50_zip(path: Path) -> str:
             prefix = metas[0][: -len("meta/esc50.csv")]
             text = z.read(metas[0]).decode("utf-8", errors="replace")
     except zipfile.BadZipFile as err:
-        raise DownloadError(f"{path} is not a valid zip archive: {_one_line(err)}") from None
+        raise DownloadError(f"{path} is not a valid zip archive: {one_line(err)}") from None
     table = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)]
     if not table or "filename" not in table[0]:
         raise DownloadError(f"{path}: meta/esc50.csv has no filename column")

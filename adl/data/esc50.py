@@ -17,12 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adl.data.clotho import column_index, missing_files_message, read_csv_rows
+from adl.data.layout import (ESC50_AUDIO_DIR, ESC50_COLUMNS, ESC50_DIR, ESC50_FOLDS,
+                             ESC50_META_CSV, ESC50_META_DIR)
 from adl.errors import DataError
-
-ESC50_DIR = "ESC-50-master"
-ESC50_COLUMNS: tuple[str, ...] = ("filename", "fold", "target", "category", "esc10", "src_file",
-                                  "take")
-ESC50_FOLDS: tuple[int, ...] = (1, 2, 3, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -52,10 +49,11 @@ def esc50_dir(root: str | os.PathLike[str]) -> Path:
     if not root.is_dir():
         raise DataError(f"ESC-50 root folder not found: {root}")
     for base in (root / ESC50_DIR, root):
-        if (base / "meta" / "esc50.csv").is_file():
+        if (base / ESC50_META_DIR / ESC50_META_CSV).is_file():
             return base
     raise DataError(f"no ESC-50 metadata under {root}: looked for "
-                    f"{root / ESC50_DIR / 'meta' / 'esc50.csv'} and {root / 'meta' / 'esc50.csv'}")
+                    f"{root / ESC50_DIR / ESC50_META_DIR / ESC50_META_CSV} and "
+                    f"{root / ESC50_META_DIR / ESC50_META_CSV}")
 
 
 def _parse_int(value: str, column: str, where: str) -> int:
@@ -94,8 +92,8 @@ def load_esc50(root: str | os.PathLike[str], *,
     Notebook: 01_data_mixing
     """
     base = esc50_dir(root)
-    csv_path = base / "meta" / "esc50.csv"
-    audio_dir = base / "audio"
+    csv_path = base / ESC50_META_DIR / ESC50_META_CSV
+    audio_dir = base / ESC50_AUDIO_DIR
     keep: set[int] | None = None
     if folds is not None:
         keep = set(folds)

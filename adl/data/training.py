@@ -203,3 +203,45 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
             "clip": torch.tensor([it.get("clip", -1) for it in items], dtype=torch.long),
             "labels": labels, "labels_mask": labels_mask, "captions": captions}
 
+
+
+class PlanBatches(Dataset):
+    """Collated training batches named by ``(epoch, step)``: the batch builder of the loop.
+
+    Whoever builds a batch (the main process or a DataLoader worker) derives the epoch's plan
+    from ``plan_for(epoch)`` alone, so workers need no message from the loop, and a resumed run
+    rebuilds exactly the batches it would have seen. With several processes, this process takes
+    rows ``rank, rank + world, ...`` of the global batch.
+
+    Args:
+        dataset: the mixing dataset whose plan is set per epoch.
+        plan_for: epoch -> that epoch's plan (:func:`plan_epoch`).
+        batch_size: the global batch size.
+        encode: captions -> (token ids (B, L), attention mask (B, L)).
+        rank, world: this process and the number of processes.
+    Returns (``self[(epoch, step)]``):
+        ``(step, batch)`` with ``batch`` from :func:`collate`.
+    """
+
+    def __init__(self, dataset: MixingDataset,
+                 plan_for: Callable[[int], list[PlannedExample]], batch_size: int,
+                 encode: Callable[[list[str]], tuple[torch.Tensor, torch.Tensor]], *,
+                 rank: int = 0, world: int = 1) -> None:
+        self.dataset, self.plan_for, self.batch_size = dataset, plan_for, batch_size
+        self.encode, self.rank, self.world = encode, rank, world
+        self.planned = -1
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[int, dict]:
+        epoch, step = key
+        if self.planned != epoch:
+            self.dataset.set_plan(self.plan_for(epoch))
+            self.planned = epoch
+        B, n = self.batch_size, len(self.dataset)
+        rows = list(range(step * B, min((step + 1) * B, n)))[self.rank::self.world]
+        return step, collate([self.dataset[k] for k in rows], self.encode)
+
+
+def to_device(batch: dict, device: torch.device | str) -> dict:
+    """A collated batch with its tensors moved to ``device`` (non-blocking from pinned memory)."""
+    return {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v)
+            for k, v in batch.items()}

@@ -10,12 +10,16 @@ Notebook: 02_encoder_decoder
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
 
 from adl.audio import LogMel
+from adl.config import Config
+from adl.models.decoder import AudioBartDecoder, build_decoder
+from adl.models.encoder import Adapter, build_encoder
 
 DiffFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -55,15 +59,6 @@ class Captioner(nn.Module):
         self.diff_fn = diff_fn
 
     # -- features ---------------------------------------------------------------------------
-
-    @classmethod
-    def from_run(cls, run, *, which: str = "best", device: str | torch.device = "cpu",
-                 ) -> Captioner:
-        """Load a trained run's captioner for inference (eval mode). The tokenizer and config
-        come with :func:`adl.train.load_run`, which this calls."""
-        from adl.train import load_run
-
-        return load_run(run, which=which, device=device)[0]
 
     @property
     def min_samples(self) -> int:
@@ -200,3 +195,23 @@ class Captioner(nn.Module):
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
+
+
+def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
+    """The captioner a config describes, with random weights (load weights afterwards).
+
+    Notebook: 02_encoder_decoder
+    """
+    enc_kwargs: dict[str, Any] = {"time_pool": cfg.encoder.time_pool, "n_classes": None}
+    if cfg.encoder.name == "small_cnn":
+        enc_kwargs["channels"] = cfg.encoder.channels
+    encoder = build_encoder(cfg.encoder.name, **enc_kwargs)
+    adapter = Adapter(encoder.out_dim, cfg.decoder.d_model, kind=cfg.encoder.adapter)
+    bart = build_decoder(vocab_size=vocab_size, d_model=cfg.decoder.d_model,
+                         decoder_layers=cfg.decoder.layers,
+                         decoder_attention_heads=cfg.decoder.heads,
+                         decoder_ffn_dim=cfg.decoder.ffn_dim, dropout=cfg.decoder.dropout,
+                         pretrained=cfg.decoder.pretrained)
+    decoder = AudioBartDecoder(bart, label_smoothing=cfg.training.label_smoothing)
+    return Captioner(LogMel(sr=cfg.data.sr), encoder, adapter, decoder,
+                     diff_at=cfg.encoder.diff_at)

@@ -1,0 +1,49 @@
+"""The file layouts of Clotho v2.1 and ESC-50: one set of names for every reader and writer.
+
+The loaders (:mod:`adl.data.clotho`, :mod:`adl.data.esc50`), the downloader and the embedded
+corpus writer all use these names, so the corpus is written in exactly the layouts the real data
+sets come in and the same loaders read both::
+
+    CLOTHO_v2.1/clotho_csv_files/clotho_captions_{subset}.csv     file_name, caption_1..caption_5
+    CLOTHO_v2.1/clotho_csv_files/embedded_events_{subset}.csv     (embedded corpus) each scene's events
+    CLOTHO_v2.1/clotho_audio_files/{subset}/{file_name}
+    ESC-50-master/meta/esc50.csv     filename, fold, target, category, esc10, src_file, take
+    ESC-50-master/audio/{fold}-{src_file}-{take}-{target}.wav
+
+Clotho's layout is the one of aac-datasets (https://github.com/Labbeti/aac-datasets); ESC-50's
+is the official repository's (Piczak 2015, https://github.com/karolpiczak/ESC-50).
+
+Notebook: 01_data_mixing
+"""
+
+from __future__ import annotations
+
+CLOTHO_DIR = "CLOTHO_v2.1"
+CLOTHO_CSV_DIR = "clotho_csv_files"
+CLOTHO_AUDIO_DIR = "clotho_audio_files"
+CLOTHO_SUBSETS: tuple[str, ...] = ("development", "validation", "evaluation")
+FILE_NAME_COLUMN = "file_name"
+CAPTION_COLUMNS: tuple[str, ...] = tuple(f"caption_{i}" for i in range(1, 6))
+
+ESC50_DIR = "ESC-50-master"
+ESC50_META_DIR = "meta"
+ESC50_META_CSV = "esc50.csv"
+ESC50_AUDIO_DIR = "audio"
+ESC50_COLUMNS: tuple[str, ...] = ("filename", "fold", "target", "category", "esc10", "src_file",
+                                  "take")
+ESC50_FOLDS: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+
+def captions_csv(subset: str) -> str:
+    """The name of a Clotho subset's captions file, ``clotho_captions_{subset}.csv``."""
+    return f"clotho_captions_{subset}.csv"
+
+
+def metadata_csv(subset: str) -> str:
+    """The name of a Clotho subset's metadata file (Freesound ids, licenses)."""
+    return f"clotho_metadata_{subset}.csv"
+
+
+def events_csv(subset: str) -> str:
+    """The name of the embedded corpus's per-scene event file for a subset."""
+    return f"embedded_events_{subset}.csv"
