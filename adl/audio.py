@@ -285,8 +285,6 @@ def librosa_max_deviation(audio: np.ndarray | torch.Tensor, logmel: LogMel | Non
 
     Returns:
         max |LogMel(audio) - reference| over all frames and bins.
-
-    Notebook: 02_encoder_decoder
     """
     import librosa
 

@@ -2,7 +2,7 @@
 
 Every figure is a *ratio* of two timings taken in the same process and the same run, with the two
 sides interleaved (A B A B ...) and the medians compared, so that the load of a shared machine
-cancels out as far as it can. Each figure is printed next to the target of issue 6 with MET or
+cancels out as far as it can. Each figure is printed next to its target with MET or
 MISSED (and by how much); the whole report is written as JSON.
 
 ``quick=True`` runs every section at toy sizes (seconds, for the tests); the numbers it gives are
@@ -50,7 +50,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Target:
-    """A target of issue 6: ``value >= goal`` (``at_least``) or ``value <= goal``."""
+    """A performance target: ``value >= goal`` (``at_least``) or ``value <= goal``."""
 
     key: str
     label: str
@@ -59,7 +59,7 @@ class Target:
     unit: str = "x"
 
 
-#: The targets of issue 6 on a 2-core CPU with the default preset.
+#: The performance targets on a 2-core CPU with the default preset.
 TARGETS: tuple[Target, ...] = (
     Target("frontend.throughput_ratio", "front end: LogMel / librosa throughput", 2.0, True),
     Target("frontend.max_abs_log_deviation", "front end: max |log-mel - librosa|", 1e-4, False,
@@ -636,7 +636,7 @@ def format_report(report: dict) -> str:
 def run_benchmarks(preset: str = "default", *, root: str | os.PathLike[str] | None = None,
                    quick: bool = False, out: str | os.PathLike[str] | None = None,
                    log: Log = print, device: str = "cpu") -> dict:
-    """Run every benchmark of issue 6, print the table, and write the JSON report.
+    """Run every benchmark, print the table, and write the JSON report.
 
     Args:
         preset: the preset whose model and data are measured (``default`` on a CPU).

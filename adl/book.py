@@ -1,7 +1,7 @@
 """The book: its notebooks, in order, the checks on them, and the runner that publishes them.
 
 Notebooks are committed without outputs; papermill runs each one in a fresh kernel into a build
-folder, and Jupyter Book renders those executed copies (DESIGN §5). :func:`build_book` does both::
+folder, and Jupyter Book renders those executed copies. :func:`build_book` does both::
 
     <build_dir>/outputs/<preset>/   what notebooks pass to each other (runs, metrics, CSVs)
     <build_dir>/notebooks/     the executed copies (a failed one stays there, partially run)

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from adl.errors import ConfigError
+from adl.io import write_text
 
 PRESET_DIR = Path(__file__).parent / "presets"
 PRESETS = ("smoke", "default", "paper")
@@ -37,7 +38,7 @@ METHODS = ("baseline", "mixgen", "adl")
 class DataConfig:
     """Where the data comes from.
 
-    ``source: embedded`` uses the generated corpus (DESIGN §4); ``source: real`` reads Clotho v2.1
+    ``source: embedded`` uses the generated corpus; ``source: real`` reads Clotho v2.1
     and ESC-50 from ``root``. ``root: null`` means ``$ADL_DATA_ROOT``, or ``./data``.
     """
 
@@ -78,7 +79,7 @@ class CorpusConfig:
 
 @dataclass(frozen=True)
 class MixingConfig:
-    """How references are mixed into inputs (DESIGN §1, the open choices)."""
+    """How references are mixed into inputs (choices the paper leaves open)."""
 
     snr_db: float = 0.0
     p_adl: float = 0.5
@@ -93,7 +94,7 @@ class MixingConfig:
 
 @dataclass(frozen=True)
 class EncoderConfig:
-    """The audio encoder and the adapter to the decoder width (DESIGN §1)."""
+    """The audio encoder and the adapter to the decoder width."""
 
     name: str = "small_cnn"
     channels: tuple[int, ...] = (16, 32, 64, 128)
@@ -279,8 +280,6 @@ def from_dict(raw: dict[str, Any]) -> Config:
 
 def save_config(cfg: Config, path: str | os.PathLike[str]) -> None:
     """Write the resolved config as YAML, atomically."""
-    from adl.io import write_text
-
     write_text(path, yaml.safe_dump(cfg.to_dict(), sort_keys=False))
 
 

@@ -11,8 +11,6 @@ The cached features equal what the step would compute: the encoder zeroes every 
 (:mod:`adl.models.encoder`), so a clip encoded in a length-sorted batch gives the features it gives
 alone or in a training batch, up to float rounding. The batches are fixed by the clips' lengths,
 so the cache is the same on every start and a resumed run stays bit-for-bit on its course.
-
-Notebook: 03_adl_training
 """
 
 from __future__ import annotations

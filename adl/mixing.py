@@ -1,6 +1,6 @@
 """Equal-power mixing: the ADL training pair and the AL-MixGen pair.
 
-ADL (DESIGN §1) mixes a reference event into an input clip, ``X_mix = X_input + X_ref``, and
+ADL (Komatsu et al., ICASSP 2024) mixes a reference event into an input clip, ``X_mix = X_input + X_ref``, and
 decodes ``Z(X_mix) - Z(X_ref)`` against the input's *original* caption. AL-MixGen, the augmentation
 the paper compares against, mixes two input clips and joins their captions with "and".
 

@@ -22,7 +22,7 @@ Example::
     enc = load_tagger_encoder(result.weights, channels=cfg.encoder.channels,
                               time_pool=cfg.encoder.time_pool).freeze()
 
-Notebook: 02_encoder_decoder
+Notebook: 03_adl_training
 """
 
 from __future__ import annotations
@@ -42,6 +42,11 @@ import torch.nn.functional as F
 
 from adl.audio import LOG_EPS, LogMel, load_audio
 from adl.config import Config, dataset_root
+from adl.data.clotho import load_clotho
+from adl.data.corpus import MANIFEST, load_scene_events
+from adl.data.esc50 import load_esc50
+from adl.data.layout import events_csv
+from adl.data.synth import CLASSES
 from adl.errors import ConfigError, DataError
 from adl.io import atomic_path, write_json
 from adl.models.checkpoints import CheckpointError
@@ -78,8 +83,6 @@ class TaggerResult:
 
     ``val_map`` is the validation mAP of the saved (final) weights; ``val_maps`` and
     ``train_losses`` hold one value per epoch.
-
-    Notebook: 02_encoder_decoder
     """
 
     weights: Path
@@ -107,8 +110,6 @@ def average_precision(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
     Returns:
         ``(C,)`` float64; NaN for a class with no positive example.
-
-    Notebook: 02_encoder_decoder
     """
     scores = np.asarray(scores, dtype=np.float64)
     targets = np.asarray(targets)
@@ -140,8 +141,6 @@ def mean_average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
 
     Classes without a positive example have no defined AP and are excluded (a small split may
     lack some classes). Raises ``ValueError`` if no class has a positive.
-
-    Notebook: 02_encoder_decoder
     """
     ap = average_precision(scores, targets)
     if np.isnan(ap).all():
@@ -199,25 +198,18 @@ def _load_split(paths: Sequence[Path], labels: Sequence[Sequence[int]], n_classe
 
 
 def _scene_split(root: Path, subset: str, sr: int, logmel: LogMel) -> _Split:
-    from adl.data import load_clotho
-    from adl.data.corpus import load_scene_events
-    from adl.data.synth import CLASSES
-
     items = load_clotho(root, subset)
     events = load_scene_events(root, subset)
     missing = [it.fname for it in items if it.fname not in events]
     if missing:
         raise DataError(f"{root}: no event labels for {subset} scene {missing[0]!r} "
-                        f"(embedded_events_{subset}.csv is incomplete)")
+                        f"({events_csv(subset)} is incomplete)")
     index = {c: k for k, c in enumerate(CLASSES)}
     labels = [[index[c] for c in events[it.fname].labels] for it in items]
     return _load_split([it.path for it in items], labels, len(CLASSES), sr, logmel)
 
 
 def _bank_split(root: Path, sr: int, logmel: LogMel) -> _Split:
-    from adl.data import load_esc50
-    from adl.data.synth import CLASSES
-
     items = load_esc50(root, folds=TRAIN_FOLDS)
     return _load_split([it.path for it in items], [[it.target] for it in items], len(CLASSES),
                        sr, logmel)
@@ -225,8 +217,6 @@ def _bank_split(root: Path, sr: int, logmel: LogMel) -> _Split:
 
 def _corpus_identity(root: Path) -> dict[str, Any]:
     """The corpus manifest's identity (format, sr, config): cheap, and changes with the data."""
-    from adl.data.corpus import MANIFEST
-
     path = root / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -383,7 +373,7 @@ def pretrain_tagger(cfg: Config, *, root: str | os.PathLike[str] | None = None,
         ConfigError: the config does not use the small CNN on the embedded corpus.
         DataError: the corpus is missing or incomplete.
 
-    Notebook: 02_encoder_decoder
+    Notebook: 03_adl_training
     """
     if cfg.data.source != "embedded" or cfg.encoder.name != "small_cnn":
         raise ConfigError("tagger pretraining needs data.source embedded and encoder.name "
@@ -409,8 +399,6 @@ def pretrain_tagger(cfg: Config, *, root: str | os.PathLike[str] | None = None,
 def _train(cfg: Config, data_dir: Path, out: Path, settings: dict[str, Any], seed: int,
            say: Callable[[str], None], start: float) -> TaggerResult:
     """The body of :func:`pretrain_tagger` once reuse is ruled out (global RNG seeded)."""
-    from adl.data.synth import CLASSES
-
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     logmel = LogMel(sr=cfg.data.sr)
@@ -494,8 +482,6 @@ def load_tagger_encoder(path_or_dir: str | os.PathLike[str], *, channels: Sequen
     Raises:
         CheckpointError: the file is missing or unreadable, or its keys or shapes do not fit
             the architecture; the message names the file.
-
-    Notebook: 02_encoder_decoder
     """
     from safetensors import SafetensorError
     from safetensors.torch import load_file

@@ -12,7 +12,7 @@ Example::
     tok = train_tokenizer(train_captions, vocab_size=5000)
     input_ids, attention_mask = encode_captions(tok, ["A dog barks."], max_length=64)
 
-Notebook: 02_encoder_decoder
+Notebook: 03_adl_training
 """
 
 from __future__ import annotations
@@ -57,8 +57,6 @@ def normalize_caption(text: str) -> str:
 
     Returns:
         The normalised caption, without leading or trailing spaces.
-
-    Notebook: 02_encoder_decoder
     """
     return " ".join(text.translate(_DELETE_PUNCTUATION).lower().split())
 
@@ -79,7 +77,7 @@ def train_tokenizer(captions: Iterable[str], *, vocab_size: int = 5000,
     Returns:
         A ``PreTrainedTokenizerFast`` with bos/eos/pad/unk/mask set.
 
-    Notebook: 02_encoder_decoder
+    Notebook: 03_adl_training
     """
     n_base = len(SPECIAL_TOKENS) + len(pre_tokenizers.ByteLevel.alphabet())
     if vocab_size <= n_base:
@@ -180,7 +178,7 @@ def encode_captions(tok: PreTrainedTokenizerBase, captions: list[str], *,
         ``input_ids`` (B, L) long, padded with the pad id, and ``attention_mask`` (B, L) long,
         1 on tokens and 0 on padding. L is the longest encoded caption, at most ``max_length``.
 
-    Notebook: 02_encoder_decoder
+    Notebook: 03_adl_training
     """
     if max_length < 3:
         raise ValueError(f"max_length must leave room for <s>, a token and </s>, got {max_length}")
@@ -196,8 +194,6 @@ def decode_captions(tok: PreTrainedTokenizerBase, token_ids: torch.Tensor) -> li
 
     Returns:
         B strings.
-
-    Notebook: 02_encoder_decoder
     """
     texts = tok.batch_decode(token_ids, skip_special_tokens=True,
                              clean_up_tokenization_spaces=False)

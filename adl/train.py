@@ -237,6 +237,34 @@ def _stop_on_signals():
             signal.signal(sig, h)
 
 
+def _open_run_folder(out: Path, cfg: Config, method: str, seed: int, resume: bool,
+                     log: Callable[[str], None]) -> tuple[RunSummary | None, Config]:
+    """Check what ``out`` already holds: ``(summary of a complete run to reuse, or None; the
+    config to train with)``. A resumed run keeps the config it was started with; a folder
+    holding another method, seed or config is never reused."""
+    if (out / "run.json").exists():
+        info = read_run_info(out)
+        if info.get("method") != method or info.get("seed") != seed:
+            raise RunError(f"{out}: holds a {info.get('method')} run with seed "
+                           f"{info.get('seed')}, not {method} seed {seed}; choose another --out")
+        if not resume and (out / "config.yaml").exists() and load_config(out / "config.yaml") != cfg:
+            raise RunError(f"{out}: holds a run made with another config (preset "
+                           f"{info.get('preset')!r}); delete it or choose another --out")
+        if info.get("status") == "complete" and not resume:
+            log(f"{out}: run already complete, reused (delete it to retrain)")
+            return RunSummary(out, info["method"], info["global_step"], info["epochs_done"],
+                              info["best_val_loss"], info["seconds"],
+                              info.get("examples_per_s", float("nan")),
+                              info.get("skipped_clips", 0), reused=True)
+        if not resume:
+            raise RunError(f"{out}: an interrupted run is there; continue it with --resume, "
+                           "or choose another --out")
+        cfg = load_config(out / "config.yaml")
+    elif resume:
+        raise RunError(f"{out}: nothing to resume (run.json is missing)")
+    return None, cfg
+
+
 def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
           max_steps: int | None = None, resume: bool = False,
           root: str | os.PathLike[str] | None = None, checkpoint_every: int | None = None,
@@ -268,26 +296,9 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     out = Path(out)
     state: dict[str, Any] = {"epoch": 0, "step_in_epoch": 0, "global_step": 0,
                              "best_val_loss": math.inf}
-    if (out / "run.json").exists():
-        info = read_run_info(out)
-        if info.get("method") != method or info.get("seed") != seed:
-            raise RunError(f"{out}: holds a {info.get('method')} run with seed "
-                           f"{info.get('seed')}, not {method} seed {seed}; choose another --out")
-        if not resume and (out / "config.yaml").exists() and load_config(out / "config.yaml") != cfg:
-            raise RunError(f"{out}: holds a run made with another config (preset "
-                           f"{info.get('preset')!r}); delete it or choose another --out")
-        if info.get("status") == "complete" and not resume:
-            log(f"{out}: run already complete, reused (delete it to retrain)")
-            return RunSummary(out, info["method"], info["global_step"], info["epochs_done"],
-                              info["best_val_loss"], info["seconds"],
-                              info.get("examples_per_s", float("nan")),
-                              info.get("skipped_clips", 0), reused=True)
-        if not resume:
-            raise RunError(f"{out}: an interrupted run is there; continue it with --resume, "
-                           "or choose another --out")
-        cfg = load_config(out / "config.yaml")
-    elif resume:
-        raise RunError(f"{out}: nothing to resume (run.json is missing)")
+    reused, cfg = _open_run_folder(out, cfg, method, seed, resume, log)
+    if reused is not None:
+        return reused
 
     cuda = resolve_device(cfg.training.device).startswith("cuda")
     accelerator = Accelerator(cpu=not cuda, mixed_precision="bf16" if cuda else "no")

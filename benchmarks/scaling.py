@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""How one training epoch's time grows with corpus size and clip length (issue 6, item 5).
+"""How one training epoch's time grows with corpus size and clip length.
 
 Trains one epoch of ``baseline`` and of ``adl`` with the ``default`` preset's model (frozen small
 CNN, feature cache on, ``num_workers: 0``) on synthetic clips: a sweep of corpus sizes at 10 s

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -14,9 +15,8 @@ from adl import book
 from adl.book import NOTEBOOKS, BookError, build_book, prepare_site, resolve_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = [ROOT / "notebooks" / f"{name}.ipynb" for name in NOTEBOOKS
-             if (ROOT / "notebooks" / f"{name}.ipynb").is_file()]
-KNOBS = ("preset", "data_root", "output_dir", "seed", "device")
+# Every chapter: a missing one fails test_notebooks_clean.py's test_every_chapter_is_committed.
+COMMITTED = [ROOT / "notebooks" / f"{name}.ipynb" for name in NOTEBOOKS]
 
 
 # -- the smoke build, shared by this module and test_site.py ----------------------------------
@@ -64,8 +64,38 @@ def _markdown(nb) -> str:
     return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
+def _heading_index(nb, heading: str) -> int:
+    """The index of the first markdown cell with a ``## heading`` line, or -1."""
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "markdown" and re.search(rf"^#+ {heading}\b", c.source, re.M):
+            return i
+    return -1
+
+
+def _without_prints(source: str) -> str:
+    """The code of a cell less its print calls: printing a knob is not using it."""
+    tree = ast.parse(source)
+    tree.body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                                             and getattr(n.value.func, "id", "") == "print")]
+    for node in ast.walk(tree):  # prints inside loops
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and node is not tree:
+                kept = [n for n in block if not (isinstance(n, ast.Expr)
+                                                 and isinstance(n.value, ast.Call)
+                                                 and getattr(n.value.func, "id", "") == "print")]
+                setattr(node, field, kept or [ast.Pass()])
+    return ast.unparse(tree)
+
+
+def _declared(source: str) -> list[str]:
+    return re.findall(r"^([A-Za-z_]\w*)\s*:\s*\w+\s*=", source, re.M)
+
+
 @pytest.mark.parametrize("path", COMMITTED, ids=[p.stem for p in COMMITTED])
 def test_notebook_anatomy(path):
+    """Title, subtitle, What you will learn, parameters, printed config, imports, the body,
+    Summary, Exercises: in that order."""
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# "), \
@@ -73,22 +103,54 @@ def test_notebook_anatomy(path):
     body = [line for line in first.source.splitlines()[1:] if line.strip()]
     assert body, f"{path.name}: the title needs a one-line subtitle under it"
 
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code and "parameters" in code[0].metadata.get("tags", []), \
+    code_at = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    params_at, config_at = code_at[0], code_at[1]
+    params = nb.cells[params_at].source
+    assert "parameters" in nb.cells[params_at].metadata.get("tags", []), \
         f"{path.name}: the first code cell must be tagged 'parameters'"
-    params = code[0].source
-    for knob in KNOBS:
-        assert re.search(rf"^{knob}: \w+ = .+#", params, re.M), \
-            f"{path.name}: the parameters cell needs '{knob}: <type> = <value>  # <comment>'"
-    assert "load_preset(preset)" in code[1].source and "print" in code[1].source, \
+    learn = _heading_index(nb, "What you will learn")
+    summary, exercises = _heading_index(nb, "Summary"), _heading_index(nb, "Exercises")
+    assert 0 < learn < params_at, f"{path.name}: 'What you will learn' comes before the parameters"
+    assert config_at == params_at + 1, f"{path.name}: the config cell follows the parameters"
+    config = nb.cells[config_at].source
+    assert "load_preset(preset)" in config and re.search(r"print\(.*\b(cfg|config)\b", config, re.S), \
         f"{path.name}: the cell after the parameters turns them into a config and prints it"
+    assert max(code_at) < summary <= exercises, \
+        f"{path.name}: 'Summary' then 'Exercises' close the chapter, after all code"
 
-    text = _markdown(nb)
-    for heading in ("What you will learn", "Summary", "Exercises"):
-        assert re.search(rf"^#+ {heading}", text, re.M), f"{path.name}: no '{heading}' section"
-    sources = "\n".join(c.source for c in code)
+    declared = _declared(params)
+    assert "preset" in declared, f"{path.name}: every chapter takes a preset"
+    for line in params.splitlines():
+        if line.strip():
+            assert re.match(r"^\w+: [\w\[\], ]+ = .+  # .+", line), \
+                f"{path.name}: parameters are '<name>: <type> = <value>  # <comment>': {line!r}"
+    rest = "\n".join([_without_prints(config)] + [nb.cells[i].source for i in code_at[2:]])
+    for name in declared:  # a knob the chapter does not use is noise for the reader
+        assert re.search(rf"(?<![\w.]){name}\b", rest), \
+            f"{path.name}: the parameter {name!r} is never used"
+
+    sources = "\n".join(nb.cells[i].source for i in code_at)
     assert "import *" not in sources, f"{path.name}: no star imports"
     assert re.search(r"^from adl\.\w+", sources, re.M), f"{path.name}: imports nothing from adl"
+
+
+def test_anatomy_check_catches_disorder(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# T\nsub"),
+                nbformat.v4.new_markdown_cell("## What you will learn\n- x"),
+                nbformat.v4.new_code_cell('preset: str = "smoke"  # which'),
+                nbformat.v4.new_code_cell("cfg = load_preset(preset)\nprint(cfg)"),
+                nbformat.v4.new_markdown_cell("## Exercises\n1. x"),
+                nbformat.v4.new_markdown_cell("## Summary\n- x")]
+    nb.cells[2].metadata["tags"] = ["parameters"]
+    path = tmp_path / "t.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(AssertionError, match="Summary"):
+        test_notebook_anatomy(path)
+    nb.cells[4], nb.cells[5] = nb.cells[5], nb.cells[4]
+    nb.cells[3].source = "from adl.config import load_preset\n" + nb.cells[3].source
+    nbformat.write(nb, path)
+    test_notebook_anatomy(path)
 
 
 def test_every_chapter_of_the_book_is_listed_in_the_toc():
@@ -208,6 +270,6 @@ def test_only_declared_parameters_are_passed():
         '    indented = 1\nprint(preset == "x")', metadata={"tags": ["parameters"]})])
     assert declared_parameters(nb) == {"preset", "seeds", "x"}
     assert declared_parameters(nbformat.v4.new_notebook()) is None
-    for name in NOTEBOOKS:
+    for name in NOTEBOOKS:  # the anatomy test checks that each chapter uses what it declares
         declared = declared_parameters(nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", 4))
-        assert {"preset", "data_root", "output_dir", "seed", "device"} <= declared, name
+        assert "preset" in declared, name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -367,26 +366,3 @@ def test_pickle_only_file_is_refused(payload: type, tmp_path: Path,
     assert "weights-only loading refused it" in str(info.value)
     assert isinstance(info.value, ADLError)
     assert "pickle code ran" not in capsys.readouterr().out
-
-
-# ---- throughput ---------------------------------------------------------------------------
-
-@pytest.mark.slow
-def test_small_cnn_throughput() -> None:
-    """Prints clips/s for 8 x 10 s log-mels (500 frames); no timing assertion."""
-    torch.manual_seed(0)
-    model = SmallCnnEncoder(n_classes=10).train()
-    x = torch.randn(8, 500, 64)
-    model.tag(x).sum().backward()  # warm-up
-    start, reps = time.perf_counter(), 3
-    for _ in range(reps):
-        model.zero_grad()
-        model.tag(x).sum().backward()
-    fwd_bwd = 8 * reps / (time.perf_counter() - start)
-    model.eval()
-    with torch.no_grad():
-        start = time.perf_counter()
-        for _ in range(reps):
-            model(x)
-        fwd = 8 * reps / (time.perf_counter() - start)
-    print(f"\nsmall CNN, 8 x 10 s clips: {fwd_bwd:.0f} clips/s fwd+bwd, {fwd:.0f} clips/s fwd")

@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
+def test_every_chapter_is_committed():
+    assert [p.stem for p in COMMITTED] == list(NOTEBOOKS)
+
+
 @pytest.mark.parametrize("path", COMMITTED, ids=[p.name for p in COMMITTED])
 def test_committed_notebook_has_no_outputs(path):
     assert cells_with_outputs(path) == [], f"{path.name}: strip outputs before committing"
@@ -41,5 +45,4 @@ def test_docstrings_name_only_notebooks_of_the_book():
     assert not unknown, f"docstrings name notebooks that are not in the book: {unknown}"
     for name in named:
         path = ROOT / "notebooks" / f"{name}.ipynb"
-        if COMMITTED:  # once the chapters exist, every named one must
-            assert path.exists(), f"docstrings name {name}, but {path} does not exist"
+        assert path.exists(), f"docstrings name {name}, but {path} does not exist"

@@ -4,7 +4,6 @@ resume, run directories."""
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import pytest
 import torch

@@ -257,8 +257,6 @@ _PATTERNS: dict[str, re.Pattern[str]] = {label: _pattern(words) for label, words
 
 def events_in_caption(caption: str) -> set[str]:
     """The classes that ``caption`` names, by whole-word lexicon matches.
-
-    Notebook: 04_evaluation
     """
     return {label for label, pattern in _PATTERNS.items() if pattern.search(caption)}
 
@@ -304,8 +302,6 @@ def write_captions(events: Sequence[EventMention], rng: np.random.Generator, n: 
 
     Returns:
         ``n`` distinct sentences of 8-20 words, each naming every event class and no other.
-
-    Notebook: 01_data_mixing
     """
     if not events:
         raise ValueError("write_captions needs at least one event")

@@ -21,8 +21,6 @@ Example::
     from adl.data.check import check_overlap
     report = check_overlap("data", splits=("evaluation", "development"))
     report.split("evaluation").shared   # SharedSound(sound_id, clotho_fnames, esc50_fnames)
-
-Notebook: 01_data_mixing
 """
 
 from __future__ import annotations
@@ -178,8 +176,6 @@ def check_overlap(root: str | os.PathLike[str], *,
         DataError: one line naming the file: no ESC-50 metadata under ``root``, or a metadata
             CSV that is empty, lacks a column (ESC-50's ``filename``/``src_file``, Clotho's
             ``file_name``/``sound_id``) or has a short row.
-
-    Notebook: 01_data_mixing
     """
     if isinstance(splits, str):  # one name, not its characters
         splits = (splits,)

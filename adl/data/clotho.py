@@ -38,8 +38,6 @@ _SHOW_MISSING = 3
 @dataclass(frozen=True)
 class ClothoItem:
     """One Clotho clip: its file name, audio path, five captions and subset.
-
-    Notebook: 01_data_mixing
     """
 
     fname: str

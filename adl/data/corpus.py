@@ -75,8 +75,6 @@ class SceneMeta:
     """The events of one scene, as written to ``embedded_events_{subset}.csv``.
 
     Tuples run in onset order. ``background`` is ``None`` for a scene without one.
-
-    Notebook: 01_data_mixing
     """
 
     file_name: str
@@ -97,8 +95,6 @@ class SceneMeta:
 @dataclass(frozen=True)
 class CorpusSummary:
     """What :func:`prepare_corpus` wrote (or found).
-
-    Notebook: 01_data_mixing
     """
 
     out_dir: Path

@@ -9,8 +9,6 @@ metadata CSV with :data:`ESC50_N_CLIPS` rows, and one audio file per row.
 
 Every file is streamed to ``<name>.part`` and renamed into place only once it is verified, so an
 interrupted download never leaves a file that looks complete.
-
-Notebook: 01_data_mixing
 """
 
 from __future__ import annotations
@@ -182,8 +180,6 @@ def download_clotho(root: str | os.PathLike[str], *,
     Raises:
         DownloadError: offline, bad checksum, missing py7zr, or an archive that does not
             yield the subset's audio.
-
-    Notebook: 01_data_mixing
     """
     root = Path(root).expanduser()
     base = root / CLOTHO_DIR
@@ -263,8 +259,6 @@ def download_esc50(root: str | os.PathLike[str], *, keep_archive: bool = False,
 
     Raises:
         DownloadError: offline, or the archive fails the content check.
-
-    Notebook: 01_data_mixing
     """
     root = Path(root).expanduser()
     dest = root / ESC50_DIR

@@ -25,8 +25,6 @@ from adl.errors import DataError
 @dataclass(frozen=True)
 class ESC50Item:
     """One ESC-50 clip and its metadata row.
-
-    Notebook: 01_data_mixing
     """
 
     fname: str

@@ -12,8 +12,6 @@ sets come in and the same loaders read both::
 
 Clotho's layout is the one of aac-datasets (https://github.com/Labbeti/aac-datasets); ESC-50's
 is the official repository's (Piczak 2015, https://github.com/karolpiczak/ESC-50).
-
-Notebook: 01_data_mixing
 """
 
 from __future__ import annotations

@@ -11,8 +11,6 @@ Example::
 
     rng = np.random.default_rng(0)
     x = synthesize("siren", 5.0, 44100, rng)   # (220500,) float32
-
-Notebook: 01_data_mixing
 """
 
 from __future__ import annotations
@@ -52,8 +50,6 @@ def synthesize(category: str, seconds: float, sr: int, rng: np.random.Generator)
 
     Returns:
         (samples,) float32, finite, peak at most :data:`MAX_PEAK`, 5 ms fades at both ends.
-
-    Notebook: 01_data_mixing
     """
     if category not in _EVENTS:
         raise ValueError(f"unknown event class {category!r}; choose one of {', '.join(CLASSES)}")
@@ -66,8 +62,6 @@ def synthesize_background(kind: str, seconds: float, sr: int,
 
     Returns:
         (samples,) float32 levelled like :func:`synthesize`.
-
-    Notebook: 01_data_mixing
     """
     if kind not in _BACKGROUNDS:
         raise ValueError(f"unknown background {kind!r}; choose one of {', '.join(BACKGROUNDS)}")

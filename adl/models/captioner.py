@@ -2,7 +2,7 @@
 
 ``Z = Adapter(Encoder(LogMel(x)))``; with a reference, the decoder reads
 ``Z_diff = diff(Z_input, Z_ref)`` (``Z_input - Z_ref`` by default); with no reference,
-``Z_ref = 0`` and it is an ordinary captioner (DESIGN §1).
+``Z_ref = 0`` and it is an ordinary captioner (as the paper evaluates it).
 
 Notebook: 02_encoder_decoder
 """

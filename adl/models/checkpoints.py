@@ -5,8 +5,6 @@ https://arxiv.org/abs/1912.10211) pretrained on AudioSet. Its weights come as PA
 ``Cnn14_mAP=0.431.pth`` or as the baseline's ``audio_encoder.pth``; both load into
 :class:`adl.models.encoder.Cnn14Encoder`, always with ``torch.load(weights_only=True)`` so that
 no pickled code runs.
-
-Notebook: 02_encoder_decoder
 """
 
 from __future__ import annotations
@@ -136,8 +134,6 @@ def load_panns_checkpoint(model: Cnn14Encoder, path: str | os.PathLike[str]) -> 
     Raises:
         CheckpointError: unreadable file, refused pickle, missing or unexpected keys, or wrong
             shapes; the message names the file and the first offending keys.
-
-    Notebook: 02_encoder_decoder
     """
     state, layout = _read_state_dict(path)
     own = model.state_dict()

@@ -123,8 +123,6 @@ class AudioBartDecoder(nn.Module):
         bart: a model from :func:`build_decoder`.
         label_smoothing: label smoothing of the cross-entropy (default 0: plain cross-entropy,
             the paper's only loss).
-
-    Notebook: 02_encoder_decoder
     """
 
     def __init__(self, bart: BartForConditionalGeneration, *, label_smoothing: float = 0.0):

@@ -17,7 +17,7 @@ what the conv's own zero padding does for a clip encoded alone. So in ``eval()``
 gives the same valid features as the clip alone (BatchNorm in ``train()`` still sees batch
 statistics over padding). Features beyond ``out_lengths`` are zero.
 
-:class:`Adapter` maps encoder features to the decoder width (DESIGN §1: a linear adapter to 768).
+:class:`Adapter` maps encoder features to the decoder width (the DCASE2023 baseline: a linear adapter to 768).
 
 Notebook: 02_encoder_decoder
 """
@@ -52,8 +52,6 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
 
     Returns:
         ``(batch, T)`` bool, True where ``t < lengths[b]``.
-
-    Notebook: 02_encoder_decoder
     """
     return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
@@ -83,8 +81,6 @@ class AudioEncoder(nn.Module):
     Subclasses set ``n_mels``, ``out_dim``, ``stride`` (total time stride in input frames),
     ``trunk_stride`` (stride of the conv trunk before the extra time pooling) and
     ``n_classes`` (None without a tagging head), and implement ``_trunk`` and ``_head``.
-
-    Notebook: 02_encoder_decoder
     """
 
     n_mels: int
@@ -225,8 +221,6 @@ class AudioEncoder(nn.Module):
 
         Returns:
             ``(batch, n_classes)`` logits.
-
-        Notebook: 02_encoder_decoder
         """
         if self.n_classes is None:
             raise ValueError(f"{type(self).__name__} was built without a tagging head "
@@ -374,7 +368,7 @@ class SmallCnnEncoder(AudioEncoder):
     bn0 over the mel axis; one block per entry of ``channels``, each a 3x3 conv, BatchNorm,
     ReLU and 2x2 average pooling (dropout between blocks in training); mean over the mel axis.
     With the default 4 blocks of 16-128 channels it runs about 88 clips/s forward+backward on
-    10 s clips on 2 CPU cores (DESIGN §6). The trunk's stride is ``2 ** len(channels)``
+    10 s clips on 2 CPU cores (``benchmarks/encoder_throughput.py``). The trunk's stride is ``2 ** len(channels)``
     frames; ``time_pool`` (a multiple of it) sets the total stride, 16 frames = 320 ms at a
     20 ms hop by default. The optional head is PANNs' clipwise output:
     ``sigmoid(Linear(max + mean over time))``.
@@ -387,8 +381,6 @@ class SmallCnnEncoder(AudioEncoder):
         dropout: dropout after each block in training.
 
     Shapes: ``forward``: ``(B, T, n_mels) -> (B, T // time_pool, channels[-1])``.
-
-    Notebook: 02_encoder_decoder
     """
 
     def __init__(self, n_mels: int = 64, *, channels: tuple[int, ...] = (16, 32, 64, 128),
@@ -448,8 +440,6 @@ def build_encoder(name: str, **kwargs: Any) -> AudioEncoder:
 
     Raises:
         ConfigError: for an unknown name or an argument the encoder does not take.
-
-    Notebook: 02_encoder_decoder
     """
     if name not in _ENCODERS:
         raise ConfigError(f"encoder.name: unknown encoder {name!r}; choose one of "
@@ -469,8 +459,6 @@ class Adapter(nn.Module):
     ``kind="linear"`` is the DCASE2023 baseline's adapter (one Linear, 2048 -> 768);
     ``"mlp"`` is Linear-GELU-Dropout-Linear with hidden width ``out_dim``. With ``"linear"``,
     ``dropout`` applies to the input features.
-
-    Notebook: 02_encoder_decoder
     """
 
     def __init__(self, in_dim: int, out_dim: int, kind: str = "linear",
