@@ -18,6 +18,10 @@ A fifth study needs no training: ``reference``, the ADL runs decoded with no ref
 0``, as in Table 1) or with an *encoded silent* reference (``Z(input) − Z(silence)``), which tells
 whether "no reference" and "a reference of nothing" mean the same to the decoder.
 
+Komatsu et al. (ICASSP 2024) fix these choices without comparing them; the frozen encoder is the
+DCASE2023 task 6a baseline's. Every variant is scored as the paper's Table 1 is
+(:func:`adl.table1.evaluate_run`), and :func:`ablation_verdicts` states what each study shows.
+
 Notebook: 06_ablations
 """
 
@@ -25,19 +29,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from adl.config import Config
+from adl.config import Config, load_config
+from adl.runs import read_run_info, run_dir, run_status
+from adl.table1 import TABLE1_METRICS, Log, evaluate_run, format_mean_std
+from adl.train import load_training_data, train
 
-__all__ = ["STUDIES", "Variant", "ablation_table", "reference_study", "run_ablations",
-           "variant_config", "variant_run", "variants"]
-
-Log = Callable[[str], None]
+__all__ = ["STUDIES", "Variant", "ablation_table", "ablation_verdicts", "is_main",
+           "reference_study", "run_ablations", "variant_config", "variant_run", "variants"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,10 @@ STUDIES: dict[str, tuple[str, str, tuple[Any, ...], tuple[str, ...]]] = {
 
 
 def variants(studies: Sequence[str] | None = None) -> list[Variant]:
-    """Every variant of ``studies`` (None: all of :data:`STUDIES`), in table order."""
+    """Every variant of ``studies`` (None: all of :data:`STUDIES`), in table order.
+
+    Notebook: 06_ablations
+    """
     names = list(STUDIES) if studies is None else list(studies)
     out = []
     for study in names:
@@ -91,16 +99,20 @@ def variant_config(cfg: Config, variant: Variant) -> Config:
 
 
 def is_main(cfg: Config, variant: Variant) -> bool:
-    """True when the variant is the preset itself (its run is chapter 3's)."""
+    """True when the variant is the preset itself (its run is chapter 3's).
+
+    Notebook: 06_ablations
+    """
     return getattr(getattr(cfg, variant.section), variant.field) == variant.value
 
 
 def variant_run(output_dir: str | os.PathLike[str], cfg: Config, variant: Variant,
                 seed: int) -> Path:
     """Where a variant's run lives: chapter 3's run for the preset's own setting, else
-    ``{output_dir}/ablations/{study}={value}-{method}-seed{seed}``."""
-    from adl.analysis import run_dir
+    ``{output_dir}/ablations/{study}={value}-{method}-seed{seed}``.
 
+    Notebook: 06_ablations
+    """
     if is_main(cfg, variant):
         return run_dir(output_dir, variant.method, seed)
     return (Path(output_dir) / "ablations"
@@ -114,17 +126,15 @@ def run_ablations(cfg: Config, output_dir: str | os.PathLike[str], seeds: Sequen
     """Train (or reuse) and evaluate every variant and seed; one row per run.
 
     Training is :func:`adl.train.train` (an interrupted run resumes); evaluation is
-    :func:`adl.evaluation.evaluate_run` on the evaluation split with no reference (reused when
+    :func:`adl.table1.evaluate_run` on the evaluation split with no reference (reused when
     up to date).
 
     Returns:
         Columns ``study``, ``variant``, ``value``, ``method``, ``seed``, ``run``, ``main`` (the
         preset's own setting), ``reused``, ``train_s`` and one column per Table 1 metric.
-    """
-    from adl.analysis import run_status
-    from adl.evaluation import TABLE1_METRICS, evaluate_run
-    from adl.train import load_training_data, train
 
+    Notebook: 06_ablations
+    """
     rows = []
     for v in variants(studies):
         vcfg = variant_config(cfg, v)
@@ -155,8 +165,6 @@ def run_ablations(cfg: Config, output_dir: str | os.PathLike[str], seeds: Sequen
 
 def _saved_config(run: Path, cfg: Config) -> Config:
     # Chapter 3's runs were trained with its device setting: compare with what they saved.
-    from adl.config import load_config
-
     saved = run / "config.yaml"
     return load_config(saved) if saved.is_file() else cfg
 
@@ -168,36 +176,73 @@ def ablation_table(results: pd.DataFrame, metrics: Sequence[str] = ("cider_d", "
     Args:
         results: from :func:`run_ablations` (or :func:`reference_study`).
         metrics: columns to summarise (those present).
+
+    Notebook: 06_ablations
     """
     metrics = [m for m in metrics if m in results.columns]
     keys = ["study", "variant", "method"]
     grouped = results.groupby(keys, sort=False)
-    out = grouped[metrics].agg(["mean", "std"])
+    out = grouped[metrics].agg(["mean", "std", "count"])
     table = pd.DataFrame(index=out.index)
     for m in metrics:
-        table[m] = [_pm(mu, sd, digits) for mu, sd in zip(out[(m, "mean")], out[(m, "std")])]
+        table[m] = [format_mean_std(mu, sd, int(n), digits) for mu, sd, n in
+                    zip(out[(m, "mean")], out[(m, "std")], out[(m, "count")])]
     table["seeds"] = grouped.size()
     return table
 
 
-def _pm(mean: float, std: float, digits: int) -> str:
-    if pd.isna(mean):
-        return "unavailable"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}" if pd.notna(std) else f"{mean:.{digits}f}"
+def ablation_verdicts(results: pd.DataFrame, metric: str = "cider_d") -> list[str]:
+    """What each study shows, in sentences (Markdown list items), computed from its results.
+
+    For each study and method: every setting against the reference setting (the preset's own,
+    or for the ``reference`` study, no reference as in Table 1), with the gap of the means and
+    whether it is larger than twice the standard error of that difference over seeds (a rough
+    bar, not a test of significance with three seeds); then the setting with the highest mean.
+
+    Args:
+        results: from :func:`run_ablations` and :func:`reference_study`, concatenated (the
+            ``main`` column marks the preset's own setting).
+        metric: the column compared.
+
+    Returns:
+        Lines of Markdown, in the order of the studies in ``results``.
+
+    Notebook: 06_ablations
+    """
+    lines = []
+    for (study, method), part in results.groupby(["study", "method"], sort=False):
+        stats = part.groupby("variant", sort=False)[metric].agg(["mean", "std", "count"])
+        if study == "reference":
+            base = stats.index[0]  # no reference, Table 1's way
+        else:
+            base = part.loc[part["main"].fillna(False).astype(bool), "variant"].iloc[0]
+        best = stats["mean"].idxmax()
+        for variant, row in stats.iterrows():
+            if variant == base:
+                continue
+            gap = row["mean"] - stats.loc[base, "mean"]
+            se = ((row["std"] ** 2 / row["count"])
+                  + (stats.loc[base, "std"] ** 2 / stats.loc[base, "count"])) ** 0.5
+            clear = pd.notna(se) and abs(gap) > 2 * se
+            lines.append(f"- **{study}, {method}**: {variant} against {base}: {metric} "
+                         f"{row['mean']:.3f} vs {stats.loc[base, 'mean']:.3f} ({gap:+.3f}; "
+                         f"{'larger' if clear else 'not larger'} than twice its standard error"
+                         f"{'' if pd.notna(se) else ', which one seed cannot give'}).")
+        lines.append(f"  Best {method} setting of {study}: {best}.")
+    return lines
 
 
 def reference_study(runs: Sequence[str | os.PathLike[str]], *,
                     root: str | os.PathLike[str] | None = None, device: str | None = None,
                     log: Log = print) -> pd.DataFrame:
     """Decode each run with no reference and with an encoded silent reference; one row per run
-    and condition (``study`` = "reference"), Table 1 metrics as columns."""
-    import json
+    and condition (``study`` = "reference"), Table 1 metrics as columns.
 
-    from adl.evaluation import TABLE1_METRICS, evaluate_run
-
+    Notebook: 06_ablations
+    """
     rows = []
     for run in map(Path, runs):
-        info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+        info = read_run_info(run)
         for reference, label in (("none", "no reference (Z_ref = 0)"),
                                  ("silence", "encoded silence")):
             scores = evaluate_run(run, root=root, metrics=TABLE1_METRICS, device=device,

@@ -1,14 +1,15 @@
-"""Analysis helpers for the book's later chapters: run logs, a trivial-caption floor, embedding
+"""Analysis of what the runs learnt: training costs, a trivial-caption floor, embedding
 arithmetic and 2-D projections.
 
-* :func:`find_runs`, :func:`training_logs`, :func:`run_timings` read run directories written by
-  :func:`adl.train.train` (chapter 3).
-* :func:`most_common_caption_floor` scores the most common training caption used for every
-  evaluation clip: the score a captioner must beat to have learnt anything about the audio
-  (chapter 4).
-* :func:`difference_fidelity` measures how close ``Z(mix) - Z(ref)`` is to ``Z(input)``;
+* :func:`step_costs` and :func:`smooth` summarise the training logs that
+  :func:`adl.runs.training_logs` stacks (chapter 3).
+* :func:`caption_floor` scores the most common training caption used for every evaluation clip:
+  the score a captioner must beat to have learnt anything about the audio (chapter 4).
+  :func:`captions_side_by_side` puts the runs' captions of a few clips next to each other.
+* :func:`difference_fidelity` measures how close ``Z(mix) - Z(ref)`` is to ``Z(input)``, the
+  premise of audio difference learning (Komatsu et al., ICASSP 2024);
   :func:`clip_embeddings` and :func:`difference_vectors` give clip-level embeddings, and
-  :func:`pca_2d` projects them to two dimensions (chapter 5).
+  :func:`pca` projects them to two dimensions (chapter 5).
 
 Nothing here seeds a global random state: pass a ``torch.Generator``.
 
@@ -17,7 +18,6 @@ Notebook: 05_latent_space_analysis
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import warnings
@@ -31,29 +31,25 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from adl.data.clotho import load_clotho
 from adl.metrics import CorpusScores, MetricUnavailableWarning, evaluate
 from adl.mixing import mix, random_offset
 
 __all__ = [
     "FLOOR_METRICS",
-    "PAPER_TABLE1",
     "REPRESENTATIONS",
+    "CaptionFloor",
+    "caption_floor",
+    "captions_side_by_side",
     "clip_embeddings",
     "difference_fidelity",
     "difference_vectors",
-    "find_runs",
     "frame_fidelity",
     "most_common_caption",
     "most_common_caption_floor",
     "pca",
-    "pca_2d",
-    "captions_side_by_side",
-    "run_dir",
-    "run_status",
-    "run_timings",
     "smooth",
     "step_costs",
-    "training_logs",
 ]
 
 #: Metrics of the most-common-caption floor (SPIDEr is reported unavailable where SPICE is).
@@ -64,88 +60,9 @@ REPRESENTATIONS: dict[str, str] = {
     "difference": "Z(mix) - Z(ref)",
     "difference + Z(0)": "Z(mix) - Z(ref) + Z(silence)",
 }
-#: The paper's Table 1 (Clotho v2.1 evaluation split, real data; DESIGN §1), for comparison only:
-#: the book's numbers come from other data and a smaller model.
-PAPER_TABLE1: dict[str, dict[str, float]] = {
-    "Baseline": {"spider": 0.272, "spider_fl": 0.264, "cider_d": 0.420, "meteor": 0.180},
-    "AL-MixGen": {"spider": 0.275, "spider_fl": 0.269, "cider_d": 0.425, "meteor": 0.182},
-    "ADL": {"spider": 0.291, "spider_fl": 0.289, "cider_d": 0.454, "meteor": 0.194},
-}
 
 
-# -- run directories (chapter 3) -----------------------------------------------------------------
-
-
-def run_dir(output_dir: str | os.PathLike[str], method: str, seed: int) -> Path:
-    """Where the book keeps a run: ``{output_dir}/runs/{method}-seed{seed}``.
-
-    Notebook: 03_adl_training
-    """
-    return Path(output_dir) / "runs" / f"{method}-seed{seed}"
-
-
-def run_status(run: str | os.PathLike[str]) -> str | None:
-    """``"complete"``, ``"running"`` (started, or interrupted: resume it), or None (no run yet).
-
-    Notebook: 03_adl_training
-    """
-    path = Path(run) / "run.json"
-    if not path.is_file():
-        return None
-    return str(json.loads(path.read_text(encoding="utf-8")).get("status"))
-
-
-def find_runs(output_dir: str | os.PathLike[str], *, complete: bool = True) -> list[Path]:
-    """The run directories under ``{output_dir}/runs``, sorted by method (paper order), then seed.
-
-    Args:
-        output_dir: the book's output folder.
-        complete: keep only runs whose ``run.json`` says ``"status": "complete"``.
-
-    Returns:
-        Paths of folders that hold a ``run.json`` (an empty list when there are none).
-
-    Notebook: 04_evaluation
-    """
-    order = {"baseline": 0, "mixgen": 1, "adl": 2}
-    base = Path(output_dir) / "runs"
-    found = []
-    for run in sorted(base.glob("*/run.json")) if base.is_dir() else []:
-        info = json.loads(run.read_text(encoding="utf-8"))
-        if complete and info.get("status") != "complete":
-            continue
-        found.append((order.get(info.get("method"), 9), str(info.get("method")),
-                      int(info.get("seed", 0)), run.parent))
-    return [r for *_, r in sorted(found)]
-
-
-def _run_identity(run: Path) -> dict[str, object]:
-    info = json.loads((run / "run.json").read_text(encoding="utf-8"))
-    return {"run": run.name, "method": info.get("method"), "seed": info.get("seed")}
-
-
-def training_logs(runs: Iterable[str | os.PathLike[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The per-step and per-epoch logs of several runs, stacked.
-
-    Returns:
-        ``(steps, epochs)``: the rows of every run's ``steps.csv`` and ``epochs.csv``, with the
-        columns ``run``, ``method`` and ``seed`` added in front.
-
-    Notebook: 03_adl_training
-    """
-    steps, epochs = [], []
-    for run in map(Path, runs):
-        ident = _run_identity(run)
-        for name, into in (("steps.csv", steps), ("epochs.csv", epochs)):
-            path = run / name
-            if path.is_file():
-                frame = pd.read_csv(path)
-                for k, (col, v) in enumerate(ident.items()):
-                    frame.insert(k, col, v)
-                into.append(frame)
-    empty = pd.DataFrame(columns=["run", "method", "seed"])
-    return (pd.concat(steps, ignore_index=True) if steps else empty,
-            pd.concat(epochs, ignore_index=True) if epochs else empty)
+# -- training logs (chapter 3) -------------------------------------------------------------------
 
 
 def smooth(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
@@ -158,7 +75,7 @@ def smooth(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
     Returns:
         (N,) float64.
 
-    Notebook: 03_adl_training
+    Used by :func:`adl.plots.loss_curves` for the training loss of chapter 3.
     """
     if window < 1:
         raise ValueError(f"window must be at least 1, got {window}")
@@ -169,30 +86,6 @@ def smooth(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
     return (csum[idx] - csum[start]) / (idx - start)
 
 
-def run_timings(runs: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
-    """What each run's ``run.json`` records about its cost.
-
-    Returns:
-        One row per run: ``run, method, seed, device, steps, epochs, seconds, examples_per_s``
-        (training examples per second of optimizer steps, validation excluded), and
-        ``s_per_step``.
-
-    Notebook: 03_adl_training
-    """
-    rows = []
-    for run in map(Path, runs):
-        info = json.loads((run / "run.json").read_text(encoding="utf-8"))
-        steps = int(info.get("global_step", 0))
-        seconds = float(info.get("seconds", math.nan))
-        rows.append({"run": run.name, "method": info.get("method"), "seed": info.get("seed"),
-                     "device": info.get("device", "?"), "steps": steps,
-                     "epochs": info.get("epochs_done"), "seconds": seconds,
-                     "examples_per_s": float(info.get("examples_per_s", math.nan)),
-                     "s_per_step": seconds / steps if steps else math.nan})
-    return pd.DataFrame(rows, columns=["run", "method", "seed", "device", "steps", "epochs",
-                                       "seconds", "examples_per_s", "s_per_step"])
-
-
 def step_costs(steps: pd.DataFrame, *, batch_size: int, n_examples: int) -> pd.DataFrame:
     """What the training steps of each run held, and how fast they went.
 
@@ -201,7 +94,7 @@ def step_costs(steps: pd.DataFrame, *, batch_size: int, n_examples: int) -> pd.D
     (``min(batch_size, n_examples - step * batch_size)``).
 
     Args:
-        steps: the first frame of :func:`training_logs`.
+        steps: the first frame of :func:`adl.runs.training_logs`.
         batch_size: the runs' ``training.batch_size``. n_examples: training clips per epoch.
 
     Returns:
@@ -230,7 +123,7 @@ def captions_side_by_side(runs: Sequence[str | os.PathLike[str]], *, k: int = 3,
                           seed: int = 0, n_references: int = 2) -> pd.DataFrame:
     """A few evaluation clips with their references and every run's caption, side by side.
 
-    Reads each run's ``captions.csv`` (written by :func:`adl.evaluation.evaluate_run`) and draws
+    Reads each run's ``captions.csv`` (written by :func:`adl.table1.evaluate_run`) and draws
     ``k`` clips that all runs captioned, at random with ``seed`` (not the best ones).
 
     Returns:
@@ -273,8 +166,6 @@ def most_common_caption(captions: Iterable[str]) -> tuple[str, int]:
     """The most frequent caption, compared case- and final-period-insensitively.
 
     Ties go to the caption seen first. Returns ``(caption as first written, count)``.
-
-    Notebook: 04_evaluation
     """
     counts: Counter[str] = Counter()
     first: dict[str, str] = {}
@@ -307,8 +198,6 @@ def most_common_caption_floor(train_captions: Iterable[str],
     Returns:
         ``(caption, corpus_scores)``; ``corpus_scores.unavailable`` says which metrics could not
         be computed here, and why (SPICE without its jars).
-
-    Notebook: 04_evaluation
     """
     caption, _ = most_common_caption(train_captions)
     with warnings.catch_warnings():
@@ -316,6 +205,39 @@ def most_common_caption_floor(train_captions: Iterable[str],
         scores, _ = evaluate([caption] * len(mult_references), mult_references,
                              None if metrics is None else list(metrics))
     return caption, scores
+
+
+@dataclass(frozen=True)
+class CaptionFloor:
+    """The most-common-caption floor of a data set (:func:`caption_floor`)."""
+
+    #: The most common training caption, as first written.
+    caption: str
+    #: How often it occurs among the training captions, and how many there are.
+    count: int
+    n_captions: int
+    #: Its corpus scores as the caption of every evaluation clip (``.unavailable``: the reasons).
+    scores: CorpusScores
+
+
+def caption_floor(root: str | os.PathLike[str], *, train_split: str = "development",
+                  split: str = "evaluation",
+                  metrics: Iterable[str] | None = FLOOR_METRICS) -> CaptionFloor:
+    """The score of ignoring the audio: the most common caption of ``train_split`` (all five
+    captions of every clip) given to every clip of ``split`` and scored against its references
+    (:func:`most_common_caption_floor`).
+
+    Args:
+        root: the data root (Clotho layout: the embedded corpus or Clotho v2.1).
+        train_split, split: Clotho subsets. metrics: names from :data:`adl.metrics.METRICS`.
+
+    Notebook: 04_evaluation
+    """
+    train_captions = [c for item in load_clotho(root, train_split) for c in item.captions]
+    mult_references = [list(item.captions) for item in load_clotho(root, split)]
+    caption, scores = most_common_caption_floor(train_captions, mult_references, metrics=metrics)
+    _, count = most_common_caption(train_captions)
+    return CaptionFloor(caption, count, len(train_captions), scores)
 
 
 # -- projections (chapter 5) ---------------------------------------------------------------------
@@ -354,14 +276,6 @@ def pca(x: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     return proj, ratio
 
 
-def pca_2d(x: np.ndarray) -> np.ndarray:
-    """Project (N, D) points on their first two principal components: (N, 2).
-
-    Notebook: 05_latent_space_analysis
-    """
-    return pca(x, 2)[0]
-
-
 # -- embedding arithmetic (chapter 5) ------------------------------------------------------------
 
 
@@ -386,9 +300,7 @@ def frame_fidelity(z: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
     Returns:
         ``(cosine, relative_error)``: the mean over valid frames of the cosine similarity
         between ``z[t]`` and ``target[t]``, and ``||z - target|| / ||target||`` (Frobenius norms
-        over the valid frames).
-
-    Notebook: 05_latent_space_analysis
+        over the valid frames). :func:`difference_fidelity` reports these two numbers.
     """
     a, b = z[mask].double(), target[mask].double()
     if a.numel() == 0:

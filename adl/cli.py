@@ -255,7 +255,7 @@ def _caption(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from adl.evaluation import evaluate_run, result_paths
+    from adl.table1 import evaluate_run, result_paths
 
     scores = evaluate_run(args.run, split=args.split, metrics=args.metrics, root=args.root,
                           force=args.force, which=args.which)

@@ -14,12 +14,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from adl.analysis import smooth
+from adl.table1 import METHOD_NAMES
 
 __all__ = ["condition_bars", "fidelity_plot", "loss_curves", "metric_bars", "scatter_2d"]
 
 #: One colour per training method, the same in every chapter.
 METHOD_COLORS: dict[str, str] = {"baseline": "C0", "mixgen": "C1", "adl": "C2"}
-METHOD_LABELS: dict[str, str] = {"baseline": "Baseline", "mixgen": "AL-MixGen", "adl": "ADL"}
 
 
 def _figure(*args, **kwargs) -> tuple[Figure, object]:
@@ -33,7 +33,7 @@ def loss_curves(steps: pd.DataFrame, epochs: pd.DataFrame, *, window: int | None
     """Training loss per step (smoothed) and validation loss per epoch, one colour per method.
 
     Args:
-        steps, epochs: the frames of :func:`adl.analysis.training_logs`.
+        steps, epochs: the frames of :func:`adl.runs.training_logs`.
         window: moving-average width in steps; None: a twentieth of the longest run (>= 1).
 
     Notebook: 03_adl_training
@@ -45,14 +45,14 @@ def loss_curves(steps: pd.DataFrame, epochs: pd.DataFrame, *, window: int | None
         method = str(frame["method"].iloc[0])
         color = METHOD_COLORS.get(method, None)
         ax_train.plot(frame["global_step"], frame["loss"], color=color, alpha=0.2, lw=0.8)
-        label = f"{METHOD_LABELS.get(method, method)} (seed {frame['seed'].iloc[0]})"
+        label = f"{METHOD_NAMES.get(method, method)} (seed {frame['seed'].iloc[0]})"
         ax_train.plot(frame["global_step"], smooth(frame["loss"].to_numpy(), w), color=color,
                       lw=1.8, label=label)
     for run, frame in epochs.groupby("run", sort=False):
         method = str(frame["method"].iloc[0])
         ax_val.plot(frame["global_step"], frame["val_loss"], marker="o",
                     color=METHOD_COLORS.get(method, None),
-                    label=f"{METHOD_LABELS.get(method, method)} (seed {frame['seed'].iloc[0]})")
+                    label=f"{METHOD_NAMES.get(method, method)} (seed {frame['seed'].iloc[0]})")
     ax_train.set(xlabel="optimizer step", ylabel="cross-entropy (per token)",
                  title="Training loss" + (f" (faint: per step; bold: mean of {w} steps)"
                                           if w > 1 else " (per step)"))
@@ -68,7 +68,7 @@ def loss_curves(steps: pd.DataFrame, epochs: pd.DataFrame, *, window: int | None
 def metric_bars(numbers: pd.DataFrame, metrics: Sequence[str], *,
                 paper: dict[str, dict[str, float]] | None = None) -> Figure:
     """Mean ± std over seeds per method and metric (the second frame of
-    :func:`adl.evaluation.table1`), with the paper's values as hollow markers when given.
+    :func:`adl.table1.table1`), with the paper's values as hollow markers when given.
 
     Args:
         numbers: rows are methods as shown (``Baseline``...), columns ``(metric, "mean"|"std")``.
@@ -86,7 +86,7 @@ def metric_bars(numbers: pd.DataFrame, metrics: Sequence[str], *,
         stds = numbers[(metric, "std")].fillna(0.0)
         x = np.arange(len(means))
         colors = [METHOD_COLORS.get(k, "C7") for k in
-                  [{v: k for k, v in METHOD_LABELS.items()}.get(n, n) for n in means.index]]
+                  [{v: k for k, v in METHOD_NAMES.items()}.get(n, n) for n in means.index]]
         ax.bar(x, means.to_numpy(), yerr=stds.to_numpy(), color=colors, capsize=4,
                label="this book")
         if paper:
@@ -107,7 +107,7 @@ def condition_bars(summaries: dict[str, pd.DataFrame], columns: Sequence[str]) -
     """The four Table 2 conditions, one panel per score, one bar per method.
 
     Args:
-        summaries: ``{method: summary frame}`` from :func:`adl.evaluation.difference_conditions`
+        summaries: ``{method: summary frame}`` from :func:`adl.table2.difference_conditions`
             (conditions as rows).
         columns: the scores to draw (e.g. ``cider_d``, ``event_recall``); NaN bars are empty.
 
@@ -123,7 +123,7 @@ def condition_bars(summaries: dict[str, pd.DataFrame], columns: Sequence[str]) -
             x = np.arange(len(frame.index)) + (k - (len(methods) - 1) / 2) * width
             ax.bar(x, values.to_numpy(dtype=float), width=width,
                    color=METHOD_COLORS.get(method, f"C{k}"),
-                   label=METHOD_LABELS.get(method, method))
+                   label=METHOD_NAMES.get(method, method))
         ax.set_xticks(np.arange(len(frame.index)), list(frame.index), rotation=20)
         ax.set(title=col, ylim=(0, None))
         ax.legend(fontsize=8)

@@ -1,8 +1,12 @@
-"""The findings: Table 1 and Table 2 over seeds, and the sentences that state what they show.
+"""The findings: the paper's Table 1 and Table 2 over seeds, and the sentences that state what
+they show.
 
-Every function here reads what chapters 3-6 wrote into the run folders (``run.json``,
-``metrics.json``, ``table2.json``) and computes; nothing is typed in by hand, so the results
-chapter says whatever the runs say, in either direction.
+Komatsu et al. (ICASSP 2024) report one number per method; the book trains several seeds, so
+every finding here is a mean ± std over seeds (:func:`adl.table1.format_mean_std`) with a test
+of the difference (Welch's t-test, :func:`compare`) or the seed spread as the bar
+(:func:`table2_claims`). Every function reads what chapters 3-6 wrote into the run folders
+(``run.json``, ``metrics.json``, ``table2.json``) and computes; nothing is typed in by hand, so
+the results chapter says whatever the runs say, in either direction.
 
 Notebook: 07_results
 """
@@ -19,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from adl.evaluation import CONDITIONS, METHOD_NAMES, result_paths
+from adl.runs import read_run_info
+from adl.table1 import METHOD_NAMES, format_mean_std, relative_change, result_paths
+from adl.table2 import CONDITIONS, read_table2
 
 __all__ = ["Comparison", "compare", "gpu_estimate", "per_run_scores", "summarise",
            "table2_claims", "table2_over_seeds"]
@@ -28,10 +34,13 @@ __all__ = ["Comparison", "compare", "gpu_estimate", "per_run_scores", "summarise
 def per_run_scores(runs: Sequence[str | os.PathLike[str]],
                    metrics: Sequence[str] = ("cider_d", "meteor", "spider")) -> pd.DataFrame:
     """One row per evaluated run: ``method``, ``seed``, ``run`` and the metrics it computed
-    (NaN for a metric it could not compute, e.g. SPICE without its jars)."""
+    (NaN for a metric it could not compute, e.g. SPICE without its jars).
+
+    Notebook: 07_results
+    """
     rows = []
     for run in map(Path, runs):
-        info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+        info = read_run_info(run)
         path = result_paths(run)[0]
         scores = json.loads(path.read_text(encoding="utf-8"))["scores"] if path.is_file() else {}
         rows.append({"method": info["method"], "seed": info["seed"], "run": run.name,
@@ -76,13 +85,9 @@ class Comparison:
                       f"{self.baseline_n} seeds")
             verdict = ("a difference larger than the seed-to-seed spread" if self.clear
                        else "within the seed-to-seed spread: not a finding")
-        return (f"{self.metric}: {a} {_pm(self.mean, self.std)} against {b} "
-                f"{_pm(self.baseline_mean, self.baseline_std)}, "
+        return (f"{self.metric}: {a} {format_mean_std(self.mean, self.std, self.n)} against {b} "
+                f"{format_mean_std(self.baseline_mean, self.baseline_std, self.baseline_n)}, "
                 f"{abs(self.relative_change):.1%} {direction} ({spread}); {verdict}.")
-
-
-def _pm(mean: float, std: float) -> str:
-    return f"{mean:.3f}" if math.isnan(std) else f"{mean:.3f} ± {std:.3f}"
 
 
 def compare(scores: pd.DataFrame, metric: str, method: str = "adl",
@@ -91,6 +96,8 @@ def compare(scores: pd.DataFrame, metric: str, method: str = "adl",
 
     Args:
         scores: from :func:`per_run_scores` (any rows; those of the two methods are used).
+
+    Notebook: 07_results
     """
     from scipy import stats
 
@@ -102,10 +109,13 @@ def compare(scores: pd.DataFrame, metric: str, method: str = "adl",
                           nan, nan)
     t, p = (stats.ttest_ind(a, b, equal_var=False) if len(a) > 1 and len(b) > 1
             else (nan, nan))
+    change = (relative_change({method: {metric: float(a.mean())},
+                               baseline: {metric: float(b.mean())}}, method, baseline, metric)
+              if b.mean() else nan)
     return Comparison(metric, method, baseline, float(a.mean()), float(b.mean()),
                       float(a.std(ddof=1)) if len(a) > 1 else nan,
                       float(b.std(ddof=1)) if len(b) > 1 else nan, len(a), len(b),
-                      float(a.mean() / b.mean() - 1) if b.mean() else nan, float(t), float(p))
+                      change, float(t), float(p))
 
 
 def table2_over_seeds(runs: Sequence[str | os.PathLike[str]],
@@ -113,14 +123,16 @@ def table2_over_seeds(runs: Sequence[str | os.PathLike[str]],
                                                 "event_recall"),
                       ) -> pd.DataFrame:
     """The four conditions of every run with a ``table2.json``, one row per (run, condition):
-    ``method``, ``seed``, ``condition`` and ``columns`` (NaN where not scored)."""
+    ``method``, ``seed``, ``condition`` and ``columns`` (NaN where not scored).
+
+    Notebook: 07_results
+    """
     rows = []
     for run in map(Path, runs):
-        path = run / "table2.json"
-        if not path.is_file():
+        table = read_table2(run)
+        if table is None:
             continue
-        info = json.loads((run / "run.json").read_text(encoding="utf-8"))
-        table = json.loads(path.read_text(encoding="utf-8"))
+        info = read_run_info(run)
         for cond in CONDITIONS:
             res = table["conditions"].get(cond, {})
             values = {**res.get("scores", {}), "event_precision": res.get("event_precision"),
@@ -131,12 +143,15 @@ def table2_over_seeds(runs: Sequence[str | os.PathLike[str]],
     return pd.DataFrame(rows)
 
 
-def _mean(frame: pd.DataFrame, method: str, condition: str, column: str) -> tuple[float, float]:
+def _mean(frame: pd.DataFrame, method: str, condition: str, column: str,
+          ) -> tuple[float, float, int]:
+    """``(mean, sample std, seeds)`` of one method, condition and column (NaN where none)."""
     part = frame[(frame["method"] == method) & (frame["condition"] == condition)][column]
     part = part.dropna()
     if part.empty:
-        return math.nan, math.nan
-    return float(part.mean()), float(part.std(ddof=1)) if len(part) > 1 else math.nan
+        return math.nan, math.nan, 0
+    return (float(part.mean()), float(part.std(ddof=1)) if len(part) > 1 else math.nan,
+            len(part))
 
 
 def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "baseline", *,
@@ -149,6 +164,8 @@ def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "bas
        common caption's CIDEr-D); otherwise the sentence says so.
     2. ``mixture − input`` is captioned as the event: the recall of the added event in those
        captions, for ADL and for the baseline.
+
+    Notebook: 07_results
     """
     if frame.empty:
         return ["Table 2 has not been scored for both methods: run chapter 5 first."]
@@ -156,8 +173,8 @@ def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "bas
     names = {m: METHOD_NAMES.get(m, m) for m in (method, baseline)}
     kept = {}
     for m in (method, baseline):
-        diff, _ = _mean(frame, m, "mixture-event", "cider_d")
-        plain, _ = _mean(frame, m, "input", "cider_d")
+        diff = _mean(frame, m, "mixture-event", "cider_d")[0]
+        plain = _mean(frame, m, "input", "cider_d")[0]
         kept[m] = diff / plain if plain and not math.isnan(plain) else math.nan
     inputs = {m: _mean(frame, m, "input", "cider_d")[0] for m in (method, baseline)}
     if any(math.isnan(v) or v <= floor_cider for v in inputs.values()):
@@ -181,7 +198,7 @@ def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "bas
                  for c in ("cider_d", "event_precision", "event_recall")}
              for m in (method, baseline)}
     if not any(math.isnan(stats[m]["cider_d"][0]) for m in (method, baseline)):
-        (ca, sa), (cb, sb) = stats[method]["cider_d"], stats[baseline]["cider_d"]
+        (ca, sa, na), (cb, sb, nb) = stats[method]["cider_d"], stats[baseline]["cider_d"]
         gap = ca - cb
         spread = max([x for x in (sa, sb) if not math.isnan(x)], default=0.0)
         verdict = ("supports the claim" if gap > 2 * spread and gap > 0 else
@@ -195,7 +212,8 @@ def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "bas
         lines.append(
             f"Claim 2, mixture − input reads as the event: {names[method]} {pr(method)}"
             f"{names[baseline]} {pr(baseline)}against captions of the event alone, CIDEr-D "
-            f"{_pm(ca, sa)} for {names[method]} and {_pm(cb, sb)} for {names[baseline]}. "
+            f"{format_mean_std(ca, sa, na)} for {names[method]} and "
+            f"{format_mean_std(cb, sb, nb)} for {names[baseline]}. "
             f"This {verdict}.")
     if not lines:
         lines.append("Table 2 has not been scored for both methods: run chapter 5 first.")
@@ -205,16 +223,20 @@ def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "bas
 def summarise(frame: pd.DataFrame, columns: Sequence[str] = ("cider_d", "event_precision",
                                                               "event_recall"),
               digits: int = 3) -> pd.DataFrame:
-    """``mean ± std`` per (method, condition) over seeds, conditions in the paper's order."""
+    """``mean ± std`` per (method, condition) over seeds (:func:`adl.table1.format_mean_std`;
+    ``not scored`` where no seed has a value), conditions in the paper's order.
+
+    Notebook: 07_results
+    """
     out = []
     for (method, cond), part in frame.groupby(["method", "condition"], sort=False):
         row = {"method": METHOD_NAMES.get(method, method), "condition": cond,
                "seeds": int(part["seed"].nunique())}
         for c in columns:
             vals = part[c].dropna().to_numpy(float)
-            row[c] = ("not scored" if len(vals) == 0 else
-                      f"{vals.mean():.{digits}f} ± {vals.std(ddof=1):.{digits}f}" if len(vals) > 1
-                      else f"{vals.mean():.{digits}f}")
+            row[c] = format_mean_std(vals.mean() if len(vals) else math.nan,
+                                     vals.std(ddof=1) if len(vals) > 1 else math.nan, len(vals),
+                                     digits, missing="not scored")
         out.append(row)
     table = pd.DataFrame(out)
     if table.empty:
@@ -229,7 +251,10 @@ def summarise(frame: pd.DataFrame, columns: Sequence[str] = ("cider_d", "event_p
 def gpu_estimate(results_dir: str | os.PathLike[str], n_examples: int, epochs: int,
                  batch_size: int) -> pd.DataFrame:
     """Hours one `paper` run would take on each card that ran ``gpu_paper_step.py``: one row per
-    ``gpu-*.json`` in ``results_dir`` (empty when no GPU has run it)."""
+    ``gpu-*.json`` in ``results_dir`` (empty when no GPU has run it).
+
+    Notebook: 07_results
+    """
     rows = []
     for path in sorted(Path(results_dir).glob("gpu-*.json")):
         r = json.loads(path.read_text(encoding="utf-8"))

@@ -15,19 +15,26 @@ read back with ``torch.load(weights_only=True)``, so no pickle of untrusted file
 Every file is written atomically, and a checkpoint folder is swapped in by renames, so a kill
 during a write never leaves a truncated checkpoint behind.
 
+Where the book keeps its runs (:func:`run_dir`, :func:`find_runs`) and what a run records about
+itself (:func:`run_status`, :func:`training_logs`, :func:`run_timings`) are read here too. Every
+read of ``run.json`` goes through :func:`read_run_info`, which refuses a newer format.
+
 Notebook: 03_adl_training
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from safetensors.torch import load_file, save_file
 
@@ -61,6 +68,109 @@ def read_run_info(run: str | os.PathLike[str]) -> dict[str, Any]:
 
 def write_run_info(run: str | os.PathLike[str], info: dict[str, Any]) -> None:
     write_json(Path(run) / "run.json", {"format_version": FORMAT_VERSION, **info})
+
+
+# -- the book's run folders ----------------------------------------------------------------------
+
+#: The paper's row order of the training methods (Table 1), used to sort runs.
+_METHOD_ORDER = {"baseline": 0, "mixgen": 1, "adl": 2}
+
+
+def run_dir(output_dir: str | os.PathLike[str], method: str, seed: int) -> Path:
+    """Where the book keeps a run: ``{output_dir}/runs/{method}-seed{seed}``.
+
+    Notebook: 03_adl_training
+    """
+    return Path(output_dir) / "runs" / f"{method}-seed{seed}"
+
+
+def run_status(run: str | os.PathLike[str]) -> str | None:
+    """``"complete"``, ``"running"`` (started, or interrupted: resume it), or None (no run yet).
+
+    Raises:
+        RunError: ``run.json`` is unreadable or from a newer format version.
+
+    Notebook: 03_adl_training
+    """
+    if not (Path(run) / "run.json").is_file():
+        return None
+    return str(read_run_info(run).get("status"))
+
+
+def find_runs(output_dir: str | os.PathLike[str], *, complete: bool = True) -> list[Path]:
+    """The run directories under ``{output_dir}/runs``, sorted by method (paper order), then seed.
+
+    Args:
+        output_dir: the book's output folder.
+        complete: keep only runs whose ``run.json`` says ``"status": "complete"``.
+
+    Returns:
+        Paths of folders that hold a ``run.json`` (an empty list when there are none).
+
+    Notebook: 04_evaluation
+    """
+    base = Path(output_dir) / "runs"
+    found = []
+    for path in sorted(base.glob("*/run.json")) if base.is_dir() else []:
+        info = read_run_info(path.parent)
+        if complete and info.get("status") != "complete":
+            continue
+        found.append((_METHOD_ORDER.get(info.get("method"), 9), str(info.get("method")),
+                      int(info.get("seed", 0)), path.parent))
+    return [r for *_, r in sorted(found)]
+
+
+def _run_identity(run: Path) -> dict[str, object]:
+    info = read_run_info(run)
+    return {"run": run.name, "method": info.get("method"), "seed": info.get("seed")}
+
+
+def training_logs(runs: Iterable[str | os.PathLike[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-step and per-epoch logs of several runs, stacked.
+
+    Returns:
+        ``(steps, epochs)``: the rows of every run's ``steps.csv`` and ``epochs.csv``, with the
+        columns ``run``, ``method`` and ``seed`` added in front.
+
+    Notebook: 03_adl_training
+    """
+    steps, epochs = [], []
+    for run in map(Path, runs):
+        ident = _run_identity(run)
+        for name, into in (("steps.csv", steps), ("epochs.csv", epochs)):
+            path = run / name
+            if path.is_file():
+                frame = pd.read_csv(path)
+                for k, (col, v) in enumerate(ident.items()):
+                    frame.insert(k, col, v)
+                into.append(frame)
+    empty = pd.DataFrame(columns=["run", "method", "seed"])
+    return (pd.concat(steps, ignore_index=True) if steps else empty,
+            pd.concat(epochs, ignore_index=True) if epochs else empty)
+
+
+def run_timings(runs: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """What each run's ``run.json`` records about its cost.
+
+    Returns:
+        One row per run: ``run, method, seed, device, steps, epochs, seconds, examples_per_s``
+        (training examples per second of optimizer steps, validation excluded), and
+        ``s_per_step``.
+
+    Notebook: 03_adl_training
+    """
+    rows = []
+    for run in map(Path, runs):
+        info = read_run_info(run)
+        steps = int(info.get("global_step", 0))
+        seconds = float(info.get("seconds", math.nan))
+        rows.append({"run": run.name, "method": info.get("method"), "seed": info.get("seed"),
+                     "device": info.get("device", "?"), "steps": steps,
+                     "epochs": info.get("epochs_done"), "seconds": seconds,
+                     "examples_per_s": float(info.get("examples_per_s", math.nan)),
+                     "s_per_step": seconds / steps if steps else math.nan})
+    return pd.DataFrame(rows, columns=["run", "method", "seed", "device", "steps", "epochs",
+                                       "seconds", "examples_per_s", "s_per_step"])
 
 
 def save_weights(model: torch.nn.Module, path: str | os.PathLike[str]) -> None:

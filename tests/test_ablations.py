@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
 
+import pandas as pd
 import pytest
 
-from adl.ablations import (STUDIES, ablation_table, is_main, reference_study, run_ablations,
-                           variant_config, variant_run, variants)
-from adl.analysis import run_dir
+from adl.ablations import (STUDIES, ablation_table, ablation_verdicts, is_main, reference_study,
+                           run_ablations, variant_config, variant_run, variants)
 from adl.config import load_preset
-from adl.evaluation import evaluate_run, result_paths
+from adl.runs import run_dir
+from adl.table1 import evaluate_run, result_paths
 from adl.train import train
 from tests.test_train import tiny_config
 
@@ -39,6 +41,43 @@ def test_variants_change_one_field_and_name_their_runs(tmp_path):
     assert trained.label == "trained" and variant_config(cfg, trained).encoder.freeze is False
     with pytest.raises(ValueError, match="unknown study"):
         variants(["nope"])
+
+
+def _results(rows):
+    return pd.DataFrame(rows, columns=["study", "variant", "method", "seed", "main", "cider_d"])
+
+
+def test_ablation_table_and_verdicts_follow_the_numbers():
+    rows = []
+    for seed, (a, b) in enumerate([(0.50, 0.30), (0.52, 0.31), (0.51, 0.29)]):
+        rows += [("snr_db", "+0 dB", "adl", seed, True, a),
+                 ("snr_db", "-5 dB", "adl", seed, False, b)]
+    rows += [("p_adl", "0.5", "adl", 0, True, 0.50), ("p_adl", "1", "adl", 0, False, 0.55)]
+    rows += [("reference", "no reference", "adl", 0, None, 0.50),
+             ("reference", "encoded silence", "adl", 0, None, 0.40),
+             ("reference", "no reference", "adl", 1, None, 0.52),
+             ("reference", "encoded silence", "adl", 1, None, 0.41)]
+    results = _results(rows)
+    table = ablation_table(results, metrics=("cider_d", "meteor"))
+    assert list(table.columns) == ["cider_d", "seeds"]  # meteor: not in the results
+    assert table.loc[("snr_db", "+0 dB", "adl"), "cider_d"] == "0.510 ± 0.010"
+    assert table.loc[("p_adl", "1", "adl"), "cider_d"] == "0.550"  # one seed: the value alone
+    lines = ablation_verdicts(results)
+    assert lines[0] == ("- **snr_db, adl**: -5 dB against +0 dB: cider_d 0.300 vs 0.510 "
+                        "(-0.210; larger than twice its standard error).")
+    assert lines[1] == "  Best adl setting of snr_db: +0 dB."
+    # One seed has no standard error: the gap is not called larger, and the sentence says why.
+    assert "not larger" in lines[2] and "one seed cannot give" in lines[2]
+    assert lines[3] == "  Best adl setting of p_adl: 1."
+    # The reference study compares with no reference (its first setting), as Table 1 decodes.
+    assert lines[4].startswith("- **reference, adl**: encoded silence against no reference")
+    assert lines[5] == "  Best adl setting of reference: no reference."
+    assert len(lines) == 6
+
+
+def test_ablation_table_marks_a_metric_no_seed_computed():
+    results = _results([("snr_db", "+0 dB", "adl", 0, True, math.nan)])
+    assert ablation_table(results).loc[("snr_db", "+0 dB", "adl"), "cider_d"] == "unavailable"
 
 
 @pytest.mark.slow

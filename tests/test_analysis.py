@@ -1,5 +1,5 @@
-"""Analysis helpers (PCA, embedding arithmetic, the most-common-caption floor, run logs) and
-the plot helpers of chapters 3-5."""
+"""Analysis helpers (PCA, embedding arithmetic, the most-common-caption floor), the run-folder
+helpers of adl.runs (run logs) and the plot helpers of chapters 3-5."""
 
 from __future__ import annotations
 
@@ -18,15 +18,18 @@ import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from torch import nn  # noqa: E402
 
-from adl.analysis import (PAPER_TABLE1, REPRESENTATIONS, captions_side_by_side,  # noqa: E402
-                          clip_embeddings, difference_fidelity, difference_vectors, find_runs,
+from adl.analysis import (REPRESENTATIONS, caption_floor, captions_side_by_side,  # noqa: E402
+                          clip_embeddings, difference_fidelity, difference_vectors,
                           frame_fidelity, most_common_caption, most_common_caption_floor, pca,
-                          pca_2d, run_dir, run_status, run_timings, smooth, step_costs,
-                          training_logs)
+                          smooth, step_costs)
+from adl.data import load_clotho  # noqa: E402
 from adl.metrics import evaluate, spice_missing_reason  # noqa: E402
 from adl.models.captioner import Captioner  # noqa: E402
 from adl.plots import (condition_bars, fidelity_plot, loss_curves, metric_bars,  # noqa: E402
                        scatter_2d)
+from adl.runs import (RunError, find_runs, run_dir, run_status, run_timings,  # noqa: E402
+                      training_logs)
+from adl.table1 import PAPER_TABLE1  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +51,6 @@ def test_points_on_a_line_project_onto_a_line():
     # Along the line, distances are kept (up to sign, fixed by the largest loading).
     np.testing.assert_allclose(np.abs(proj[:, 0]), np.abs(t - t.mean()), atol=1e-12)
     np.testing.assert_allclose(ratio, [1.0, 0.0], atol=1e-12)
-    np.testing.assert_array_equal(pca_2d(x), proj)
 
 
 def test_pca_orders_components_by_variance():
@@ -192,6 +194,16 @@ def test_floor_scores_come_from_evaluate():
         assert "spider" not in scores and "spider" in scores.unavailable
 
 
+def test_caption_floor_reads_the_splits_of_a_data_root(tiny_data):
+    floor = caption_floor(tiny_data, metrics=("cider_d",))
+    train = [c for it in load_clotho(tiny_data, "development") for c in it.captions]
+    refs = [list(it.captions) for it in load_clotho(tiny_data, "evaluation")]
+    caption, scores = most_common_caption_floor(train, refs, metrics=("cider_d",))
+    assert (floor.caption, floor.count) == most_common_caption(train)
+    assert floor.caption == caption and floor.n_captions == len(train)
+    assert floor.scores == scores and set(floor.scores) == {"cider_d"}
+
+
 # -- run logs ------------------------------------------------------------------------------------
 
 
@@ -228,6 +240,17 @@ def test_runs_are_found_in_paper_order_and_their_logs_stacked(tmp_path):
     assert timings["s_per_step"].tolist() == [0.5, 0.5, 0.5]
 
 
+def test_run_json_is_read_through_the_one_reader(tmp_path):
+    run = _fake_run(tmp_path, "adl", 0)
+    info = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**info, "format_version": 99}))
+    # A run of a newer format is refused by every reader, never half read.
+    for read in (run_status, lambda r: find_runs(tmp_path), lambda r: run_timings([r]),
+                 lambda r: training_logs([r])):
+        with pytest.raises(RunError, match="format version 99"):
+            read(run)
+
+
 def test_run_status_and_step_costs(tmp_path):
     assert run_status(tmp_path / "none") is None
     assert run_status(_fake_run(tmp_path, "mixgen", 0, status="running")) == "running"
@@ -260,7 +283,7 @@ def test_captions_side_by_side(tmp_path):
     for name in table.index:
         assert table.loc[name, "adl-seed0"] == f"adl says {name[0]}"
         assert table.loc[name, "reference_2"] == f"ref 2 of {name[0]}"
-    assert PAPER_TABLE1["ADL"]["cider_d"] == 0.454
+    assert PAPER_TABLE1["ADL"]["cider_d"] == 0.454  # the paper's Table 1, for comparison
 
 
 def test_smooth_is_a_trailing_mean():

@@ -1,6 +1,4 @@
 """The exception and warning types of :mod:`adl.metrics`.
-
-Notebook: 04_evaluation
 """
 
 from __future__ import annotations

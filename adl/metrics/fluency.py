@@ -3,8 +3,6 @@
 SPIDEr-FL is the DCASE2023 task 6a metric: SPIDEr times 0.1 for each candidate that the FENSE
 fluency-error detector (Zhou et al. 2022, https://arxiv.org/abs/2110.04684) flags with
 probability > 0.9.
-
-Notebook: 04_evaluation
 """
 
 from __future__ import annotations
@@ -134,8 +132,6 @@ def spider_fl_from_scores(
 
     Returns:
         ``(corpus_score, sents_scores)``.
-
-    Notebook: 04_evaluation
     """
     spider = np.asarray(spider_sents, dtype=float)
     probs = np.asarray(error_probs, dtype=float)

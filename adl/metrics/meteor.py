@@ -3,8 +3,6 @@
 Banerjee & Lavie 2005 (https://aclanthology.org/W05-0909/) and Denkowski & Lavie 2014
 (https://aclanthology.org/W14-3348/), through pycocoevalcap's ``meteor-1.5.jar`` with its exact
 options and its SCORE/EVAL protocol.
-
-Notebook: 04_evaluation
 """
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 Every caption is first passed through :func:`sanitize_caption`, then all captions go through
 ``pycocoevalcap.tokenizer.ptbtokenizer``'s jar and options in one Java call.
-
-Notebook: 04_evaluation
 """
 
 from __future__ import annotations
@@ -59,8 +57,6 @@ def sanitize_caption(text: str) -> str:
 
     Returns:
         The caption with single spaces and no leading or trailing whitespace.
-
-    Notebook: 04_evaluation
     """
     return " ".join(text.split())
 
@@ -82,8 +78,6 @@ def ptb_tokenize(sentences: Sequence[str], *, java: str = "java") -> list[str]:
     Raises:
         JavaNotFoundError: Java cannot be run.
         MetricError: the tokenizer failed or returned the wrong number of lines.
-
-    Notebook: 04_evaluation
     """
     from pycocoevalcap.tokenizer.ptbtokenizer import PUNCTUATIONS, STANFORD_CORENLP_3_4_1_JAR
 

@@ -104,8 +104,6 @@ def check_metrics(metrics: Iterable[str] | str | None) -> list[str]:
     Raises:
         UnknownMetricError: a name is not in :data:`METRICS` (the message names it, the nearest
             valid name and all valid names).
-
-    Notebook: 04_evaluation
     """
     if metrics is None:
         return list(METRICS)

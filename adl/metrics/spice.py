@@ -3,8 +3,6 @@
 SPICE: Anderson et al. 2016, https://arxiv.org/abs/1607.08822. It needs the Stanford CoreNLP
 3.6.0 jars, which pycocoevalcap downloads on first use; :func:`spice_missing_reason` says when
 they are absent, so that SPICE is reported as unavailable rather than as 0.
-
-Notebook: 04_evaluation
 """
 
 from __future__ import annotations
@@ -56,8 +54,6 @@ def spice_missing_reason() -> str | None:
 
     Returns:
         A one-line reason naming the missing files and the command that installs them, or None.
-
-    Notebook: 04_evaluation
     """
     spice_dir = _spice_dir()
     needed = [
@@ -85,8 +81,6 @@ def download_spice_models(*, timeout: float = 30.0) -> str | None:
 
     Returns:
         None when the jars are present afterwards, else the reason they are not.
-
-    Notebook: 04_evaluation
     """
     if spice_missing_reason() is None:
         return None
