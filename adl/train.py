@@ -255,7 +255,7 @@ def _open_run_folder(out: Path, cfg: Config, method: str, seed: int, resume: boo
             return RunSummary(out, info["method"], info["global_step"], info["epochs_done"],
                               info["best_val_loss"], info["seconds"],
                               info.get("examples_per_s", float("nan")),
-                              info.get("skipped_clips", 0), reused=True)
+                              info.get("skipped_clips", 0), reused=True), cfg
         if not resume:
             raise RunError(f"{out}: an interrupted run is there; continue it with --resume, "
                            "or choose another --out")

@@ -1,9 +1,12 @@
 """Models: the audio encoders, the adapter, the BART decoder and the captioner that joins them.
 
+The package imports only its torch-only parts, so a GPU machine without the audio I/O packages
+(soundfile, soxr, librosa) can use them; the captioner, which holds the log-mel front end, is
+``adl.models.captioner``.
+
 Notebook: 02_encoder_decoder
 """
 
-from adl.models.captioner import Captioner, build_captioner
 from adl.models.checkpoints import CheckpointError, load_panns_checkpoint
 from adl.models.encoder import (
     Adapter,
@@ -17,11 +20,9 @@ from adl.models.encoder import (
 __all__ = [
     "Adapter",
     "AudioEncoder",
-    "Captioner",
     "CheckpointError",
     "Cnn14Encoder",
     "SmallCnnEncoder",
-    "build_captioner",
     "build_encoder",
     "lengths_to_mask",
     "load_panns_checkpoint",
