@@ -1,0 +1,854 @@
+"""The pinned source manifest of the real-recording corpus: Debian packages and their sounds.
+
+The ``default`` embedded corpus is made of real recordings taken from freely licensed Debian
+packages (GPL, CC-BY, CC-BY-SA, CC0). This module pins them: for each package its exact version,
+the SHA-256 and pool path of its ``.deb`` (:class:`adl.data.debian.DebPin`), its licence as
+its copyright file states it, and the recordings used from it. Each recording has its path inside
+the package, an event class (or ``background`` with a kind), a short human description, its
+duration, and, where the copyright file gives one per file, its own licence and credit.
+
+How it was chosen (a survey of Debian 12 "bookworm", ``apt-cache search`` for sound, sfx,
+samples and ambience, then ``apt-get download`` and a listen-by-name plus duration, level and
+pitch checks with soundfile and librosa):
+
+* Exact duplicates (the same bytes under two names, common in game data) were removed, and so
+  were near-silent files, spoken lines (unit acknowledgements, Tux Paint's ``*_desc`` files),
+  music, and synthesiser tones. No recording is used twice.
+* ``widelands-data`` (birds, crickets, hammering, sawing, mills) was left out: it weighs 381 MB
+  for about 3 MB of effects, and ``megaglest-data`` gives the same kinds of sounds (farm animals,
+  long rain, wind, birdsong and night ambiences) in 242 MB. ``scratch`` is never used.
+* OpenTTD's ``openttd-opensfx`` keeps its Freesound effects in a ``.cat`` sample catalogue;
+  :func:`adl.data.debian.read_opensfx_cat` decodes it, and each sample's embedded title line
+  (author, origin, licence) is kept as its credit. A path ``...opensfx.cat#29`` names sample 29.
+
+The download is :func:`download_size` bytes (about 558 MB) for 12 packages. Event classes with
+fewer than :data:`MIN_RECORDINGS` different recordings are listed in :data:`SHORT_CLASSES`; a
+corpus builder should not treat them like the others (they are kept because they are real and
+may be completed later).
+
+Example::
+
+    from adl.data.sources import SOURCES, fetch_sources, recordings_by_class
+    folders = fetch_sources("data")            # package name -> extraction folder
+    for source, rec in recordings_by_class()["dog_bark"]:
+        print(rec.description, source.audio_file("data", rec))
+
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from adl.data.debian import (DebPin, Fetcher, audio_path, exact, extract_dir,
+                             fetch_and_extract)
+from adl.errors import DataError, one_line
+
+MIN_RECORDINGS = 3
+"""A class is complete when it has at least this many different recordings."""
+
+BACKGROUND = "background"
+"""The label of a background recording; its :attr:`Recording.kind` says which."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording inside a pinned package.
+
+    Attributes:
+        path: its path inside the package (``x.cat#N`` for sample ``N`` of an OpenTTD
+            catalogue); :meth:`DebSource.audio_file` gives the extracted file.
+        label: an event class of :data:`EVENT_CLASSES`, or :data:`BACKGROUND`.
+        description: what is heard, in a few plain words (not a caption).
+        duration_s: its length in seconds, as measured in the survey.
+        kind: for a background, a key of :data:`BACKGROUND_KINDS`; None for an event.
+        license: its own licence where the copyright file gives one per file, else None (the
+            package's applies; see :meth:`DebSource.license_of`).
+        credit: its author and origin where known per file, else None (the package's).
+    """
+
+    path: str
+    label: str
+    description: str
+    duration_s: float
+    kind: str | None = None
+    license: str | None = None
+    credit: str | None = None
+
+
+@dataclass(frozen=True)
+class DebSource:
+    """One pinned Debian package and the recordings used from it.
+
+    Attributes:
+        pin: package, version, SHA-256 and pool path of the ``.deb``.
+        size: the ``.deb``'s size in bytes (what a download costs).
+        license: the licence of the used files as the package's copyright file states it.
+        copyright: the copyright holders it names, for attribution.
+        recordings: the recordings used, in no particular order.
+    """
+
+    pin: DebPin
+    size: int
+    license: str
+    copyright: str
+    recordings: tuple[Recording, ...]
+
+    @property
+    def package(self) -> str:
+        """The binary package name."""
+        return self.pin.package
+
+    @property
+    def version(self) -> str:
+        """The pinned Debian version."""
+        return self.pin.version
+
+    def license_of(self, rec: Recording) -> str:
+        """The licence that applies to ``rec``: its own, else the package's."""
+        return rec.license or self.license
+
+    def attribution(self, rec: Recording) -> str:
+        """One line crediting ``rec``: author, licence and the Debian package it comes from."""
+        who = rec.credit or self.copyright
+        return f"{who}; {self.license_of(rec)}; Debian package {self.package} {self.version}"
+
+    def audio_file(self, root: str | os.PathLike[str], rec: Recording) -> Path:
+        """Where ``rec`` lies once :func:`fetch_sources` has extracted this package."""
+        return audio_path(extract_dir(root, self.pin), rec.path)
+
+    def copyright_file(self, root: str | os.PathLike[str]) -> Path:
+        """The package's copyright file, kept beside its extracted audio for provenance."""
+        return extract_dir(root, self.pin) / "usr/share/doc" / self.package / "copyright"
+
+
+def _ev(path: str, label: str, description: str, duration_s: float, *,
+        license: str | None = None, credit: str | None = None) -> Recording:
+    return Recording(path, label, description, duration_s, None, license, credit)
+
+
+def _bg(path: str, kind: str, description: str, duration_s: float, *,
+        license: str | None = None, credit: str | None = None) -> Recording:
+    return Recording(path, BACKGROUND, description, duration_s, kind, license, credit)
+
+
+EVENT_CLASSES: dict[str, str] = {
+    # animals
+    "dog_bark": "a dog barking",
+    "cow_moo": "a cow mooing",
+    "sheep_bleat": "sheep bleating",
+    "pig_oink": "a pig grunting",
+    "chicken_cluck": "chickens clucking",
+    "rooster_crow": "a rooster crowing",
+    "horse_neigh": "a horse neighing",
+    "elephant_trumpet": "an elephant trumpeting",
+    "big_cat_roar": "a big cat roaring",
+    "ape_call": "apes calling",
+    "songbird": "a bird singing",
+    "owl_hoot": "an owl hooting",
+    "duck_quack": "a duck quacking",
+    "crow_caw": "a crow cawing",
+    "wolf_howl": "a wolf howling",
+    "insect_buzz": "bees buzzing",
+    "frog_croak": "a frog croaking",
+    "cat_meow": "a cat meowing",
+    # people and things
+    "footstep": "footsteps",
+    "door": "a door opening or closing",
+    "glass_break": "glass breaking",
+    "metal_clang": "metal clanging",
+    "anvil": "a hammer striking an anvil",
+    "wood_chop": "wood being chopped",
+    "pickaxe": "a pickaxe striking rock",
+    "saw": "a saw cutting",
+    "coins": "coins clinking",
+    "cash_register": "a cash register",
+    "camera_shutter": "a camera shutter clicking",
+    "clock_tick": "a clock ticking",
+    "bell": "a bell ringing",
+    "crowd_cheer": "a crowd cheering and clapping",
+    "thud": "a heavy thud",
+    "crash": "a loud crash",
+    "whoosh": "a whoosh",
+    # fire, water, weather
+    "fire_crackle": "a fire crackling",
+    "water_splash": "water splashing",
+    "bubbles": "bubbling",
+    "steam_hiss": "steam hissing",
+    "electric_zap": "electricity crackling",
+    "thunder": "thunder",
+    # weapons and blasts
+    "explosion": "an explosion",
+    "cannon": "a cannon firing",
+    "machine_gun": "a machine gun firing",
+    # vehicles and machines
+    "train": "a train",
+    "jet_aircraft": "a jet plane",
+    "propeller_plane": "a propeller plane",
+    "helicopter": "a helicopter",
+    "engine": "an engine starting",
+    "car_horn": "a horn honking",
+    "ship_horn": "a ship's horn",
+    "siren": "a siren wailing",
+    "rocket": "a rocket launching",
+    "jackhammer": "a jackhammer",
+    "tree_fall": "a tree falling",
+    # music
+    "drum": "a drum being played",
+    "cymbal": "a cymbal crashing",
+    "piano": "a piano playing",
+    "bowed_strings": "a violin or cello playing",
+    "guitar": "a guitar playing",
+    "organ": "an organ playing",
+    "woodwind": "a woodwind instrument playing",
+}
+"""Every event class, with a plain noun phrase for it (a seed for captions)."""
+
+BACKGROUND_KINDS: dict[str, str] = {
+    "rain": "rain falling",
+    "wind": "wind blowing",
+    "water": "water flowing",
+    "birds": "birds singing in the background",
+    "insects": "insects chirping at night",
+    "crowd": "a crowd murmuring",
+    "traffic": "traffic passing",
+    "hum": "a machine humming",
+    "desert": "a quiet, windy open space",
+}
+"""Every background kind, with a plain noun phrase for it."""
+
+_TUX = "usr/share/tuxpaint/stamps/"
+_MEGA = "usr/share/games/megaglest/"
+_LINCITY = "usr/share/games/lincity-ng/sounds/"
+_LUGARU = "usr/share/games/lugaru/Sounds/"
+_MINETEST = "usr/share/games/minetest/games/minetest_game/mods/"
+_OPENSFX = "usr/share/games/openttd/baseset/opensfx/opensfx.cat#"
+_WORDWARVI = "usr/share/wordwarvi/sounds/"
+_FREECIV = "usr/share/games/freeciv/stdsounds/"
+_HEROES = "usr/share/games/heroes/sfx/"
+_SONICPI = "usr/share/sonic-pi/samples/"
+_LMMS = "usr/share/lmms/samples/"
+_DEEPIN = "usr/share/sounds/deepin/stereo/"
+_MEGA_SFX = _MEGA + "techs/megapack/commondata/sounds/"
+_MEGA_UNITS = _MEGA + "techs/megapack/factions/"
+_MEGA_TILES = _MEGA + "tilesets/"
+
+SOURCES: tuple[DebSource, ...] = (
+    DebSource(
+        DebPin("tuxpaint-stamps-default", "2022.06.04-1",
+               "6db6c1bfc870a47f1499d6203b083522eacb57c5f9c87d468f2e92eb6d9d5f34",
+               "pool/main/t/tuxpaint-stamps/tuxpaint-stamps-default_2022.06.04-1_all.deb",
+               sha1="86ff15e81cc37ba8d1ea628a17d4a111d6140a42"),
+        size=160_880_444, license="GPL-2",
+        copyright="2002-2022 Bill Kendrick and the Tux Paint contributors",
+        recordings=(
+            _ev(_TUX + "animals/mammals/dogs/dog.ogg", "dog_bark", "a dog barks twice", 0.93),
+            _ev(_TUX + "animals/mammals/bovines/cow.ogg", "cow_moo", "a cow moos", 1.17),
+            _ev(_TUX + "animals/mammals/bovines/cow_white.ogg", "cow_moo", "a long cow moo", 2.19),
+            _ev(_TUX + "animals/mammals/bovines/sheep.ogg", "sheep_bleat", "a sheep bleats", 1.14),
+            _ev(_TUX + "animals/mammals/bovines/sheep_lamb.ogg", "sheep_bleat",
+                "a lamb bleats", 0.54),
+            _ev(_TUX + "animals/mammals/pig.ogg", "pig_oink", "a pig oinks", 0.56),
+            _ev(_TUX + "animals/mammals/pig_golden.ogg", "pig_oink", "a pig grunts", 0.36),
+            _ev(_TUX + "animals/birds/hen.ogg", "chicken_cluck", "a hen clucks", 1.45),
+            _ev(_TUX + "animals/birds/rooster.ogg", "rooster_crow", "a rooster crows", 1.84),
+            _ev(_TUX + "animals/mammals/equines/horse.ogg", "horse_neigh", "a horse neighs", 2.24),
+            _ev(_TUX + "animals/mammals/elephant.ogg", "elephant_trumpet",
+                "an elephant trumpets", 1.96),
+            _ev(_TUX + "animals/mammals/cats/lion.ogg", "big_cat_roar", "a lion roars", 1.83),
+            _ev(_TUX + "animals/mammals/cats/tiger.ogg", "big_cat_roar",
+                "a tiger growls and roars", 6.87),
+            _ev(_TUX + "animals/mammals/apes/chimp.ogg", "ape_call",
+                "a chimpanzee hoots and screams", 2.8),
+            _ev(_TUX + "animals/mammals/apes/gorilla.ogg", "ape_call", "a gorilla grunts", 2.03),
+            _ev(_TUX + "animals/birds/blackbird.ogg", "songbird", "a blackbird sings", 7.91),
+            _ev(_TUX + "animals/birds/lark.ogg", "songbird", "a lark sings", 1.86),
+            _ev(_TUX + "animals/birds/owl.ogg", "owl_hoot", "an owl hoots", 1.23),
+            _ev(_TUX + "animals/birds/duck.ogg", "duck_quack", "a duck quacks", 3.21),
+            _ev(_TUX + "animals/birds/drake.ogg", "duck_quack", "a drake quacks", 0.62),
+            _ev(_TUX + "animals/birds/crow.ogg", "crow_caw", "a crow caws", 1.96),
+            _ev(_TUX + "animals/insects/bee.ogg", "insect_buzz", "a bee buzzes around", 6.54),
+            _ev(_TUX + "animals/insects/hornet.ogg", "insect_buzz", "a hornet buzzes", 2.15),
+            _ev(_TUX + "animals/amphibians/frog.ogg", "frog_croak", "a frog croaks", 1.51),
+            _ev(_TUX + "seasonal/halloween/blackcat.ogg", "cat_meow", "a cat meows", 1.74),
+            _ev(_TUX + "household/tools/saw.ogg", "saw", "a hand saw cuts wood", 1.28),
+            _ev(_TUX + "naturalforces/lightningbolt.ogg", "thunder",
+                "lightning cracks and thunder rolls", 4.71),
+            _ev(_TUX + "hobbies/camera_35mm.ogg", "camera_shutter",
+                "a film camera's shutter clicks", 0.59),
+            _ev(_TUX + "hobbies/music/percussion/drum_tomtom_floor.ogg", "drum",
+                "a floor tom drum is struck", 2.84),
+            _ev(_TUX + "hobbies/music/percussion/cymbal_crash.ogg", "cymbal",
+                "a crash cymbal", 2.78),
+            _ev(_TUX + "hobbies/music/string/cello.ogg", "bowed_strings", "a cello plays", 3.9),
+            _ev(_TUX + "hobbies/music/string/violin.ogg", "bowed_strings", "a violin plays", 3.19),
+            _ev(_TUX + "hobbies/music/wind/bassoon.ogg", "woodwind", "a bassoon plays", 8.13),
+            _ev(_TUX + "vehicles/emergency/firetruck.ogg", "siren",
+                "a fire engine's siren wails", 10.32),
+        ),
+    ),
+    DebSource(
+        DebPin("megaglest-data", "3.13.0-3",
+               "ed4783d9fc78e201a548b266f7c30325eb16cfd58a20bf4597dd6e622f84a07e",
+               "pool/main/m/megaglest-data/megaglest-data_3.13.0-3_all.deb",
+               sha1="04c7fd16c5ea17f2195fe0cd292ee7fdea651269"),
+        size=242_024_888, license="CC-BY-SA-3.0",
+        copyright="2001-2008 The Glest Team and the MegaGlest contributors",
+        recordings=(
+            _ev(_MEGA_SFX + "cow_ack1.wav", "cow_moo", "a cow lows", 1.4),
+            _ev(_MEGA_SFX + "cow_ack2.wav", "cow_moo", "a cow moos", 1.94),
+            _ev(_MEGA_SFX + "cow_select1.wav", "cow_moo", "a cow moos briefly", 1.09),
+            _ev(_MEGA_UNITS + "persian/units/sheep/sounds/sheep1.wav", "sheep_bleat",
+                "a sheep baas", 0.85),
+            _ev(_MEGA_UNITS + "persian/units/sheep/sounds/sheep2.wav", "sheep_bleat",
+                "a sheep bleats", 0.84),
+            _ev(_MEGA_UNITS + "persian/units/sheep/sounds/sheep4.wav", "sheep_bleat",
+                "a sheep bleats twice", 1.21),
+            _ev(_MEGA_SFX + "pig_ack1.wav", "pig_oink", "a pig grunts and oinks", 0.77),
+            _ev(_MEGA_SFX + "pig_ack2.wav", "pig_oink", "a pig squeals", 1.17),
+            _ev(_MEGA_UNITS + "norsemen/units/wild_sow/sounds/pig_ack5.wav", "pig_oink",
+                "a sow grunts", 1.04),
+            _ev(_MEGA_UNITS + "egypt/units/chicken/sounds/chicken_standing1.wav", "chicken_cluck",
+                "a chicken clucks", 1.45),
+            _ev(_MEGA_UNITS + "egypt/units/chicken/sounds/chicken_standing2.wav", "chicken_cluck",
+                "a chicken clucks softly", 1.11),
+            _ev(_MEGA_TILES + "birch_forest/sounds/chicken.wav", "chicken_cluck",
+                "chickens cluck in a yard", 1.78),
+            _ev(_MEGA_TILES + "autumn/sounds/rooster.ogg", "rooster_crow",
+                "a rooster crows at dawn", 2.54),
+            _ev(_MEGA_UNITS + "persian/units/elephant/sounds/ele1.wav", "elephant_trumpet",
+                "an elephant trumpets briefly", 1.1),
+            _ev(_MEGA_UNITS + "persian/units/elephant/sounds/ele2.wav", "elephant_trumpet",
+                "an elephant trumpets", 2.07),
+            _ev(_MEGA_UNITS + "persian/units/elephant/sounds/ele3.wav", "elephant_trumpet",
+                "an elephant trumpets loudly", 2.58),
+            _ev(_MEGA_TILES + "autumn/sounds/owl.ogg", "owl_hoot", "an owl hoots at night", 1.86),
+            _ev(_MEGA_TILES + "birch_forest/sounds/wolf.wav", "wolf_howl", "a wolf howls", 4.57),
+            _ev(_MEGA_TILES + "desert2/sounds/wolf.wav", "wolf_howl",
+                "a wolf howls in the distance", 1.18),
+            _ev(_MEGA_UNITS + "indian/units/beehive/sounds/bee1.wav", "insect_buzz",
+                "bees buzz", 1.45),
+            _ev(_MEGA_UNITS + "indian/units/beehive/sounds/bee3.wav", "insect_buzz",
+                "a swarm of bees buzzes", 2.6),
+            _ev(_MEGA_SFX + "worker_harvest_wood1.wav", "wood_chop", "an axe chops wood", 0.17),
+            _ev(_MEGA_SFX + "worker_harvest_wood3.wav", "wood_chop", "an axe strikes a log", 0.24),
+            _ev(_MEGA_SFX + "worker_mine1.wav", "pickaxe", "a pickaxe strikes rock", 0.76),
+            _ev(_MEGA_SFX + "worker_mine2.wav", "pickaxe", "a pick hits stone", 0.52),
+            _ev(_MEGA_SFX + "tech_building_fall1.wav", "crash", "a building collapses", 4.31),
+            _ev(_MEGA_SFX + "tech_building_fall3.wav", "crash", "a structure crashes down", 3.32),
+            _bg(_MEGA_TILES + "autumn/sounds/rain.ogg", "rain", "steady rain", 15.82),
+            _bg(_MEGA_TILES + "birch_forest/sounds/rain.ogg", "rain",
+                "rain falling in a forest", 24.52),
+            _bg(_MEGA_TILES + "desert2/sounds/rain.wav", "rain", "heavy rain", 17.76),
+            _bg(_MEGA_TILES + "dark_forest/sounds/rain.ogg", "rain", "rain pattering", 3.77),
+            _bg(_MEGA_TILES + "winter/sounds/wind.ogg", "wind", "cold wind blowing", 31.85),
+            _bg(_MEGA_TILES + "winter_forest/sounds/wind.ogg", "wind",
+                "wind through a winter forest", 31.85),
+            _bg(_MEGA_TILES + "spring/sounds/day.ogg", "birds",
+                "birds singing on a spring day", 59.86),
+            _bg(_MEGA_TILES + "fernland/sounds/day.ogg", "birds", "birdsong in a forest", 57.09),
+            _bg(_MEGA_TILES + "birch_forest/sounds/day.ogg", "birds",
+                "birds chirping in a birch forest", 35.86),
+            _bg(_MEGA_TILES + "autumn/sounds/sunny_day.ogg", "birds",
+                "birds on a sunny day", 20.57),
+            _bg(_MEGA_TILES + "birch_forest/sounds/night.ogg", "insects",
+                "crickets chirping at night", 131.29),
+            _bg(_MEGA_TILES + "fernland/sounds/night.ogg", "insects",
+                "night insects in a forest", 90.44),
+            _bg(_MEGA_TILES + "dark_forest/sounds/night.ogg", "insects",
+                "a night in a dark forest", 51.04),
+            _bg(_MEGA_TILES + "autumn/sounds/nightime.ogg", "insects",
+                "crickets on an autumn night", 21.0),
+            _bg(_MEGA_TILES + "mediterran/sounds/desertday.ogg", "desert",
+                "a hot dry day outdoors", 50.04),
+            _bg(_MEGA_TILES + "desert2/sounds/day.ogg", "desert", "a quiet desert day", 7.99),
+        ),
+    ),
+    DebSource(
+        DebPin("lincity-ng-data", "2.9~git20150314-5",
+               "8f5e85bd42879abdc7099b035d7a3d7468eceb6b93b52a12270c28f3f3c792f9",
+               "pool/main/l/lincity-ng/lincity-ng-data_2.9~git20150314-5_all.deb",
+               sha1="3b482df8ff667eb865409b4da1d5b518fbf26e0d"),
+        size=44_782_216, license="GPL-2+",
+        copyright="the LinCity-NG contributors (GPL or CC-BY-SA-2.0; Debian uses the GPL)",
+        recordings=(
+            _ev(_LINCITY + "Blacksmith1.wav", "anvil", "a blacksmith hammers metal", 4.0),
+            _ev(_LINCITY + "Blacksmith2.wav", "anvil", "hammer blows in a smithy", 4.0),
+            _ev(_LINCITY + "Blacksmith3.wav", "anvil", "a smith hammers on an anvil", 4.01),
+            _ev(_LINCITY + "Fire1.wav", "fire_crackle", "a fire crackles", 4.0),
+            _ev(_LINCITY + "Fire2.wav", "fire_crackle", "flames crackle", 4.0),
+            _ev(_LINCITY + "SportsCroud1.wav", "crowd_cheer", "a stadium crowd cheers", 4.0),
+            _ev(_LINCITY + "SportsCroud2.wav", "crowd_cheer", "a crowd cheers at a game", 4.0),
+            _ev(_LINCITY + "RailTrain1.wav", "train", "a train rattles along the track", 3.93),
+            _ev(_LINCITY + "RailTrain2.wav", "train", "a train passes", 4.0),
+            _ev(_LINCITY + "RocketTakeoff1.wav", "rocket", "a rocket takes off", 4.01),
+            _ev(_LINCITY + "FireStation3.wav", "siren", "a siren wails at a fire station", 4.0),
+            _bg(_LINCITY + "Water1.wav", "water", "water lapping", 4.01),
+            _bg(_LINCITY + "ParklandLake1.wav", "water", "a lake shore", 4.0),
+            _bg(_LINCITY + "MarketFull1.wav", "crowd", "a busy market crowd", 4.01),
+            _bg(_LINCITY + "MarketMed1.wav", "crowd", "people chatting at a market", 4.0),
+            _bg(_LINCITY + "TraficHigh1.wav", "traffic", "heavy traffic", 4.0),
+            _bg(_LINCITY + "TraficHigh2.wav", "traffic", "busy road traffic", 4.0),
+            _bg(_LINCITY + "TraficLow1.wav", "traffic", "light traffic passing", 4.0),
+            _bg(_LINCITY + "TraficLow2.wav", "traffic", "a few cars pass", 3.95),
+            _bg(_LINCITY + "Substation4.wav", "hum", "an electrical hum", 2.91),
+            _bg(_LINCITY + "PowerCoalFull.wav", "hum",
+                "machinery humming in a power station", 4.01),
+        ),
+    ),
+    DebSource(
+        DebPin("lugaru-data", "1.2-6",
+               "6a25e8d2d7c2d94b7873669d1f52137b2ba56e86ba5c2f08fefeacd65e526023",
+               "pool/main/l/lugaru/lugaru-data_1.2-6_all.deb",
+               sha1="253fa06021286ef6fb112abb0715c33106e80c5c"),
+        size=34_165_204, license="CC-BY-SA-3.0",
+        copyright="2003, 2010 Wolfire Games",
+        recordings=(
+            _ev(_LUGARU + "Bark.ogg", "dog_bark", "a single sharp dog bark", 0.58),
+            _ev(_LUGARU + "Bark2.ogg", "dog_bark", "a short dog bark", 0.45),
+            _ev(_LUGARU + "Bark3.ogg", "dog_bark", "a dog barks once", 0.65),
+            _ev(_LUGARU + "FootStepGrass1.ogg", "footstep", "a footstep on grass", 0.33),
+            _ev(_LUGARU + "FootStepStone1.ogg", "footstep", "a footstep on stone", 0.26),
+            _ev(_LUGARU + "Clank1.ogg", "metal_clang", "a metallic clank", 0.29),
+            _ev(_LUGARU + "MetalHit.ogg", "metal_clang", "a metal hit rings out", 1.4),
+            _ev(_LUGARU + "Fire.ogg", "fire_crackle", "a fire burns and crackles", 4.08),
+            _ev(_LUGARU + "Whoosh.ogg", "whoosh", "something whooshes past", 2.02),
+            _ev(_LUGARU + "MidWhoosh.ogg", "whoosh", "a quick whoosh", 0.33),
+            _ev(_LUGARU + "LowWhoosh.ogg", "whoosh", "a low swish", 0.36),
+            _ev(_LUGARU + "Thud.ogg", "thud", "a dull thud", 0.48),
+            _ev(_LUGARU + "HeavyImpact.ogg", "thud", "a heavy impact", 1.04),
+            _bg(_LUGARU + "Wind.ogg", "wind", "wind blowing steadily", 60.11),
+            _bg(_LUGARU + "DesertAmbient.ogg", "desert", "wind over a desert", 60.11),
+        ),
+    ),
+    DebSource(
+        DebPin("minetest-data", "5.6.1+dfsg+~1.9.0mt8+dfsg-2",
+               "91371dd2bd51cfcd4fa60c138667989a47047dfe1a47f7523b9ad1782d397585",
+               "pool/main/m/minetest/minetest-data_5.6.1+dfsg+~1.9.0mt8+dfsg-2_all.deb",
+               sha1="fc1668f11bf2cecda7d60d1028e700da3c695649"),
+        size=3_646_524, license="CC-BY-SA-3.0",
+        copyright="the Minetest Game contributors",
+        recordings=(
+            _ev(_MINETEST + "default/sounds/default_gravel_footstep.1.ogg", "footstep",
+                "a footstep on gravel", 0.27),
+            _ev(_MINETEST + "default/sounds/default_hard_footstep.1.ogg", "footstep",
+                "a footstep on a hard floor", 0.28),
+            _ev(_MINETEST + "default/sounds/default_snow_footstep.1.ogg", "footstep",
+                "a footstep in snow", 0.27),
+            _ev(_MINETEST + "doors/sounds/doors_door_open.ogg", "door",
+                "a wooden door creaks open", 0.42, license="CC-BY-3.0",
+                credit=("2014-2016 CGEffex, bennstir, PilzAdam, BlockMen, MasterGollum, "
+                        "Gambit and others (doors mod)")),
+            _ev(_MINETEST + "doors/sounds/doors_door_close.ogg", "door",
+                "a wooden door shuts", 0.57, license="CC-BY-3.0",
+                credit=("2014-2016 CGEffex, bennstir, PilzAdam, BlockMen, MasterGollum, "
+                        "Gambit and others (doors mod)")),
+            _ev(_MINETEST + "doors/sounds/doors_fencegate_close.ogg", "door",
+                "a gate closes with a clack", 0.68, license="CC-BY-3.0",
+                credit=("2014-2016 CGEffex, bennstir, PilzAdam, BlockMen, MasterGollum, "
+                        "Gambit and others (doors mod)")),
+            _ev(_MINETEST + "default/sounds/default_break_glass.1.ogg", "glass_break",
+                "glass shatters", 0.55),
+            _ev(_MINETEST + "default/sounds/default_break_glass.2.ogg", "glass_break",
+                "a pane of glass breaks", 0.83),
+            _ev(_MINETEST + "default/sounds/default_break_glass.3.ogg", "glass_break",
+                "glass smashes", 0.67),
+            _ev(_MINETEST + "default/sounds/default_dig_choppy.1.ogg", "wood_chop",
+                "an axe chops into wood", 0.28),
+            _ev(_MINETEST + "default/sounds/default_dig_choppy.2.ogg", "wood_chop",
+                "a chop on wood", 0.28),
+            _ev(_MINETEST + "default/sounds/default_dig_cracky.1.ogg", "pickaxe",
+                "a pick cracks stone", 0.28),
+            _ev(_MINETEST + "default/sounds/default_dig_cracky.2.ogg", "pickaxe",
+                "a pick chips stone", 0.28),
+            _ev(_MINETEST + "default/sounds/default_dig_cracky.3.ogg", "pickaxe",
+                "a pick strikes stone", 0.28),
+            _ev(_MINETEST + "tnt/sounds/tnt_explode.ogg", "explosion",
+                "dynamite explodes", 1.33, license="CC0-1.0"),
+            _ev(_MINETEST + "default/sounds/default_water_footstep.1.ogg", "water_splash",
+                "someone splashes through water", 2.41),
+            _ev(_MINETEST + "default/sounds/default_water_footstep.2.ogg", "water_splash",
+                "feet splash through shallow water", 2.15),
+            _ev(_MINETEST + "fire/sounds/fire_small.ogg", "fire_crackle",
+                "a small fire crackles", 6.47),
+            _ev(_MINETEST + "fire/sounds/fire_large.ogg", "fire_crackle",
+                "a large fire roars and crackles", 8.45),
+            _ev(_MINETEST + "env_sounds/sounds/env_sounds_lava.1.ogg", "bubbles",
+                "thick liquid bubbles and pops", 7.82),
+            _ev(_MINETEST + "env_sounds/sounds/env_sounds_lava.2.ogg", "bubbles",
+                "bubbling and popping", 7.12),
+            _ev(_MINETEST + "default/sounds/default_cool_lava.1.ogg", "steam_hiss",
+                "hot rock hisses as it cools", 0.94),
+            _ev(_MINETEST + "default/sounds/default_cool_lava.2.ogg", "steam_hiss",
+                "water hisses on hot rock", 0.65),
+            _bg(_MINETEST + "env_sounds/sounds/env_sounds_water.1.ogg", "water",
+                "a stream flowing", 6.0),
+            _bg(_MINETEST + "env_sounds/sounds/env_sounds_water.2.ogg", "water",
+                "running water", 5.96),
+            _bg(_MINETEST + "env_sounds/sounds/env_sounds_water.3.ogg", "water",
+                "water trickling", 5.97),
+            _bg(_MINETEST + "default/sounds/default_furnace_active.ogg", "hum",
+                "a furnace roaring", 10.0),
+        ),
+    ),
+    DebSource(
+        DebPin("openttd-opensfx", "1.0.3-2",
+               "2898b4677a3caccc4abc08fb4cf83319047b5a04729291deb5c77a8cd713c006",
+               "pool/main/o/openttd-opensfx/openttd-opensfx_1.0.3-2_all.deb",
+               sha1="7a82866cc2c78a49fc7b37363d29f234d94bba72"),
+        size=9_895_076, license="CC-BY-SA-3.0 or GPL-2+ or CDDL-1.1",
+        copyright="the OpenSFX contributors (each sample names its author and licence)",
+        recordings=(
+            _ev(_OPENSFX + "37", "cow_moo", "a cow moans", 1.49, license="CC0-1.0",
+                credit=('"Cow". Original "Cow - Moan 2 - 96kHz.wav" by "Jarred Gib". Edited '
+                        'by "Wuzzy".')),
+            _ev(_OPENSFX + "36", "sheep_bleat",
+                "sheep bleat in a field in summer", 1.32, license="CC0-1.0",
+                credit=('"Sheep". Original "Corner of a sheep field in summer" by David R '
+                        'Barnes. Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "38", "horse_neigh", "a horse neighs", 1.83, license="CC-BY-3.0",
+                credit=('"Horse". Original "20060419.horse.neigh.wav" by "dobroide". Edited '
+                        'by "Wuzzy".')),
+            _ev(_OPENSFX + "67", "big_cat_roar",
+                "a big cat growls and roars", 2.83, license="CC0-1.0",
+                credit=('"Tropical: Lion roar". Original "elaine-growl.wav" by Elaine '
+                        'Miller. Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "68", "ape_call", "monkeys scream", 1.82, license="CC0-1.0",
+                credit=('"Tropical: Monkeys". Original "Affen schreit.mp3" by "Bidone". '
+                        'Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "66", "songbird", "a tropical bird calls", 2.15, license="CC0-1.0",
+                credit=('"Tropical: Bird (1)". Original "Bird Noise - 1.wav" by "SpaceJoe". '
+                        'Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "72", "songbird", "a tropical bird chirps", 2.99, license="CC0-1.0",
+                credit=('"Tropical: Bird (2)". Original "Bird Noise - 12.wav" by '
+                        '"SpaceJoe". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "39", "anvil", "hammering in a smithy", 2.43, license="CC-BY-3.0",
+                credit=('"Building bridge". Original "in the smithy 2.wav" by "l0calh05t". '
+                        'Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "55", "wood_chop",
+                "a tree is chopped with an axe", 2.6, license="CC0-1.0",
+                credit=('"Lumber mill: Falling tree". Original "cutting_tree.wav" by '
+                        '"fkurz". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "40", "saw",
+                "a circular saw cuts through wood", 3.9, license="CC-BY-3.0",
+                credit=('"Sawmill". Original "Circular saw crosscutting.wav" by '
+                        '"Benboncan". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "56", "saw", "a chainsaw runs", 2.71, license="CC-BY-3.0",
+                credit=('"Lumber mill: Chainsaw". Original "CHAINSAW.wav" by "JFBSAUVE". '
+                        "Edited by Janis Lukss.")),
+            _ev(_OPENSFX + "18", "explosion", "an explosion booms", 1.61, license="CC-BY-3.0",
+                credit='"Explosion". By Janis Lukss.'),
+            _ev(_OPENSFX + "29", "crowd_cheer", "an audience applauds", 3.69, license="CC-BY-3.0",
+                credit=('"Applause". Original "Approx 850 - Enthusiast Audience.wav" by '
+                        '"lonemonk". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "4", "train",
+                "a steam train sounds its whistle and departs", 2.1, license="CC-BY-3.0",
+                credit=('"Steam train station departure". Original "steam train horn '
+                        '01.wav" by "eliasheuninck". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "10", "train",
+                "a diesel locomotive sounds its horn", 1.99, license="CC-BY-3.0",
+                credit=('"Diesel/electric train station departure". Original "Locomotive 1 '
+                        'Distant horn.wav" by "patchen". Edited by Janis Lukss.')),
+            _ev(_OPENSFX + "71", "train", "a train passes by", 2.49, license="CC-BY-3.0",
+                credit=('"Monorail train station departure". Original "Train passby (tape '
+                        'stop).wav" by "Metzik". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "9", "jet_aircraft",
+                "a jet airliner takes off", 3.33, license="CC-BY-3.0",
+                credit=('"Early jet take off". Original "Passenger jet departs 2.wav" by '
+                        '"www.digifishmusic.com". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "59", "jet_aircraft",
+                "a jet roars as it takes off", 4.04, license="CC-BY-3.0",
+                credit=('"Mach 1+ Jet take off". Original "Landing Jet 5 (Close).wav" by '
+                        '"bigpickle51". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "61", "jet_aircraft", "military jets fly past", 3.08, license="CC0-1.0",
+                credit=('"Modern jet take off". Original "5_Navy-Blue-Angels-jets_CLIP.wav" '
+                        'by ibisradio. Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "8", "propeller_plane",
+                "a propeller plane starts its engine", 3.12, license="CC-BY-3.0",
+                credit=('"Propeller plane start". Original "Plane Cessna start stop.wav" by '
+                        '"Cheeseheadburger". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "69", "propeller_plane",
+                "a propeller aircraft takes off", 3.83, license="CC0-1.0",
+                credit=('"Toyland: Propeller plane take off". Original "Airplane '
+                        'propeller.wav" by "MrVasLuk". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "24", "helicopter", "a helicopter flies", 2.47, license="CC-BY-SA-3.0",
+                credit=('"Helicopter". Original "helicopterRaw_16sec.wav" by "lorenzosu". '
+                        'Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "25", "engine",
+                "a truck engine starts and pulls away", 4.02, license="CC0-1.0",
+                credit=('"Truck/old bus start, pull away". Original "file0375.mp3" by '
+                        '"saphix". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "27", "engine",
+                "a bus starts and drives off", 2.88, license="CC-BY-3.0",
+                credit=('"Modern bus start". Original "london bus approaches & leaves.wav" '
+                        'by "icmusic". Edited by Janis Lukss.')),
+            _ev(_OPENSFX + "28", "engine", "an old bus engine starts", 2.76, license="CC-BY-3.0",
+                credit=('"Old bus start". Original "t_start1.mp3" by "roscoetoon". Edited '
+                        "by Janis Lukss.")),
+            _ev(_OPENSFX + "35", "car_horn", "a car horn honks", 0.67, license="CC-BY-3.0",
+                credit=('"Modern car horn". Original "claxon.wav" by "han1". Edited by '
+                        "Janis Lukss.")),
+            _ev(_OPENSFX + "26", "car_horn",
+                "a truck pulls away sounding its air horn", 4.02, license="CC0-1.0",
+                credit=('"Truck/old bus start, pull away with horn". Original '
+                        '"file0375.mp3" by "saphix" and "Industrial Air Horn.wav" by '
+                        '"mcpable". Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "6", "ship_horn", "a ship's horn blows", 2.4, license="CC-BY-3.0",
+                credit='"Ship horn". Original "ship2_bergen.aif" by Leon Milo. Edited by Wuzzy.'),
+            _ev(_OPENSFX + "7", "ship_horn", "a ferry sounds its horn", 3.19, license="CC-BY-3.0",
+                credit=('"Ferry horn". Original "msfinmarken_Bergen.aif" by Leon Milo. '
+                        "Edited by Wuzzy.")),
+            _ev(_OPENSFX + "20", "cash_register", "a cash till rings", 1.45, license="CC-BY-3.0",
+                credit='"Cash till". By Janis Lukss.'),
+            _ev(_OPENSFX + "14", "bell", "a level-crossing bell rings", 2.82, license="CC0-1.0",
+                credit=('"Level crossing". Original "RRCrossing.wav" by "Mark_Ian". Edited '
+                        'by "Wuzzy".')),
+            _ev(_OPENSFX + "46", "bubbles", "bubbles gurgle", 0.74, license="CC0-1.0",
+                credit=('"Toyland: Bubble generated". "Bubble 001.wav" by "ristooooo1". '
+                        'Edited by "Wuzzy".')),
+            _ev(_OPENSFX + "13", "steam_hiss",
+                "steam hisses from an engine", 1.7, license="CC-BY-3.0",
+                credit='"Steam (of steam engine)". By Janis Lukss.'),
+            _ev(_OPENSFX + "12", "electric_zap",
+                "electricity crackles and sparks", 2.87, license="CC-BY-3.0",
+                credit=('"Electric sparking". Original "JacobsLadderLong2.flac" by '
+                        '"Halleck". Edited by Janis Lukss.')),
+            _ev(_OPENSFX + "17", "crash", "things crash and clatter", 1.73, license="CC-BY-3.0",
+                credit='"Crash". Original "crash.wav" by "sagetyrtle". Edited by Janis Lukss.'),
+            _ev(_OPENSFX + "33", "jackhammer", "a jackhammer pounds", 2.56, license="CC-BY-3.0",
+                credit=('"Jackhammer". Original "air hammer half close.wav" by '
+                        '"Bluesy1905". Cut and edited by "Wuzzy".')),
+            _ev(_OPENSFX + "54", "tree_fall",
+                "a tree crashes to the ground", 1.18, license="CC0-1.0",
+                credit=('"Lumber mill: Crashing tree". Original "A Tree Falling Down.wav" '
+                        'by "ecfike". Edited by "Wuzzy".')),
+            _bg(_OPENSFX + "52", "wind", "wind gusting", 2.74, license="CC-BY-3.0",
+                credit='"Wind". Original "wind1.wav" by "Anton". Edited by Janis Lukss.'),
+        ),
+    ),
+    DebSource(
+        DebPin("wordwarvi-sound", "1.0.4-2",
+               "455adb1ebc1602523c719ce182f9b3deee9ae6677763011ad5740d09ea7a0529",
+               "pool/main/w/wordwarvi/wordwarvi-sound_1.0.4-2_all.deb",
+               sha1="888e98a67cbc278be352dee6cc45f4e17bb62249"),
+        size=8_614_288, license="CC-BY-SA-3.0",
+        copyright="2008 Stephen M. Cameron",
+        recordings=(
+            _ev(_WORDWARVI + "toyota_celica_cardoor_sample.ogg", "door", "a car door slams", 1.72),
+            _ev(_WORDWARVI + "metalbang1.ogg", "metal_clang", "a metal object clangs", 1.09),
+            _ev(_WORDWARVI + "metalbang2.ogg", "metal_clang", "metal bangs against metal", 1.05),
+            _ev(_WORDWARVI + "clang.ogg", "metal_clang", "a short metallic clang", 0.62),
+            _ev(_WORDWARVI + "big_explosion.ogg", "explosion", "a big explosion rumbles", 5.69),
+            _ev(_WORDWARVI + "bombexplosion.ogg", "explosion", "a bomb explodes", 0.7),
+            _ev(_WORDWARVI + "flak_gun_sound.ogg", "cannon", "an anti-aircraft gun fires", 0.31),
+            _ev(_WORDWARVI + "jetwash.ogg", "jet_aircraft", "a jet engine roars", 3.0),
+            _ev(_WORDWARVI + "us_quarter.ogg", "coins", "a coin drops and spins", 0.85),
+            _ev(_WORDWARVI + "zzzt.ogg", "electric_zap", "an electric zap", 0.16),
+            _ev(_WORDWARVI + "tesla_tower.ogg", "electric_zap",
+                "an electric discharge buzzes", 0.53),
+            _ev(_WORDWARVI + "new_ground_smack.ogg", "thud",
+                "something heavy hits the ground", 1.11),
+            _ev(_WORDWARVI + "bodyslam.ogg", "thud", "a body slams down", 0.41),
+            _ev(_WORDWARVI + "missile_launch_2.ogg", "rocket", "a missile launches", 2.32),
+            _ev(_WORDWARVI + "rocket_exhaust_1.ogg", "rocket", "a rocket engine roars", 3.35),
+        ),
+    ),
+    DebSource(
+        DebPin("freeciv-data", "3.0.6-1+deb12u1",
+               "278bed022b87408ca9923aa727bef3d6c97875c811723e93ff95dded1b9b76b2",
+               "pool/main/f/freeciv/freeciv-data_3.0.6-1+deb12u1_all.deb",
+               sha1="8d2fd63aa76a20e5eec8003f3b742723462e2804"),
+        size=20_085_120, license="GPL-2+",
+        copyright="the Freeciv contributors",
+        recordings=(
+            _ev(_FREECIV + "LrgExpl.ogg", "explosion", "a large explosion", 1.74),
+            _ev(_FREECIV + "SmlExpl.ogg", "explosion", "a small explosion", 1.88),
+            _ev(_FREECIV + "LrgCan.ogg", "cannon", "a large cannon fires", 1.99),
+            _ev(_FREECIV + "MedCan.ogg", "cannon", "a cannon fires", 1.06),
+            _ev(_FREECIV + "Mortar.ogg", "cannon", "a mortar fires", 0.94),
+            _ev(_FREECIV + "MgBar1.ogg", "machine_gun", "a machine gun fires a burst", 1.0),
+            _ev(_FREECIV + "MgBar2.ogg", "machine_gun", "a short machine-gun burst", 0.85),
+            _ev(_FREECIV + "MgHeavy.ogg", "machine_gun", "a heavy machine gun fires", 2.0),
+            _ev(_FREECIV + "Splash.ogg", "water_splash", "a big splash", 1.78),
+            _ev(_FREECIV + "inh2o.ogg", "water_splash", "something plunges into water", 0.84),
+        ),
+    ),
+    DebSource(
+        DebPin("heroes-sound-effects", "1.0-6",
+               "e0bf5e5077257b8acc475309906d9cf910c434d2ffa582f3e4c2157dd83c0909",
+               "pool/main/h/heroes-sound-effects/heroes-sound-effects_1.0-6_all.deb",
+               sha1="4468f542ff10c3ce4e928775fcc5f5bb0928c5c2"),
+        size=336_648, license="GPL-2+",
+        copyright="1997-2000 Alexandre Duret-Lutz, Romuald Genevois and the Heroes contributors",
+        recordings=(
+            _ev(_HEROES + "foule1.wav", "crowd_cheer", "a crowd cheers", 2.45),
+            _ev(_HEROES + "foule2.wav", "crowd_cheer", "a crowd cheers and whistles", 4.98),
+            _ev(_HEROES + "claxon.wav", "car_horn", "a horn honks", 0.78),
+            _ev(_HEROES + "coins.wav", "coins", "coins jingle", 0.85),
+            _ev(_HEROES + "argent01.wav", "coins", "coins clink", 1.24),
+            _ev(_HEROES + "clock01.wav", "clock_tick", "a clock ticks", 2.78),
+            _ev(_HEROES + "clock02.wav", "clock_tick", "a clock ticks briefly", 1.28),
+        ),
+    ),
+    DebSource(
+        DebPin("sonic-pi-samples", "3.2.2~repack-8",
+               "25f2312d2fae005e6ad0f4726b8ed3084e776006a5a132083506e960224ac79d",
+               "pool/main/s/sonic-pi/sonic-pi-samples_3.2.2~repack-8_all.deb",
+               sha1="94ecb2b513353cae6151e4ca6c7c01ebf8577497"),
+        size=21_882_696, license="CC0-1.0",
+        copyright="Sonic Pi (Samuel Aaron); each sample's freesound.org author is named",
+        recordings=(
+            _ev(_SONICPI + "misc_crow.flac", "crow_caw", "a crow caws", 0.48,
+                credit=("2008 davidworksonline, "
+                        "https://freesound.org/people/davidworksonline/sounds/54973/")),
+            _ev(_SONICPI + "perc_till.flac", "cash_register", "a cash register drawer opens", 2.67,
+                credit="2013 Zott820, https://freesound.org/people/Zott820/sounds/209578/"),
+            _ev(_SONICPI + "drum_tom_lo_hard.flac", "drum", "a low tom drum is hit hard", 1.0,
+                credit="2010 menegass, https://freesound.org/people/menegass/sounds/100064/"),
+            _ev(_SONICPI + "drum_snare_hard.flac", "drum", "a snare drum is hit", 0.44,
+                credit="2010 menegass, https://freesound.org/people/menegass/sounds/100058/"),
+            _ev(_SONICPI + "drum_roll.flac", "drum", "a drum roll", 6.24,
+                credit="2006 Heigh-hoo, https://freesound.org/people/Heigh-hoo/sounds/19433/"),
+            _ev(_SONICPI + "drum_cymbal_open.flac", "cymbal", "an open hi-hat cymbal", 1.8,
+                credit="2010 menegass, https://freesound.org/people/menegass/sounds/100055/"),
+            _ev(_SONICPI + "drum_splash_hard.flac", "cymbal", "a splash cymbal is hit", 2.6,
+                credit="2010 menegass, https://freesound.org/people/menegass/sounds/100060/"),
+            _ev(_SONICPI + "ambi_piano.flac", "piano", "soft piano notes", 2.81,
+                credit=("2008 Rutger Muller <rutger@rutgermuller.nl>, "
+                        "https://freesound.org/people/RutgerMuller/sounds/51245/")),
+            _ev(_SONICPI + "guit_e_fifths.flac", "guitar", "an electric guitar plays fifths", 5.97,
+                credit="2008 Sub-d, https://freesound.org/people/Sub-d/sounds/46990/"),
+            _ev(_SONICPI + "guit_harmonics.flac", "guitar", "guitar harmonics ring", 3.53,
+                credit="2012 BStateham, https://freesound.org/people/BStateham/sounds/141524/"),
+            _ev(_SONICPI + "guit_e_slide.flac", "guitar", "a guitar slides", 4.33,
+                credit="2005 Suva, https://freesound.org/people/Suva/sounds/2410/"),
+            _ev(_SONICPI + "perc_bell.flac", "bell", "a bell is struck and rings", 6.72,
+                credit=("2014 AlaskaRobotics, "
+                        "https://freesound.org/people/AlaskaRobotics/sounds/221515/")),
+            _ev(_SONICPI + "perc_bell2.flac", "bell", "a bell rings", 5.45, license="MIT",
+                credit=("Sonic Pi (Samuel Aaron); not listed on its own in the copyright "
+                        "file, so its catch-all stanza applies")),
+            _ev(_SONICPI + "ambi_swoosh.flac", "whoosh", "a swoosh", 1.85,
+                credit="2012 Halgrimm, https://freesound.org/people/Halgrimm/sounds/169867/"),
+        ),
+    ),
+    DebSource(
+        DebPin("lmms-common", "1.2.2+dfsg1-6",
+               "7d9aa55dd05f11edc57104203ee1c350e3e41f8936ab3741da2bb1158fd46c37",
+               "pool/main/l/lmms/lmms-common_1.2.2+dfsg1-6_all.deb",
+               sha1="9add783045e1c24696fd50887f9c9bbdfa3ecdac"),
+        size=8_263_276, license="GPL-2+",
+        copyright="the LMMS contributors",
+        recordings=(
+            _ev(_LMMS + "misc/applause01.ogg", "crowd_cheer", "people clap", 2.06),
+            _ev(_LMMS + "drums/tom01.ogg", "drum", "a tom drum is hit", 0.66),
+            _ev(_LMMS + "drums/crash01.ogg", "cymbal", "a cymbal crash", 0.92),
+            _ev(_LMMS + "instruments/piano02.ogg", "piano", "a piano plays a chord", 10.02),
+            _ev(_LMMS + "instruments/piano01.ogg", "piano", "a piano note", 0.93),
+            _ev(_LMMS + "instruments/cello01.ogg", "bowed_strings", "a cello note is bowed", 1.87),
+            _ev(_LMMS + "instruments/violin_fingered01.ogg", "bowed_strings",
+                "a violin plays a few notes", 1.94),
+            _ev(_LMMS + "instruments/steel_guitar01.ogg", "guitar",
+                "a steel-string guitar is strummed", 4.82),
+            _ev(_LMMS + "instruments/church_organ01.ogg", "organ", "a church organ plays", 11.84),
+            _ev(_LMMS + "instruments/church_organ02.ogg", "organ", "a pipe organ chord", 10.02),
+            _ev(_LMMS + "instruments/e_organ01.ogg", "organ", "an electric organ plays", 4.49),
+            _ev(_LMMS + "instruments/flute01.ogg", "woodwind", "a flute plays", 11.42),
+            _bg(_LMMS + "misc/raving_crowd01.ogg", "crowd", "a large crowd roars", 10.03),
+        ),
+    ),
+    DebSource(
+        DebPin("deepin-sound-theme", "15.10.6-1",
+               "2995e5f94175ab5e7e36a26ae7fcabb3dbbaa089123d5244cbaeeb3376dd88fb",
+               "pool/main/d/deepin-sound-theme/deepin-sound-theme_15.10.6-1_all.deb",
+               sha1="056910241ac21f25430dc0824afeaf3f3d226991"),
+        size=3_845_600, license="GPL-3",
+        copyright="2015 Deepin Technology Co., Ltd.",
+        recordings=(
+            _ev(_DEEPIN + "camera-shutter.wav", "camera_shutter", "a camera shutter clicks", 0.42),
+            _ev(_DEEPIN + "screen-capture.wav", "camera_shutter", "a shutter click", 0.26),
+        ),
+    ),
+)
+"""The pinned packages, in the order they are fetched."""
+
+SHORT_CLASSES: frozenset[str] = frozenset({
+    # one or two recordings each: real, but too few to vary a class
+    "rooster_crow", "horse_neigh", "owl_hoot", "duck_quack", "crow_caw", "wolf_howl",
+    "frog_croak", "cat_meow", "cash_register", "clock_tick", "thunder", "propeller_plane",
+    "helicopter", "ship_horn", "siren", "jackhammer", "tree_fall", "woodwind",
+})
+"""Event classes with fewer than :data:`MIN_RECORDINGS` different recordings."""
+
+
+def recordings_by_class(sources: Iterable[DebSource] = SOURCES
+                        ) -> dict[str, list[tuple[DebSource, Recording]]]:
+    """Every event class (short ones included) and its ``(source, recording)`` pairs."""
+    out: dict[str, list[tuple[DebSource, Recording]]] = {}
+    for source in sources:
+        for rec in source.recordings:
+            if rec.label != BACKGROUND:
+                out.setdefault(rec.label, []).append((source, rec))
+    return dict(sorted(out.items()))
+
+
+def backgrounds_by_kind(sources: Iterable[DebSource] = SOURCES
+                        ) -> dict[str, list[tuple[DebSource, Recording]]]:
+    """Every background kind and its ``(source, recording)`` pairs."""
+    out: dict[str, list[tuple[DebSource, Recording]]] = {}
+    for source in sources:
+        for rec in source.recordings:
+            if rec.label == BACKGROUND:
+                out.setdefault(str(rec.kind), []).append((source, rec))
+    return dict(sorted(out.items()))
+
+
+def complete_classes(sources: Iterable[DebSource] = SOURCES) -> list[str]:
+    """The event classes with at least :data:`MIN_RECORDINGS` different recordings."""
+    return [c for c, recs in recordings_by_class(sources).items()
+            if len({(s.package, r.path) for s, r in recs}) >= MIN_RECORDINGS]
+
+
+def download_size(sources: Iterable[DebSource] = SOURCES) -> int:
+    """The bytes that fetching every package costs."""
+    return sum(s.size for s in sources)
+
+
+def fetch_sources(root: str | os.PathLike[str], *,
+                  sources: Sequence[DebSource] = SOURCES, fetch: Fetcher | None = None,
+                  check_audio: bool = True) -> dict[str, Path]:
+    """Fetch every pinned package (cached ones are reused) and extract the recordings it lists.
+
+    Args:
+        root: the data root; everything goes to ``<root>/debian-cache/``.
+        sources: which packages (default: all of :data:`SOURCES`).
+        fetch: how to fetch a ``.deb`` (default: ``apt-get download``, else HTTPS).
+        check_audio: open every recording's header with soundfile, so that a file that
+            cannot be decoded fails here, naming it, rather than in the corpus builder.
+
+    Returns:
+        Package name -> its extraction folder (see :meth:`DebSource.audio_file`).
+
+    Raises:
+        DownloadError: offline or a checksum mismatch (one line naming package and command).
+        DataError: a corrupt archive, or a recording missing or unreadable (one line naming
+            the package and the file).
+    """
+    folders: dict[str, Path] = {}
+    for source in sources:
+        folder = fetch_and_extract(source.pin, root, fetch=fetch,
+                                   include=exact(r.path for r in source.recordings))
+        folders[source.package] = folder
+        if check_audio:
+            import soundfile as sf  # lazily: importing adl.data must stay cheap
+
+            for rec in source.recordings:
+                path = source.audio_file(root, rec)
+                try:
+                    sf.info(str(path))
+                except (OSError, RuntimeError, sf.LibsndfileError) as err:
+                    raise DataError(f"{source.package} {source.version}: cannot read "
+                                    f"{rec.path} ({path}): {one_line(err)}") from None
+    return folders
