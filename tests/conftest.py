@@ -20,6 +20,12 @@ TONES = {"low hum": 180.0, "steady tone": 500.0, "high beep": 1400.0, "shrill wh
 TEMPLATES = ("a {} plays", "a {} is heard", "there is a {}", "you can hear a {}", "a {} sounds")
 
 
+def read_csv_dicts(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file with a header, as dicts."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def _tone(freq: float, seconds: float, rng: np.random.Generator) -> np.ndarray:
     t = np.arange(int(seconds * SR)) / SR
     x = 0.3 * np.sin(2 * np.pi * freq * t) + 0.01 * rng.standard_normal(t.size)

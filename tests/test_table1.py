@@ -3,7 +3,6 @@ the relative change and the one mean ± std formatter."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
@@ -20,18 +19,13 @@ from adl.metrics import METRICS, UnknownMetricError, evaluate
 from adl.runs import RunError, write_run_info
 from adl.table1 import PAPER_TABLE1, evaluate_run, format_mean_std, relative_change, table1
 from adl.train import train
-from conftest import make_tiny_data
+from conftest import make_tiny_data, read_csv_dicts
 from test_train import tiny_config
 
 quiet = lambda _msg: None  # noqa: E731
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.one_thread
-
-
-def _read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 # -- mean ± std -----------------------------------------------------------------------------------
@@ -158,7 +152,7 @@ def test_evaluate_run_writes_metrics_and_captions(tiny_run, tiny_data):
         assert "install" in result["unavailable"][name] and name not in result["scores"]
         assert scores.unavailable[name] == result["unavailable"][name]
 
-    rows = _read_csv(tiny_run / "captions.csv")
+    rows = read_csv_dicts(tiny_run / "captions.csv")
     assert list(rows[0]) == ["file_name", "candidate", *(f"reference_{k}" for k in range(1, 6)),
                              "bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l",
                              "cider_d"]

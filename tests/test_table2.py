@@ -3,7 +3,6 @@ tests, and the event precision and recall they report."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
@@ -17,17 +16,13 @@ from adl.data import events_in_caption, load_clotho, load_scene_events, prepare_
 from adl.table2 import (CONDITIONS, difference_conditions, event_precision_recall, examples,
                         names_category, read_table2)
 from adl.train import train
+from conftest import read_csv_dicts
 from test_train import tiny_config
 
 quiet = lambda _msg: None  # noqa: E731
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.one_thread
-
-
-def _read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 # -- event precision and recall ------------------------------------------------------------------
@@ -87,7 +82,7 @@ def test_difference_conditions_on_real_layout_without_metadata(tiny_run):
     assert report == json.loads((tiny_run / "table2.json").read_text())
     assert report["has_metadata"] is False
     assert report["conditions"]["input+event"]["scores"] == {}
-    rows = _read_csv(tiny_run / "table2_captions.csv")
+    rows = read_csv_dicts(tiny_run / "table2_captions.csv")
     assert len(rows) == 4 * 4
     assert {r["event_label"] for r in rows} <= {"noise", "crackle"}
     assert all(r["event_file"].startswith("5-") for r in rows)  # fold 5, held aside
@@ -136,7 +131,7 @@ def test_difference_conditions_scored_against_the_right_references(embedded_run)
 
     meta = load_scene_events(base, "evaluation")
     clips = {it.fname: it for it in load_clotho(base, "evaluation")}
-    rows = _read_csv(run / "table2_captions.csv")
+    rows = read_csv_dicts(run / "table2_captions.csv")
     assert len(rows) == 4 * len(clips)
     for r in rows:
         scene = set(meta[r["file_name"]].labels)
@@ -177,6 +172,6 @@ def test_difference_conditions_scored_against_the_right_references(embedded_run)
 
     # The same seed picks the same events and offsets.
     difference_conditions(run, metrics=("cider_d",), log=quiet)
-    again = _read_csv(run / "table2_captions.csv")
+    again = read_csv_dicts(run / "table2_captions.csv")
     assert [(r["event_file"], r["offset_s"], r["caption"]) for r in again] == [
         (r["event_file"], r["offset_s"], r["caption"]) for r in rows]
