@@ -31,17 +31,23 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from adl.audio import audio_info
 from adl.data.clotho import load_clotho
+from adl.data.corpus import load_scene_events
+from adl.data.layout import CLOTHO_SUBSETS
+from adl.errors import DataError
 from adl.metrics import CorpusScores, MetricUnavailableWarning, evaluate
 from adl.mixing import mix, random_offset
 
 __all__ = [
+    "CLOTHO_STATISTICS",
     "FLOOR_METRICS",
     "REPRESENTATIONS",
     "CaptionFloor",
     "caption_floor",
     "captions_side_by_side",
     "clip_embeddings",
+    "corpus_statistics",
     "difference_fidelity",
     "difference_vectors",
     "frame_fidelity",
@@ -241,6 +247,62 @@ def caption_floor(root: str | os.PathLike[str], *, train_split: str = "developme
 
 
 # -- projections (chapter 5) ---------------------------------------------------------------------
+
+
+# -- the corpus against Clotho (chapter 1) -----------------------------------------------------
+
+#: Clotho v2.1 as its authors publish it (Drossos et al., ICASSP 2020,
+#: https://arxiv.org/abs/1910.09387, and the v2.1 release notes on Zenodo, record 4783391).
+#: None where Clotho publishes no such figure (it has no event labels).
+CLOTHO_STATISTICS: dict[str, str | None] = {
+    "clips (development / validation / evaluation)": "3839 / 1045 / 1045",
+    "clip length (s)": "15 to 30",
+    "captions per clip": "5, by different annotators",
+    "words per caption": "8 to 20",
+    "vocabulary (distinct words)": None,
+    "events per clip": None,
+    "words per named event": None,
+}
+
+
+def corpus_statistics(root: str | os.PathLike[str]) -> dict[str, str]:
+    """The figures of :data:`CLOTHO_STATISTICS`, measured on a corpus in the Clotho layout.
+
+    Clip lengths are read from the audio headers; events per clip and words per named event
+    need the embedded corpus's event metadata (``"n/a"`` on real data).
+    """
+    splits = {subset: load_clotho(root, subset) for subset in CLOTHO_SUBSETS}
+    seconds = [frames / sr for items in splits.values() for it in items
+               for sr, frames, _ in [audio_info(it.path)]]
+    dev = splits["development"]
+    captions = [c for it in dev for c in it.captions]
+    words = [len(c.split()) for c in captions]
+    vocabulary = {w.strip(".,;:!?\"'").lower() for c in captions for w in c.split()} - {""}
+    stats = {
+        "clips (development / validation / evaluation)":
+            " / ".join(str(len(splits[s])) for s in CLOTHO_SUBSETS),
+        "clip length (s)": f"{min(seconds):.1f} to {max(seconds):.1f} (mean {np.mean(seconds):.1f})",
+        "captions per clip": str(len(dev[0].captions)) if dev else "0",
+        "words per caption": f"{min(words)} to {max(words)} (mean {np.mean(words):.1f})",
+        "vocabulary (distinct words)": f"{len(vocabulary)} (development captions)",
+        "events per clip": "n/a", "words per named event": "n/a",
+    }
+    try:
+        meta = load_scene_events(root, "development")
+    except DataError:  # real data has no event metadata
+        return stats
+    n_events = [len(meta[it.fname].labels) for it in dev if it.fname in meta]
+    per_event = []
+    for it in dev:
+        m = meta.get(it.fname)
+        if m is None:
+            continue
+        named = m.caption_events or tuple(tuple(m.labels) for _ in it.captions)
+        per_event += [len(c.split()) / max(1, len(n)) for c, n in zip(it.captions, named)]
+    stats["events per clip"] = (f"{min(n_events)} to {max(n_events)} "
+                                f"(mean {np.mean(n_events):.2f})")
+    stats["words per named event"] = f"{np.mean(per_event):.1f}"
+    return stats
 
 
 def pca(x: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:

@@ -324,3 +324,31 @@ def test_plot_helpers_return_figures(tmp_path):
     assert isinstance(scatter_2d(pts, list("aabbcc"), title="t"), Figure)
     with pytest.raises(ValueError):
         scatter_2d(pts, list("ab"))
+
+
+# -- the corpus against Clotho --------------------------------------------------------------------
+
+
+def test_corpus_statistics_on_real_layout_data(tiny_data):
+    from adl.analysis import CLOTHO_STATISTICS, corpus_statistics
+
+    stats = corpus_statistics(tiny_data)
+    assert list(stats) == list(CLOTHO_STATISTICS)  # one row per published figure
+    assert stats["clips (development / validation / evaluation)"] == "12 / 4 / 4"
+    assert stats["captions per clip"] == "5"
+    assert stats["clip length (s)"].startswith("1.0 to 1.5")
+    assert stats["events per clip"] == "n/a"  # no event metadata: said, not invented
+
+
+def test_corpus_statistics_counts_events_of_the_embedded_corpus(tmp_path):
+    from adl.analysis import corpus_statistics
+    from adl.config import load_preset
+    from adl.data.corpus import prepare_corpus
+
+    cfg = load_preset("smoke")
+    prepare_corpus(tmp_path, cfg.corpus, sr=cfg.data.sr, workers=1)
+    stats = corpus_statistics(tmp_path)
+    low, high = stats["events per clip"].split(" (")[0].split(" to ")
+    assert 1 <= int(low) <= int(high) <= cfg.corpus.max_events
+    assert float(stats["words per named event"]) > 2
+    assert int(stats["vocabulary (distinct words)"].split()[0]) > 50

@@ -124,6 +124,8 @@ def test_training_learns_and_writes_files(trained, corpus_root):
     assert result.val_maps[-1] > chance["validation"] + 0.05
     assert result.val_maps[-1] > result.val_maps[0]
     assert result.eval_map > chance["evaluation"] + 0.05
+    # Fold 5: one event per clip, so chance is about one over the number of classes.
+    assert 0.0 < result.fold5_map <= 1.0 and result.fold5_map > 1.5 / len(CLASSES)
     out = result.weights.parent
     assert result.weights.name == WEIGHTS_FILE and result.weights.is_file()
     assert out == dataset_root(_cfg(), corpus_root) / "tagger"
@@ -131,6 +133,7 @@ def test_training_learns_and_writes_files(trained, corpus_root):
     report = json.loads((out / REPORT_FILE).read_text())
     assert report["classes"] == list(CLASSES)
     assert report["eval_map"] == pytest.approx(result.eval_map)
+    assert report["fold5_map"] == pytest.approx(result.fold5_map) and report["n_fold5_events"] > 0
     assert report["settings"]["corpus"]["config"]["n_development"] == 32
     assert report["settings"]["seed"] == 0 and report["epochs"] == EPOCHS
     assert any("epoch 1/" in line for line in lines)
@@ -143,6 +146,7 @@ def test_reuse_is_fast(trained, corpus_root):
     again = pretrain_tagger(_cfg(), root=corpus_root, progress=False)
     assert again.reused and time.perf_counter() - start < 1.0
     assert again.eval_map == pytest.approx(result.eval_map)
+    assert again.fold5_map == pytest.approx(result.fold5_map)
     assert again.val_maps == pytest.approx(result.val_maps)
 
 
