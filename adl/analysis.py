@@ -33,7 +33,7 @@ import torch.nn.functional as F
 
 from adl.audio import audio_info
 from adl.data.clotho import load_clotho
-from adl.data.corpus import load_scene_events
+from adl.data.corpus_files import load_scene_events
 from adl.data.layout import CLOTHO_SUBSETS
 from adl.errors import DataError
 from adl.metrics import CorpusScores, MetricUnavailableWarning, evaluate
@@ -275,7 +275,7 @@ def corpus_statistics(root: str | os.PathLike[str]) -> dict[str, str]:
     seconds = [frames / sr for items in splits.values() for it in items
                for sr, frames, _ in [audio_info(it.path)]]
     dev = splits["development"]
-    captions = [c for it in dev for c in it.captions]
+    captions = [c for items in splits.values() for it in items for c in it.captions]
     words = [len(c.split()) for c in captions]
     vocabulary = {w.strip(".,;:!?\"'").lower() for c in captions for w in c.split()} - {""}
     stats = {
@@ -284,7 +284,7 @@ def corpus_statistics(root: str | os.PathLike[str]) -> dict[str, str]:
         "clip length (s)": f"{min(seconds):.1f} to {max(seconds):.1f} (mean {np.mean(seconds):.1f})",
         "captions per clip": str(len(dev[0].captions)) if dev else "0",
         "words per caption": f"{min(words)} to {max(words)} (mean {np.mean(words):.1f})",
-        "vocabulary (distinct words)": f"{len(vocabulary)} (development captions)",
+        "vocabulary (distinct words)": f"{len(vocabulary)} (all captions)",
         "events per clip": "n/a", "words per named event": "n/a",
     }
     try:

@@ -43,7 +43,8 @@ import torch.nn.functional as F
 from adl.audio import LOG_EPS, LogMel, load_audio
 from adl.config import Config, dataset_root
 from adl.data.clotho import load_clotho
-from adl.data.corpus import MANIFEST, load_scene_events
+from adl.data.corpus import corpus_classes
+from adl.data.corpus_files import MANIFEST, load_scene_events
 from adl.data.esc50 import load_esc50
 from adl.data.layout import events_csv
 from adl.errors import ConfigError, DataError
@@ -196,12 +197,6 @@ def _load_split(paths: Sequence[Path], labels: Sequence[Sequence[int]], n_classe
     for i, lab in enumerate(labels):
         targets[i, list(lab)] = 1.0
     return _Split(features, targets)
-
-
-def corpus_classes(root: str | os.PathLike[str]) -> list[str]:
-    """The corpus's event classes, in the order of the bank's ``target`` column."""
-    by_target = {it.target: it.category for it in load_esc50(root)}
-    return [by_target[t] for t in sorted(by_target)]
 
 
 def _scene_split(root: Path, subset: str, sr: int, logmel: LogMel,

@@ -35,6 +35,7 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -43,8 +44,10 @@ import torch
 
 from adl.audio import load_audio
 from adl.config import dataset_root
-from adl.data.captions import LEXICON, EventMention, events_in_caption, write_captions
-from adl.data.corpus import CLOTHO_DIR, load_scene_events
+from adl.data import annotators, captions
+from adl.data.captions import EventMention
+from adl.data.corpus_files import corpus_kind, load_scene_events
+from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
 from adl.data.esc50 import load_esc50
 from adl.errors import DataError, SilentAudioError
 from adl.inference import load_run, resolve_device, weights_path
@@ -104,17 +107,24 @@ def event_precision_recall(named: Sequence[set[str]], true: Sequence[set[str]],
     return (hits / n_named if n_named else math.nan, hits / n_true if n_true else math.nan)
 
 
-def names_category(caption: str, category: str) -> bool:
+def caption_language(root: str | os.PathLike[str]) -> ModuleType:
+    """The module that writes and reads a corpus's captions (``write_captions``,
+    ``events_in_caption``, ``LEXICON``): :mod:`adl.data.annotators` for the corpus of real
+    recordings, :mod:`adl.data.captions` (the grammar) for the synthesised one and real data."""
+    return annotators if corpus_kind(root) == "recordings" else captions
+
+
+def names_category(caption: str, category: str, *, language: ModuleType = captions) -> bool:
     """Whether a caption names an ESC-50 category.
 
-    A category that is one of the embedded corpus's classes is looked up in its lexicon
-    (``adl.data.captions.LEXICON``); any other is named when one of the words of its name
+    A category that is one of the corpus's classes is looked up in its lexicon
+    (``language.LEXICON``, see :func:`caption_language`); any other is named when one of the words of its name
     (``crackling_fire`` -> ``crackling``, ``fire``) appears as a whole word, optionally plural.
     That second rule is coarse: it misses synonyms and other word forms. On real data,
     :func:`difference_conditions` scores condition (4) with it.
     """
-    if category in LEXICON:
-        return category in events_in_caption(caption)
+    if category in language.LEXICON:
+        return category in language.events_in_caption(caption)
     words = [w for w in re.split(r"[_\-\s]+", category.lower()) if w]
     pattern = r"\b(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es)?\b"
     return re.search(pattern, caption, re.IGNORECASE) is not None
@@ -193,7 +203,7 @@ def difference_conditions(run: str | os.PathLike[str], *,
     if n_clips is not None:
         items, inputs = items[:n_clips], inputs[:n_clips]
     # Only the embedded corpus has event labels; a malformed file is still an error.
-    has_meta = (base / CLOTHO_DIR / "clotho_csv_files" / "embedded_events_evaluation.csv").is_file()
+    has_meta = (base / CLOTHO_DIR / CLOTHO_CSV_DIR / events_csv("evaluation")).is_file()
     meta = load_scene_events(base, "evaluation") if has_meta else None
     if meta is not None:
         missing = [it.fname for it in items if it.fname not in meta]
@@ -235,28 +245,29 @@ def difference_conditions(run: str | os.PathLike[str], *,
     diffs = decode_waves(model, tok, cfg, mixtures + mixtures, events + inputs)
     decode_s = time.perf_counter() - start
     log(f"decode: {decode_s:.1f} s for {4 * n} captions ({4 * n / max(decode_s, 1e-9):.1f}/s)")
-    captions = {"input": plain[:n], "input+event": plain[n:], "mixture-event": diffs[:n],
+    decoded = {"input": plain[:n], "input+event": plain[n:], "mixture-event": diffs[:n],
                 "mixture-input": diffs[n:]}
 
-    refs, true, described = _condition_references(trials, meta is not None, seed, snr)
+    language = caption_language(base)
+    refs, true, described = _condition_references(trials, meta is not None, seed, snr, language)
     start = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
     for cond in CONDITIONS:
         res: dict[str, Any] = {"references": described[cond], "scores": {}, "unavailable": {},
                                "sents": {}}
         if refs[cond] is not None:
-            scores, sents = score_captions(captions[cond], refs[cond], wanted)
+            scores, sents = score_captions(decoded[cond], refs[cond], wanted)
             res.update(scores=dict(scores), unavailable=dict(scores.unavailable), sents=sents)
         else:
             res["unavailable"] = {m: described[cond] for m in wanted}
-        named = [events_in_caption(c) for c in captions[cond]]
+        named = [language.events_in_caption(c) for c in decoded[cond]]
         if meta is not None:
             p, r = event_precision_recall(named, true[cond])
             res.update(event_precision=p, event_recall=r)
         elif cond == "mixture-input":
             cats = [t["event"].category for t in trials]
-            named = [n_ | ({c} if names_category(cap, c) else set())
-                     for n_, cap, c in zip(named, captions[cond], cats)]
+            named = [n_ | ({c} if names_category(cap, c, language=language) else set())
+                     for n_, cap, c in zip(named, decoded[cond], cats)]
             res.update(event_precision=None, event_recall=event_precision_recall(
                 [{c} & nm for c, nm in zip(cats, named)], [{c} for c in cats])[1])
             res["unavailable"]["event_precision"] = (
@@ -277,7 +288,7 @@ def difference_conditions(run: str | os.PathLike[str], *,
         row = summary.loc[cond]
         log(f"{CONDITION_TITLES[cond]:22s} " + ", ".join(
             f"{k} {v:.3f}" for k, v in row.items() if not pd.isna(v)))
-    _write_table2(run, trials, captions, refs, true, results, wanted, {
+    _write_table2(run, trials, decoded, refs, true, results, wanted, {
         **header, "n_clips": n, "has_metadata": meta is not None,
         "decode_seconds": round(decode_s, 3), "metric_seconds": round(metric_s, 3),
         "skipped": [list(s) for s in skipped]})
@@ -324,6 +335,7 @@ def _reusable_table2(run: Path, header: dict[str, Any]) -> dict[str, dict[str, A
 
 
 def _condition_references(trials: list[dict[str, Any]], has_meta: bool, seed: int, snr: float,
+                          language: ModuleType = captions,
                           ) -> tuple[dict[str, list[list[str]] | None],
                                      dict[str, list[set[str]]], dict[str, str]]:
     """Per condition: reference captions (None: not scorable), true event sets, a description."""
@@ -348,38 +360,51 @@ def _condition_references(trials: list[dict[str, Any]], has_meta: bool, seed: in
         added = EventMention(label, t["offset_s"], t["event_s"], -snr)
         # One generator per clip and condition: each reference set is reproducible on its own.
         mixed.append(_grammar_references(scene.events() + [added],
-                                         np.random.default_rng([seed, i, 2]), scene.background))
+                                         np.random.default_rng([seed, i, 2]), scene.background,
+                                         language=language, must_name=label))
         alone.append(_grammar_references([EventMention(label, 0.0, t["event_len_s"], 0.0)],
-                                         np.random.default_rng([seed, i, 4])))
+                                         np.random.default_rng([seed, i, 4]),
+                                         language=language, must_name=label))
         labels = set(scene.labels)
         true["input"].append(labels)
         true["mixture-event"].append(labels)
         true["input+event"].append(labels | {label})
         true["mixture-input"].append({label})
     refs["input+event"], refs["mixture-input"] = mixed, alone
-    described["input+event"] = "5 grammar captions of the scene's events plus the added event"
-    described["mixture-input"] = "5 grammar captions of the added event alone"
+    writer = "annotator" if language is annotators else "grammar"
+    described["input+event"] = f"5 {writer} captions of the scene's events plus the added event"
+    described["mixture-input"] = f"5 {writer} captions of the added event alone"
     return refs, true, described
 
 
 
 def _grammar_references(events: list[EventMention], rng: np.random.Generator,
-                        background: str | None = None) -> list[str]:
-    """Five grammar captions that name exactly the events' classes.
+                        background: str | None = None, *, language: ModuleType = captions,
+                        must_name: str | None = None) -> list[str]:
+    """Five captions of the events, written by the corpus's own caption writer.
 
-    The corpus grammar was built for scenes of up to ``corpus.max_events`` (3) events; with one
-    more, some of its sentence forms for overlapping events leave one out. A reference that
-    misses an event that sounds would reward captions that miss it too, so such sentences are
-    dropped and more are drawn.
+    The synthesised corpus's grammar names every event, so its references must name exactly
+    the events' classes: it was built for scenes of up to 3 events, and with one more some of
+    its sentence forms leave one out; a reference that misses an event that sounds would
+    reward captions that miss it too, so such sentences are dropped and more are drawn. The
+    annotators of the recordings corpus, like Clotho's, may leave out a faint event; their
+    references must name ``must_name`` (the added event, as loud as the scene) and nothing
+    that is not there.
     """
     want = {e.label for e in events}
+    exact = language is captions
+
+    def usable(caption: str) -> bool:
+        named = language.events_in_caption(caption)
+        return named == want if exact else (named <= want and must_name in named)
+
     good: list[str] = []
     for n in (N_REFERENCES, 4 * N_REFERENCES, 20 * N_REFERENCES):
         try:
-            drawn = write_captions(events, rng, n, background=background)
+            drawn = language.write_captions(events, rng, n, background=background)
         except RuntimeError:
             break  # fewer distinct sentences exist than asked for
-        good = list(dict.fromkeys(good + [c for c in drawn if events_in_caption(c) == want]))
+        good = list(dict.fromkeys(good + [c for c in drawn if usable(c)]))
         if len(good) >= N_REFERENCES:
             return good[:N_REFERENCES]
     raise DataError(f"the caption grammar wrote only {len(good)} captions naming exactly "

@@ -24,13 +24,8 @@ from adl.data.captions import (
     write_captions,
 )
 from adl.data.layout import CAPTION_COLUMNS, ESC50_COLUMNS, FILE_NAME_COLUMN
-from adl.data.corpus import (
-    EVENT_COLUMNS,
-    MANIFEST,
-    SUBSETS,
-    load_scene_events,
-    prepare_corpus,
-)
+from adl.data.corpus import prepare_corpus
+from adl.data.corpus_files import EVENT_COLUMNS, MANIFEST, SUBSETS, load_scene_events
 from adl.data.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
 from adl.errors import DataError
 

@@ -105,7 +105,7 @@ def trained(corpus_root):
 @pytest.mark.slow
 def test_training_learns_and_writes_files(trained, corpus_root):
     from adl.config import dataset_root
-    from adl.data.corpus import load_scene_events
+    from adl.data.corpus_files import load_scene_events
     from adl.data.synth import CLASSES
 
     result, lines = trained

@@ -7,7 +7,8 @@ Notebook: 01_data_mixing
 from adl.data.captions import EventMention, events_in_caption, write_captions
 from adl.data.check import OverlapReport, SharedSound, SplitOverlap, check_overlap
 from adl.data.clotho import CLOTHO_SUBSETS, ClothoItem, load_clotho
-from adl.data.corpus import CorpusSummary, SceneMeta, load_scene_events, prepare_corpus
+from adl.data.corpus import CorpusSummary, prepare_corpus
+from adl.data.corpus_files import SceneMeta, load_scene_events
 from adl.data.download import download_clotho, download_esc50
 from adl.data.esc50 import ESC50Item, load_esc50
 from adl.data.synth import CLASSES, synthesize

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from adl.data.clotho import column_index, normalize_subset, read_csv_rows
 from adl.data.corpus import _MARKER as CORPUS_MARKER
-from adl.data.corpus import MANIFEST
+from adl.data.corpus_files import MANIFEST
 from adl.data.esc50 import esc50_dir
 from adl.data.layout import (CLOTHO_CSV_DIR, CLOTHO_DIR, ESC50_DIR, ESC50_META_CSV, ESC50_META_DIR,
                              metadata_csv)

@@ -9,11 +9,18 @@
     ESC-50-master/audio/{fold}-{src_file}-{take}-{target}.wav     the event bank, 5 s each
     embedded_corpus.json                                          the manifest, written last
 
-so the Clotho and ESC-50 loaders read it as they read the real data sets. Scenes hold one to
-``max_events`` events of distinct classes, sequential or overlapping, over an optional
-background; their events are fresh syntheses, not copies of bank events. Every clip has its own
-seed derived from ``(cfg.seed, subset, index)``, so the bytes written do not depend on the
-number of workers or on the order in which they finish.
+so the Clotho and ESC-50 loaders read it as they read the real data sets. ``cfg.kind`` says
+what the sounds are:
+
+* ``synth`` (the ``smoke`` preset, offline): scenes hold one to ``max_events`` events of distinct
+  classes, sequential or overlapping, over an optional background; their events are fresh
+  syntheses, not copies of bank events.
+* ``recordings`` (the ``default`` preset): real recordings from pinned Debian packages, built by
+  :mod:`adl.data.recordings`, which also writes ``provenance.csv`` and ``ATTRIBUTION.md`` beside
+  the manifest and five ``caption_{i}_events`` columns in the events files.
+
+Every clip has its own seed derived from ``(cfg.seed, subset, index)``, so the bytes written do
+not depend on the number of workers or on the order in which they finish.
 
 Example::
 
@@ -27,13 +34,10 @@ Notebook: 01_data_mixing
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
-import multiprocessing
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,52 +48,28 @@ import numpy as np
 
 from adl.audio import save_audio
 from adl.config import CorpusConfig
-from adl.data.captions import EventMention, write_captions
+from adl.data.captions import write_captions
 from adl.data.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
 from adl.errors import DataError
-from adl.data.layout import (CAPTION_COLUMNS, CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR,
-                             CLOTHO_SUBSETS, ESC50_AUDIO_DIR, ESC50_COLUMNS, ESC50_DIR,
-                             ESC50_FOLDS, ESC50_META_CSV, ESC50_META_DIR, FILE_NAME_COLUMN,
+from adl.data.layout import (CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR, ESC50_AUDIO_DIR,
+                             ESC50_DIR, ESC50_FOLDS, ESC50_META_CSV, ESC50_META_DIR,
                              captions_csv, events_csv)
-from adl.io import atomic_open, free_bytes, write_json
+from adl.data.corpus_files import (ATTRIBUTION, MANIFEST, PROVENANCE, SUBSETS, SceneMeta,
+                                   _read_manifest, _run, _write_esc50_csv, _write_scene_csvs,
+                                   clip_seed)
+from adl.io import free_bytes, write_json
 
-#: Bumped whenever the generator's output changes, so an old corpus is regenerated.
+#: Bumped whenever the synthesiser's output changes, so an old corpus is regenerated (the
+#: recordings corpus has its own, :data:`adl.data.recordings.FORMAT_VERSION`).
 FORMAT_VERSION = 1
-MANIFEST = "embedded_corpus.json"
-SUBSETS = CLOTHO_SUBSETS
-EVENT_COLUMNS: tuple[str, ...] = (FILE_NAME_COLUMN, "duration_s", "labels", "onsets_s",
-                                  "durations_s", "gains_db", "background", "background_gain_db")
 N_FOLDS = len(ESC50_FOLDS)
 
 # A folder holding this file was written by this module, even if the manifest is missing
 # (an interrupted run): it may be deleted and regenerated, unlike real data.
 _MARKER = ".adl_embedded_corpus"
-# Per-clip seed streams: spawn_key = (stream, index, part) for scenes, (stream, target, index)
-# for bank events.
-_STREAMS = {"development": 0, "validation": 1, "evaluation": 2, "bank": 3}
 _SRC_FILE_BASE = 100000  # ESC-50's src_file is a freesound id; ours are 100000 + 10000*target + i
 
 
-@dataclass(frozen=True)
-class SceneMeta:
-    """The events of one scene, as written to ``embedded_events_{subset}.csv``.
-
-    Tuples run in onset order. ``background`` is ``None`` for a scene without one.
-    """
-
-    file_name: str
-    duration_s: float
-    labels: tuple[str, ...]
-    onsets_s: tuple[float, ...]
-    durations_s: tuple[float, ...]
-    gains_db: tuple[float, ...]
-    background: str | None
-    background_gain_db: float | None
-
-    def events(self) -> list[EventMention]:
-        """The events as :class:`~adl.data.captions.EventMention` (for captions and scoring)."""
-        return [EventMention(*e) for e in
-                zip(self.labels, self.onsets_s, self.durations_s, self.gains_db)]
 
 
 @dataclass(frozen=True)
@@ -108,34 +88,52 @@ class CorpusSummary:
 
 def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: int = 44100,
                    workers: int | None = None,
-                   progress: Callable[[str], None] | None = None) -> CorpusSummary:
+                   progress: Callable[[str], None] | None = None,
+                   sources: Sequence[Any] | None = None, fetch: Callable[..., None] | None = None,
+                   cache_root: str | os.PathLike[str] | None = None) -> CorpusSummary:
     """Generate the embedded corpus under ``out_dir``, or reuse the one already there.
 
-    Idempotent: a manifest that matches ``cfg``, ``sr`` and :data:`FORMAT_VERSION` is reused at
-    once. A corpus with another manifest is deleted (only its own folders) and regenerated.
+    Idempotent: a manifest that matches ``cfg``, ``sr`` and the format version (and, for
+    ``kind: recordings``, the pinned sources) is reused at once. A corpus with another manifest
+    is deleted (only its own folders) and regenerated.
 
     Args:
         out_dir: data root; receives ``CLOTHO_v2.1/``, ``ESC-50-master/`` and the manifest.
-        cfg: sizes and seed.
+        cfg: kind, sizes and seed.
         sr: sample rate of every file.
-        workers: processes that synthesize (default 2); the output does not depend on it.
+        workers: processes that render (default 2); the output does not depend on it.
         progress: called with one-line progress messages (``print`` works), or ``None``.
+        sources: ``kind: recordings`` only: the Debian sources
+            (default :data:`adl.data.sources.SOURCES`).
+        fetch: ``kind: recordings`` only: how a ``.deb`` is fetched (default: apt-get, then
+            HTTPS; see :func:`adl.data.debian.default_fetch`).
+        cache_root: ``kind: recordings`` only: where ``debian-cache/`` lives (default
+            ``out_dir``).
 
     Returns:
         A :class:`CorpusSummary`; ``reused`` tells whether anything was written.
 
     Raises:
         DataError: ``out_dir`` holds a ``CLOTHO_v2.1`` or ``ESC-50-master`` folder that this
-            module did not write (possibly real data), or the disk lacks space.
+            module did not write (possibly real data), the disk lacks space, or a source
+            recording is corrupt (the message names its package and file).
+        DownloadError: ``kind: recordings`` and a package cannot be fetched (offline) or its
+            checksum is wrong.
 
     Notebook: 01_data_mixing
     """
     out = Path(out_dir).expanduser()
     say = progress or (lambda _msg: None)
-    wanted = _identity(cfg, sr)
+    if cfg.kind == "recordings":
+        from adl.data import recordings
+
+        srcs = recordings.default_sources() if sources is None else tuple(sources)
+        wanted = recordings.identity(cfg, sr, srcs)
+    else:
+        wanted = _identity(cfg, sr)
     manifest = _read_manifest(out)
     if manifest is not None:
-        if {k: manifest.get(k) for k in wanted} == wanted and _complete(out):
+        if {k: manifest.get(k) for k in wanted} == wanted and _complete(out, cfg.kind):
             say(f"embedded corpus in {out} is up to date")
             return _summary(out, manifest, reused=True)
         say(f"embedded corpus in {out} was made with other settings: regenerating")
@@ -149,12 +147,27 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
                     f"(no {out / MANIFEST}); it may be real data, so it is left alone: "
                     f"choose another data root or move it away")
             shutil.rmtree(folder)  # an interrupted earlier run of ours
-    _check_space(out, cfg, sr)
+    if cfg.kind == "recordings":
+        root = out if cache_root is None else Path(cache_root).expanduser()
+        recordings.check_space(out, cfg, sr, srcs, root)
+        recordings.fetch_packages(root, srcs, fetch=fetch, say=say)  # before our folders
+    else:
+        _check_space(out, cfg, sr)
 
     start = time.perf_counter()
     for name in (CLOTHO_DIR, ESC50_DIR):
         (out / name).mkdir(parents=True, exist_ok=True)
         (out / name / _MARKER).write_text("written by adl.data.corpus\n", encoding="utf-8")
+
+    if cfg.kind == "recordings":
+        built = recordings.build(out, cfg, sr=sr, workers=workers, say=say, sources=srcs,
+                                 root=root)
+        seconds = time.perf_counter() - start
+        manifest = {**wanted, **built, "generation_seconds": round(seconds, 2)}
+        write_json(out / MANIFEST, manifest)  # last: its presence means the corpus is complete
+        say(f"embedded corpus written to {out} in {seconds:.1f} s "
+            f"({built['total_audio_seconds'] / 3600:.2f} h of audio)")
+        return _summary(out, manifest, reused=False)
 
     sizes = {"development": cfg.n_development, "validation": cfg.n_validation,
              "evaluation": cfg.n_evaluation}
@@ -163,7 +176,7 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
         tasks += [("scene", cfg, sr, str(out), subset, i) for i in range(sizes[subset])]
     tasks += [("bank", cfg, sr, str(out), target, i)
               for target in range(len(CLASSES)) for i in range(cfg.events_per_class)]
-    results = _run(tasks, workers, say)
+    results = _run(tasks, workers, say, render=_render)
 
     total_seconds = 0.0
     pos = 0
@@ -192,37 +205,25 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
     return _summary(out, manifest, reused=False)
 
 
-def load_scene_events(out_dir: str | os.PathLike[str], subset: str) -> dict[str, SceneMeta]:
-    """Read ``embedded_events_{subset}.csv``: file name -> :class:`SceneMeta`.
+
+
+def corpus_classes(out_dir: str | os.PathLike[str]) -> list[str]:
+    """The event classes of the corpus in ``out_dir``, in ``target`` order (from its manifest).
+
+    The synthesised corpus has :data:`adl.data.synth.CLASSES`; the recordings corpus has the
+    classes of :func:`adl.data.sources.complete_classes`, sorted.
 
     Raises:
-        DataError: the file is missing or a row is malformed (the message names file and line).
-
-    Notebook: 01_data_mixing
+        DataError: no readable manifest (the corpus was not generated, or not completely).
     """
-    path = Path(out_dir).expanduser() / CLOTHO_DIR / CLOTHO_CSV_DIR / events_csv(subset)
-    if not path.is_file():
-        raise DataError(f"embedded corpus metadata not found: {path} "
+    path = Path(out_dir).expanduser() / MANIFEST
+    manifest = _read_manifest(path.parent)
+    if not manifest or not isinstance(manifest.get("classes"), list):
+        raise DataError(f"embedded corpus manifest not found or unreadable: {path} "
                         f"(run `adl data prepare` to generate the corpus)")
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if tuple(reader.fieldnames or ()) != EVENT_COLUMNS:
-            raise DataError(f"{path}: expected columns {','.join(EVENT_COLUMNS)}, "
-                            f"got {','.join(reader.fieldnames or ())}")
-        out: dict[str, SceneMeta] = {}
-        for line, row in enumerate(reader, start=2):
-            try:
-                meta = _parse_event_row(row)
-            except (ValueError, TypeError) as e:
-                raise DataError(f"{path} line {line}: {e}") from None
-            out[meta.file_name] = meta
-    return out
+    return [str(c) for c in manifest["classes"]]
 
 
-def clip_seed(cfg_seed: int, stream: str, *key: int) -> np.random.SeedSequence:
-    """The seed of one clip, keyed by ``(stream, *key)``: independent of every other clip,
-    of the number of workers and of the order in which clips are made."""
-    return np.random.SeedSequence(cfg_seed, spawn_key=(_STREAMS[stream], *key))
 
 
 def estimate_bytes(cfg: CorpusConfig, sr: int = 44100) -> int:
@@ -237,40 +238,8 @@ def estimate_bytes(cfg: CorpusConfig, sr: int = 44100) -> int:
 # -- generation ----------------------------------------------------------------------------
 
 
-def _run(tasks: list[tuple[Any, ...]], workers: int | None,
-         say: Callable[[str], None]) -> list[Any]:
-    workers = 2 if workers is None else max(1, int(workers))
-    results: list[Any] = []
-    step = max(1, len(tasks) // 10)
-
-    def report() -> None:
-        if len(results) % step == 0 or len(results) == len(tasks):
-            say(f"embedded corpus: {len(results)}/{len(tasks)} clips")
-
-    if workers == 1 or len(tasks) < 2:
-        for task in tasks:
-            results.append(_render(task))
-            report()
-        return results
-    ctx = multiprocessing.get_context(_start_method())
-    with ctx.Pool(min(workers, len(tasks))) as pool:
-        for result in pool.imap(_render, tasks, chunksize=4):
-            results.append(result)
-            report()
-    return results
 
 
-def _start_method() -> str:
-    """``fork`` on Linux, else ``spawn``.
-
-    spawn re-imports the caller's main module in every worker, which fails for a script without
-    an ``if __name__ == "__main__"`` guard or one read from stdin; fork does not. The workers use
-    numpy, scipy and soundfile only, so forking a process that has started torch threads is
-    safe here. macOS and Windows keep spawn, their safe default.
-    """
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return "fork"
-    return "spawn"
 
 
 def _render(task: tuple[Any, ...]) -> Any:
@@ -373,53 +342,10 @@ def _render_bank_event(cfg: CorpusConfig, sr: int, out: Path, target: int,
 # -- files ---------------------------------------------------------------------------------
 
 
-def _write_scene_csvs(out: Path, subset: str,
-                      rows: Sequence[tuple[str, list[str], SceneMeta]]) -> None:
-    csv_dir = out / CLOTHO_DIR / CLOTHO_CSV_DIR
-    with atomic_open(csv_dir / captions_csv(subset), "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow((FILE_NAME_COLUMN, *CAPTION_COLUMNS))
-        for file_name, captions, _ in rows:
-            writer.writerow([file_name, *captions])
-    with atomic_open(csv_dir / events_csv(subset), "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(EVENT_COLUMNS)
-        for _, _, m in rows:
-            writer.writerow([
-                m.file_name, f"{m.duration_s:.3f}", ";".join(m.labels),
-                ";".join(f"{x:.3f}" for x in m.onsets_s),
-                ";".join(f"{x:.3f}" for x in m.durations_s),
-                ";".join(f"{x:.1f}" for x in m.gains_db),
-                m.background or "",
-                "" if m.background_gain_db is None else f"{m.background_gain_db:.1f}",
-            ])
 
 
-def _write_esc50_csv(out: Path, rows: Sequence[tuple[str, int, int, str, int, str]]) -> None:
-    with atomic_open(out / ESC50_DIR / ESC50_META_DIR / ESC50_META_CSV, "w", newline="",
-                     encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(ESC50_COLUMNS)
-        for filename, fold, target, category, src_file, take in rows:
-            writer.writerow([filename, fold, target, category, "False", src_file, take])
 
 
-def _parse_event_row(row: dict[str, str]) -> SceneMeta:
-    def floats(text: str) -> tuple[float, ...]:
-        return tuple(float(x) for x in text.split(";")) if text else ()
-
-    labels = tuple(row["labels"].split(";")) if row["labels"] else ()
-    unknown = [x for x in labels if x not in CLASSES]
-    if unknown:
-        raise ValueError(f"unknown event class {unknown[0]!r}")
-    onsets, durations = floats(row["onsets_s"]), floats(row["durations_s"])
-    gains = floats(row["gains_db"])
-    if not len(labels) == len(onsets) == len(durations) == len(gains):
-        raise ValueError("labels, onsets_s, durations_s and gains_db differ in length")
-    background = row["background"] or None
-    bg_gain = float(row["background_gain_db"]) if row["background_gain_db"] else None
-    return SceneMeta(row["file_name"], float(row["duration_s"]), labels, onsets, durations, gains,
-                     background, bg_gain)
 
 
 def _identity(cfg: CorpusConfig, sr: int) -> dict[str, Any]:
@@ -429,27 +355,22 @@ def _identity(cfg: CorpusConfig, sr: int) -> dict[str, Any]:
             "config": config}
 
 
-def _read_manifest(out: Path) -> dict[str, Any] | None:
-    path = out / MANIFEST
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}  # unreadable: treat as ours but stale, so it is regenerated
-    return data if isinstance(data, dict) else {}
 
 
-def _complete(out: Path) -> bool:
+def _complete(out: Path, kind: str = "synth") -> bool:
     csv_dir = out / CLOTHO_DIR / CLOTHO_CSV_DIR
     needed = [out / ESC50_DIR / ESC50_META_DIR / ESC50_META_CSV]
+    if kind == "recordings":
+        needed += [out / PROVENANCE, out / ATTRIBUTION]
     for subset in SUBSETS:
         needed += [csv_dir / captions_csv(subset), csv_dir / events_csv(subset)]
     return all(p.is_file() for p in needed)
 
 
 def _remove_own(out: Path) -> None:
-    (out / MANIFEST).unlink(missing_ok=True)
+    (out / MANIFEST).unlink(missing_ok=True)  # first: from here on the corpus is incomplete
+    for name in (PROVENANCE, ATTRIBUTION):
+        (out / name).unlink(missing_ok=True)
     for name in (CLOTHO_DIR, ESC50_DIR):
         if (out / name).exists():
             shutil.rmtree(out / name)
