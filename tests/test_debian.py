@@ -589,3 +589,19 @@ def test_real_backgrounds_of_every_required_kind():
 
 def test_the_download_stays_under_600_mb():
     assert download_size() < 600e6
+
+
+def test_the_sites_credits_page_lists_every_source():
+    """book/credits.md is generated from the manifest (python -m adl.data.sources); a change of
+    the pinned sources must regenerate it, so the site credits what the corpus uses."""
+    from pathlib import Path
+
+    from adl.data.sources import SOURCES, credits_markdown
+
+    page = Path(__file__).resolve().parents[1] / "book" / "credits.md"
+    assert page.read_text(encoding="utf-8") == credits_markdown(), \
+        "book/credits.md is stale: run `python -m adl.data.sources > book/credits.md`"
+    for source in SOURCES:
+        assert f"## {source.package} {source.version}" in page.read_text(encoding="utf-8")
+    toc = (page.parent / "_toc.yml").read_text(encoding="utf-8")
+    assert "file: credits" in toc

@@ -852,3 +852,43 @@ def fetch_sources(root: str | os.PathLike[str], *,
                     raise DataError(f"{source.package} {source.version}: cannot read "
                                     f"{rec.path} ({path}): {one_line(err)}") from None
     return folders
+
+
+def credits_markdown(sources: Iterable[DebSource] = SOURCES) -> str:
+    """The book's *Sound credits* page (``book/credits.md``): every package, its licence and
+    copyright holders, and every recording the corpus uses from it (events of the classes with
+    enough recordings, and backgrounds), with its own credit.
+
+    The page is generated from this manifest (``python -m adl.data.sources > book/credits.md``)
+    and a test keeps the two equal, so the site credits exactly the sounds the corpus uses.
+    """
+    sources = list(sources)
+    used_classes = set(complete_classes(sources))
+
+    def used(rec: Recording) -> bool:  # short classes are pinned but left out of the corpus
+        return rec.label == BACKGROUND or rec.label in used_classes
+
+    n = sum(used(r) for s in sources for r in s.recordings)
+    lines = ["# Sound credits", "",
+             f"The `default` corpus of this book is built from {n} recordings taken from "
+             f"{len(sources)} Debian packages, each under its own free licence. The corpus cuts, "
+             "filters, re-levels and mixes them; the `provenance.csv` written beside it lists, for "
+             "every audio file, the recordings in it and what was done to them. The full licence "
+             "texts are in each package's copyright file "
+             "(`/usr/share/doc/<package>/copyright`).", ""]
+    for s in sources:
+        lines += [f"## {s.package} {s.version}", "",
+                  f"- Licence: {s.license}",
+                  f"- Copyright: {s.copyright}",
+                  f"- Package: `{s.pin.pool_path}`", ""]
+        for rec in sorted((r for r in s.recordings if used(r)), key=lambda r: r.path):
+            what = rec.kind if rec.label == BACKGROUND else rec.label
+            credit = f"; {rec.credit}" if rec.credit else ""
+            lines.append(f"- `{rec.path}` ({what}): {rec.description}; "
+                         f"{s.license_of(rec)}{credit}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(credits_markdown(), end="")
