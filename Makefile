@@ -28,8 +28,10 @@ test: venv
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
 
-# JupyterLab on the notebooks, with the project's environment as the kernel. Data is read from
-# (and prepared into) ./data, whatever folder the notebook runs in.
+# JupyterLab on the notebooks, with the project's environment as the kernel. A chapter run with
+# its default parameters reads and writes what `make book` does for the same preset (adl.paths):
+# data in ./data, runs and tables in ./build/outputs/<preset>/ ($ADL_BUILD_DIR moves ./build), so
+# after `make book` every chapter runs top to bottom in seconds, reusing every finished run.
 lab: venv
 	ADL_DATA_ROOT=$(CURDIR)/data $(BIN)/jupyter lab --notebook-dir=notebooks
 

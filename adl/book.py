@@ -8,6 +8,10 @@ folder, and Jupyter Book renders those executed copies. :func:`build_book` does 
     <build_dir>/site-src/      book/ sources plus the executed copies, as Jupyter Book reads them
     <build_dir>/site-src/_build/html/index.html    the site
 
+While a notebook runs, the runner logs one line per code cell as it starts and, under it, what
+the notebook prints (training logs one line per epoch). The site shows each chapter's idea
+first: :func:`site_notebook` folds the parameters, config and imports cells of its copy.
+
 Example::
 
     from adl.book import build_book
@@ -21,8 +25,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -173,9 +179,154 @@ def _running_cell(path: Path) -> int | None:
     return started[-1] if started else None
 
 
+def _say(line: str) -> None:
+    """The default ``log``: print at once, also when stdout is a pipe to a log file."""
+    print(line, flush=True)
+
+
+class _LineLog:
+    """A notebook's stdout or stderr as papermill streams it (its ``stdout_file``): each complete
+    line goes to ``log``, indented under the cell that printed it. A carriage return keeps only
+    what follows it, so a progress bar redrawn in place gives one line, not thousands."""
+
+    def __init__(self, log: Callable[[str], None], indent: str = "    ") -> None:
+        self.log, self.indent, self.pending = log, indent, ""
+
+    def write(self, text: str) -> int:
+        *lines, rest = (self.pending + text).split("\n")
+        for line in lines:
+            self._emit(line)
+        drawn = [part for part in rest.split("\r") if part]
+        self.pending = drawn[-1] if drawn else ""
+        return len(text)
+
+    def flush(self) -> None:
+        """Papermill flushes after every write; a line is logged once it is complete."""
+
+    def close(self) -> None:
+        """Log what is left of an unfinished line (at the start of the next cell, at the end)."""
+        if self.pending:
+            self._emit(self.pending)
+        self.pending = ""
+
+    def _emit(self, line: str) -> None:
+        line = line.rsplit("\r", 1)[-1].rstrip()
+        if line.strip():
+            self.log(self.indent + line)
+
+
+class _CellProgress:
+    """One log line per code cell as it starts (nbclient's ``on_cell_start`` hook):
+    ``03_adl_training: cell 7/12 [Training] results = []``, with the section heading it sits
+    under and its first line; the notebook's printed lines follow it, indented."""
+
+    def __init__(self, name: str, nb: nbformat.NotebookNode, log: Callable[[str], None]) -> None:
+        self.name, self.log = name, log
+        self.total = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
+        self.started = 0
+        self.heading = ""
+        self.stdout, self.stderr = _LineLog(log), _LineLog(log)
+
+    def on_cell_start(self, cell: nbformat.NotebookNode, cell_index: int) -> None:
+        if cell.cell_type == "markdown":
+            headings = re.findall(r"^#{1,6}\s+(.+?)\s*$", cell.source, re.M)
+            if headings:
+                self.heading = headings[-1]
+            return
+        if cell.cell_type != "code" or not cell.source.strip() \
+                or "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            return
+        self.close()
+        self.started += 1
+        first = next(line.strip() for line in cell.source.splitlines() if line.strip())
+        where = f" [{_shorten(self.heading, 50)}]" if self.heading else ""
+        self.log(f"{self.name}: cell {self.started}/{self.total}{where} {_shorten(first, 70)}")
+
+    def close(self) -> None:
+        self.stdout.close()
+        self.stderr.close()
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+#: Warning filters (``-W`` syntax) of the kernels the runner starts: warnings a reader of the
+#: build log cannot act on.
+KERNEL_WARNINGS = ("ignore:IProgress not found",)
+
+
+@cache
+def _book_engine() -> str:
+    """Register the runner's papermill engine once; returns its name.
+
+    It is papermill's nbclient engine with two changes to the kernel it starts:
+
+    * IPC sockets in a private temporary folder instead of TCP on localhost (POSIX): nothing
+      is listening on a port, and ipykernel has no reason to warn that "Kernel is running over
+      TCP without encryption" before every chapter.
+    * No interrupt before the shutdown once every cell has replied. jupyter_client sends
+      SIGINT to the kernel's process group before each shutdown request, in case a cell is
+      still running; when none is, the signal can only land in whatever the kernel is doing
+      then, which it logs as "ERROR | KeyboardInterrupt caught in kernel" after a chapter that
+      succeeded. A kernel that does not exit on the shutdown request is still terminated, then
+      killed, by jupyter_client; after a timeout the interrupt is sent as usual.
+    * The kernel ignores tqdm's "IProgress not found. Please update jupyter and ipywidgets"
+      (:data:`KERNEL_WARNINGS`): importing transformers raises it in every chapter, and a
+      book build draws no progress bar (training logs one line per epoch instead).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import remove_args
+    from traitlets.config import Config
+
+    class KernelManager(AsyncKernelManager):
+        cells_done = False
+
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down and self.cells_done:
+                return
+            await super()._async_interrupt_kernel()
+
+    class Client(PapermillNotebookClient):
+        def papermill_execute_cells(self) -> None:
+            super().papermill_execute_cells()
+            # Every cell replied (papermill stops at the first error): the kernel is idle.
+            self.km.cells_done = True
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            with tempfile.TemporaryDirectory(prefix="adl-kernel-") as sockets:
+                config = Config()
+                if os.name == "posix":  # ZeroMQ has no IPC transport on Windows
+                    config.KernelManager.transport = "ipc"
+                    config.KernelManager.ip = os.path.join(sockets, "k")
+                client = Client(nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
+                                kernel_name=kernel_name, log=logger, log_output=log_output,
+                                stdout_file=stdout_file, stderr_file=stderr_file,
+                                kernel_manager_class=KernelManager, config=config, **kwargs)
+                env = dict(os.environ)
+                env["PYTHONWARNINGS"] = ",".join(
+                    w for w in (env.get("PYTHONWARNINGS"), *KERNEL_WARNINGS) if w)
+                return client.execute(env=env)
+
+    papermill_engines.register("adl-book", Engine)
+    return "adl-book"
+
+
 def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
-                     timeout_per_cell: int = 1800, cwd: Path | None = None) -> float:
+                     timeout_per_cell: int = 1800, cwd: Path | None = None,
+                     log: Callable[[str], None] | None = None) -> float:
     """Run one notebook with papermill in a fresh ``python3`` kernel; returns its wall time (s).
+
+    ``log`` (None: silent) receives one line per code cell as it starts and, indented under
+    it, each line the notebook prints (stdout and stderr) as it comes.
 
     Raises:
         BookError: one line naming the notebook, the failing cell (its index in the committed
@@ -191,12 +342,18 @@ def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
     # Only the parameters this notebook declares (papermill would warn about the others).
     declared = declared_parameters(input_nb)
     parameters = {k: v for k, v in parameters.items() if declared is None or k in declared}
+    streams: dict[str, Any] = {}
+    if log is not None:
+        progress = _CellProgress(path.stem, input_nb, log)
+        streams = {"stdout_file": progress.stdout, "stderr_file": progress.stderr,
+                   "on_cell_start": progress.on_cell_start}
     start = time.perf_counter()
     try:
         pm.execute_notebook(
             str(path), str(out), parameters=parameters, kernel_name="python3", language="python",
             cwd=str(cwd or path.parent), execution_timeout=timeout_per_cell,
-            progress_bar=False, log_output=False, request_save_on_cell_execute=True)
+            engine_name=_book_engine(), progress_bar=False, log_output=False,
+            request_save_on_cell_execute=True, **streams)
     except PapermillExecutionError as e:
         cell = _source_cell_index(input_nb, e.cell_index)
         raise BookError(
@@ -218,6 +375,9 @@ def execute_notebook(path: Path, out: Path, parameters: dict[str, Any], *,
         kept = f"; the partially executed copy is {out}" if out.is_file() else ""
         raise BookError(f"notebook {path.name} failed{where}: {type(e).__name__}: "
                         f"{what or '(no message)'}{kept}") from None
+    finally:
+        if log is not None:
+            progress.close()
     return time.perf_counter() - start
 
 
@@ -252,12 +412,113 @@ def _filter_toc(toc: Any, site_src: Path, log: Callable[[str], None]) -> Any:
     return entry
 
 
+#: Tags that fold a cell on the site (Jupyter Book 1.x): its source only, or source and outputs.
+HIDE_INPUT, HIDE_CELL = "hide-input", "hide-cell"
+
+
+def machine_paths(**named: str | os.PathLike[str] | None) -> dict[str, str]:
+    """``{absolute path: placeholder}`` for :func:`site_notebook`: the repository, the home
+    folder, the virtual environment (warnings and error messages quote its files), and
+    ``named`` folders (``build="/abs/build"`` becomes ``<build>``), each also in its resolved
+    spelling."""
+    paths = {REPO_ROOT: "<repo>", Path.home(): "~"}
+    if sys.prefix != sys.base_prefix:
+        paths[Path(sys.prefix)] = "<venv>"
+    paths.update({Path(p): f"<{name}>" for name, p in named.items() if p})
+    out: dict[str, str] = {}
+    for path, label in paths.items():
+        for spelling in {str(path), str(Path(path).resolve())}:
+            if len(spelling) > 1:  # never "/"
+                out[spelling] = label
+    return out
+
+
+def site_notebook(nb: nbformat.NotebookNode,
+                  paths: Mapping[str, str] | None = None) -> nbformat.NotebookNode:
+    """An executed notebook as the site shows it: the idea first, the plumbing folded.
+
+    * papermill's injected-parameters cell is merged into the ``parameters`` cell (the values
+      the page was built with, under the defaults), which is folded (``hide-input``);
+    * the config cell (the code cell after the parameters) and the imports cell after it (when
+      it starts with imports and displays nothing) are folded with their outputs
+      (``hide-cell``);
+    * absolute paths of the build machine (``paths``: :func:`machine_paths`) become
+      placeholders everywhere: sources, outputs, metadata.
+
+    The committed notebooks are untouched; ``nb`` is changed in place and returned.
+    """
+    cells = nb.cells
+    injected = next((i for i, c in enumerate(cells)
+                     if "injected-parameters" in c.get("metadata", {}).get("tags", [])), None)
+    params = parameters_cell(nb)
+    if injected is not None and params is not None:
+        values = [line for line in cells[injected].source.splitlines()
+                  if line.strip() and line.strip() != "# Parameters"]
+        cells[params].source = (cells[params].source.rstrip() + "\n\n# The values this page "
+                                "was built with (`adl book`, via papermill):\n"
+                                + "\n".join(values))
+        del cells[injected]
+    elif injected is not None:
+        _add_tag(cells[injected], HIDE_INPUT)
+    if params is not None:
+        _add_tag(cells[params], HIDE_INPUT)
+        code_after = [i for i in range(params + 1, len(cells)) if cells[i].cell_type == "code"]
+        if code_after:
+            _add_tag(cells[code_after[0]], HIDE_CELL)  # the config, printed or as a table
+        if len(code_after) > 1 and _only_sets_up(cells[code_after[1]]):
+            _add_tag(cells[code_after[1]], HIDE_CELL)
+    if paths:
+        # Longest first (a build folder inside the repository), whole path components only.
+        pattern = re.compile("|".join(re.escape(p) for p in sorted(paths, key=len, reverse=True))
+                             + r"(?![\w.-])")
+        _scrub(nb, lambda text: pattern.sub(lambda m: paths[m.group(0)], text))
+    return nb
+
+
+def _add_tag(cell: nbformat.NotebookNode, tag: str) -> None:
+    tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+    if tag not in tags:
+        tags.append(tag)
+
+
+def _only_sets_up(cell: nbformat.NotebookNode) -> bool:
+    """A cell that opens with imports, defines nothing and displays nothing (a figure, a table
+    or an error would be content)."""
+    import ast
+
+    try:
+        body = ast.parse(cell.source).body
+    except SyntaxError:  # IPython magics: not ours to judge
+        return False
+    shown = {"display_data", "execute_result", "error"}
+    return (bool(body) and isinstance(body[0], (ast.Import, ast.ImportFrom))
+            and not any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                        for n in body)
+            and not any(o.get("output_type") in shown for o in cell.get("outputs", [])))
+
+
+def _scrub(node: Any, replace: Callable[[str], str]) -> Any:
+    """Apply ``replace`` to every string of a notebook, in place (images are left alone)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not key.startswith(("image/", "application/")):
+                node[key] = _scrub(value, replace)
+    elif isinstance(node, list):
+        node[:] = [_scrub(v, replace) for v in node]
+    elif isinstance(node, str):
+        node = replace(node)
+    return node
+
+
 def prepare_site(executed: Sequence[Path], site_src: Path, *,
-                 log: Callable[[str], None] = print) -> Path:
+                 log: Callable[[str], None] = print,
+                 paths: Mapping[str, str] | None = None) -> Path:
     """Copy ``book/`` and the executed notebooks into ``site_src``; returns it.
 
     The table of contents keeps only the chapters that were executed, and the config is forced
     to ``execute_notebooks: off``: the site renders papermill's copies and never re-runs them.
+    Each copy goes through :func:`site_notebook` (plumbing folded, machine paths replaced:
+    ``paths``, default :func:`machine_paths` of the build folder the copies sit in).
     """
     import yaml
 
@@ -269,7 +530,9 @@ def prepare_site(executed: Sequence[Path], site_src: Path, *,
     shutil.copytree(BOOK_DIR, site_src, ignore=shutil.ignore_patterns("_build", ".ipynb_*"))
     (site_src / SITE_NOTEBOOK_DIR).mkdir(exist_ok=True)
     for nb in executed:
-        shutil.copy2(nb, site_src / SITE_NOTEBOOK_DIR / nb.name)
+        where = paths if paths is not None else machine_paths(build=Path(nb).parent.parent)
+        page = site_notebook(nbformat.read(nb, as_version=4), where)
+        nbformat.write(page, site_src / SITE_NOTEBOOK_DIR / nb.name)
 
     config_path = site_src / "_config.yml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
@@ -316,7 +579,7 @@ def build_site(site_src: Path, *, log: Callable[[str], None] = print) -> Path:
 def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None = None,
                build_dir: str | os.PathLike[str] = "build",
                notebooks: Sequence[str | os.PathLike[str]] | None = None,
-               timeout_per_cell: int = 3600, log: Callable[[str], None] = print,
+               timeout_per_cell: int = 3600, log: Callable[[str], None] = _say,
                seed: int = 0, device: str | None = None,
                seeds: Sequence[int] | None = None) -> Path:
     """Execute the notebooks with papermill, in order, and build the site with Jupyter Book 1.x.
@@ -385,12 +648,14 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     for path in paths:
         out = executed_dir / path.name
         log(f"running {path.name} ...")
-        seconds = execute_notebook(path, out, parameters, timeout_per_cell=timeout_per_cell)
+        seconds = execute_notebook(path, out, parameters, timeout_per_cell=timeout_per_cell,
+                                   log=log)
         log(f"{path.name}: {seconds:.1f} s -> {out}")
         executed.append(out)
         timings.append((path.stem, seconds))
 
-    site_src = prepare_site(executed, build / "site-src", log=log)
+    site_src = prepare_site(executed, build / "site-src", log=log,
+                            paths=machine_paths(build=build, data=data))
     index = build_site(site_src, log=log)
     for name, seconds in timings:
         log(f"  {name:<28} {seconds:7.1f} s")

@@ -21,12 +21,15 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from adl.errors import ConfigError
 from adl.io import write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PRESET_DIR = Path(__file__).parent / "presets"
 PRESETS = ("smoke", "default", "paper")
@@ -294,6 +297,44 @@ def from_dict(raw: dict[str, Any]) -> Config:
 def save_config(cfg: Config, path: str | os.PathLike[str]) -> None:
     """Write the resolved config as YAML, atomically."""
     write_text(path, yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+
+
+def config_table(cfg: Config) -> pd.DataFrame:
+    """The config as a table a reader can scan: one row per field, in the preset's order.
+
+    Args:
+        cfg: a resolved config.
+    Returns:
+        A DataFrame indexed by ``section.field`` (``name`` for the preset's name) with one
+        column ``value``, each value as text (lists in brackets, floats as Python writes them,
+        ``None`` for "not set"). Notebooks display it instead of printing nested dicts, which a
+        page cuts off at its right edge.
+    """
+    import pandas as pd  # not at module level: reading a config needs no pandas
+
+    rows: dict[str, str] = {}
+
+    def add(key: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                add(f"{key}.{k}" if key else k, v)
+        else:
+            rows[key] = _readable(value)
+
+    add("", cfg.to_dict())
+    table = pd.DataFrame({"value": list(rows.values())}, index=list(rows))
+    table.index.name = "setting"
+    return table
+
+
+def _readable(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_readable(v) for v in value) + "]"
+    return str(value)
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ __all__ = [
     "evaluate_run",
     "format_mean_std",
     "load_split",
+    "log_unavailable",
     "relative_change",
     "result_paths",
     "run_config",
@@ -171,6 +172,39 @@ def _fmt_scores(scores: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
 
 
+#: Reasons for unavailable metrics already logged by this process: Table 1 evaluates nine runs in
+#: one kernel, and the reader needs the SPICE explanation (and its install command) once.
+_REASONS_SAID: set[str] = set()
+_NEEDS_SPICE = "needs SPICE, which is unavailable: "
+
+
+def log_unavailable(unavailable: Mapping[str, str], log: Log = print) -> None:
+    """Log why metrics were not computed, each reason once per process.
+
+    SPIDEr and SPIDEr-FL repeat SPICE's reason inside their own; they are named with a short
+    "needs SPICE" instead. Metrics whose reasons were already logged get one short line.
+
+    Args:
+        unavailable: metric name -> reason (:attr:`adl.metrics.CorpusScores.unavailable`).
+        log: where the lines go.
+    """
+    spice = unavailable.get("spice")
+    groups: dict[str, list[str]] = {}
+    for name, reason in unavailable.items():
+        if spice is not None and name != "spice":
+            reason = reason.replace(_NEEDS_SPICE + spice, "needs SPICE")
+        groups.setdefault(reason, []).append(name)
+    known = []
+    for reason, names in groups.items():
+        if reason in _REASONS_SAID:
+            known += names
+        else:
+            log(f"unavailable: {', '.join(names)}: {reason}")
+            _REASONS_SAID.add(reason)
+    if known:
+        log(f"unavailable: {', '.join(known)} (for the reasons given above)")
+
+
 # -- Table 1: one run ----------------------------------------------------------------------------
 
 
@@ -241,8 +275,7 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
     scores, sents = score_captions(candidates, refs, wanted)
     metric_s = time.perf_counter() - start
     log(f"metrics: {metric_s:.1f} s; {_fmt_scores(scores)}")
-    for name, reason in scores.unavailable.items():
-        log(f"unavailable: {name}: {reason}")
+    log_unavailable(scores.unavailable, log)
 
     names = list(sents)
     write_csv(captions_csv,

@@ -11,7 +11,9 @@ every evaluation clip is decoded in the four conditions and scored:
   scores each against references that describe what it should contain, plus the
   :func:`event_precision_recall` of the sound classes its captions name
   (:func:`names_category` on real data);
-* :func:`examples` shows a few clips in the paper's format (:data:`CONDITION_TITLES`).
+* :func:`examples` shows a few clips in the paper's format (:data:`CONDITION_TITLES`);
+  :func:`example_audio` and :func:`example_html` make them audible (players for the input, the
+  event and the mixture beside both models' captions).
 
 Loading, decoding and scoring are :mod:`adl.table1`'s (:func:`adl.table1.load_split`,
 :func:`adl.table1.decode_waves`, :func:`adl.table1.score_captions`).
@@ -28,18 +30,24 @@ Notebook: 05_latent_space_analysis
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import json
 import math
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import soundfile as sf
+import soxr
 import torch
 
 from adl.audio import load_audio
@@ -48,6 +56,7 @@ from adl.data import annotators, captions
 from adl.data.captions import EventMention
 from adl.data.corpus_files import corpus_kind, load_scene_events
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
+from adl.data.clotho import load_clotho
 from adl.data.esc50 import load_esc50
 from adl.errors import DataError, SilentAudioError
 from adl.inference import load_run, resolve_device, weights_path
@@ -64,8 +73,12 @@ __all__ = [
     "DIFFERENCE_METRICS",
     "EVENT_METRICS",
     "HELD_ASIDE_FOLD",
+    "ExampleAudio",
+    "audio_player",
     "difference_conditions",
     "event_precision_recall",
+    "example_audio",
+    "example_html",
     "examples",
     "names_category",
     "read_table2",
@@ -500,3 +513,160 @@ def examples(run: str | os.PathLike[str], *, k: int = 3) -> pd.DataFrame:
                      "added event": clip.loc["input", "event_label"],
                      **{CONDITION_TITLES[c]: clip.loc[c, "caption"] for c in CONDITIONS}})
     return pd.DataFrame(rows).set_index("file_name")
+
+
+# -- Table 2, audible --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExampleAudio:
+    """One Table 2 example as sound: the input, the event placed as it was mixed, the mixture,
+    and the captions each run wrote for the four conditions.
+
+    ``input``, ``event`` and ``mixture`` are (samples,) float32 arrays at ``sr``, all of the
+    input's length (``mixture == input + event`` up to resampling), scaled by one common gain.
+    ``captions`` has the :data:`CONDITION_TITLES` as rows and one column per run name.
+    """
+
+    file_name: str
+    scene_events: str
+    event_label: str
+    event_file: str
+    offset_s: float
+    sr: int
+    input: np.ndarray
+    event: np.ndarray
+    mixture: np.ndarray
+    captions: pd.DataFrame
+
+
+def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike[str],
+                  k: int = 0, *, sr: int | None = 16000, peak: float | None = 0.9,
+                  root: str | os.PathLike[str] | None = None) -> ExampleAudio:
+    """The ``k``-th example of :func:`examples` as audio, with every run's captions.
+
+    The clip and its held-aside event are read from the data root that
+    :func:`difference_conditions` used (``table2.json``), mixed again with
+    :func:`adl.mixing.mix` at the recorded level and offset (``table2_captions.csv`` keeps the
+    offset to 0.1 ms), then resampled with soxr.
+
+    Args:
+        runs: ``{name: run directory}`` (say ``{"baseline": ..., "adl": ...}``), or one run;
+            each must have run :func:`difference_conditions` with the same seed (same events).
+        k: which example, in file order (``examples(run).index[k]``).
+        sr: the sample rate of the arrays (16 kHz keeps a page light); None: the run's.
+        peak: the common gain makes the loudest of the three signals peak at this value (the
+            event stays as loud against the input as it was mixed); None: no gain.
+        root: the data root, when the data moved since ``table2.json`` was written.
+    Raises:
+        RunError: a run has no Table 2 captions, fewer than ``k + 1`` examples, or its events
+            differ from the first run's.
+
+    Notebook: 05_latent_space_analysis
+    """
+    if isinstance(runs, (str, os.PathLike)):
+        runs = {Path(runs).name: runs}
+    runs = {name: Path(run) for name, run in runs.items()}
+    if not runs:
+        raise ValueError("example_audio needs at least one run")
+    frames = {}
+    for name, run in runs.items():
+        path = run / "table2_captions.csv"
+        if not path.is_file():
+            raise RunError(f"{path}: missing; run difference_conditions({str(run)!r}) first")
+        frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    run = next(iter(runs.values()))  # the first run's files and events; the others must agree
+    first = next(iter(frames.values()))
+    files = list(dict.fromkeys(first["file_name"]))
+    if not 0 <= k < len(files):
+        raise RunError(f"{run}: example {k} asked for, its Table 2 has {len(files)} clips")
+    clip = first[first["file_name"] == files[k]].set_index("condition").loc["input"]
+    captions = {}
+    for name, frame in frames.items():
+        rows = frame[frame["file_name"] == files[k]].set_index("condition")
+        if rows.empty or rows.loc["input", "event_file"] != clip["event_file"]:
+            raise RunError(f"{runs[name]}: Table 2 did not mix {clip['event_file']} into "
+                           f"{files[k]}; run difference_conditions with the same seed on both")
+        captions[name] = [rows.loc[c, "caption"] for c in CONDITIONS]
+    table = pd.DataFrame(captions, index=[CONDITION_TITLES[c] for c in CONDITIONS])
+    table.index.name = "condition"
+
+    run_cfg = run_config(run)
+    header = read_table2(run) or {}
+    base = (dataset_root(run_cfg, root) if root is not None or "data_root" not in header
+            else Path(header["data_root"]))
+    snr = float(header.get("snr_db", run_cfg.mixing.snr_db))
+    run_sr = run_cfg.data.sr
+    item = next((it for it in load_clotho(base, "evaluation") if it.fname == files[k]), None)
+    event = next((e for e in load_esc50(base, folds=(HELD_ASIDE_FOLD,))
+                  if e.fname == clip["event_file"]), None)
+    if item is None or event is None:
+        raise DataError(f"{base}: {files[k]} or {clip['event_file']} is not in the data root "
+                        "that Table 2 was computed on (pass root=)")
+    x = load_audio(item.path, sr=run_sr)
+    offset = min(int(round(float(clip["offset_s"]) * run_sr)), x.shape[0] - 1)
+    mixture, aligned = mix(x, load_audio(event.path, sr=run_sr), snr_db=snr, offset=offset)
+    out_sr = run_sr if sr is None else int(sr)
+    waves = []
+    for w in (x, aligned, mixture):
+        w = w.numpy().astype(np.float64)
+        if out_sr != run_sr:
+            w = soxr.resample(w, run_sr, out_sr, quality="HQ")
+        waves.append(w)
+    if peak is not None:
+        top = max(float(np.abs(w).max()) for w in waves)
+        waves = [w * (peak / top) if top > 0 else w for w in waves]
+    x16, ev16, mix16 = (np.ascontiguousarray(w, dtype=np.float32) for w in waves)
+    scene = clip["true_events"]
+    return ExampleAudio(file_name=files[k],
+                        scene_events=scene.replace(";", ", ") if scene else "unknown",
+                        event_label=clip["event_label"], event_file=clip["event_file"],
+                        offset_s=offset / run_sr, sr=out_sr, input=x16, event=ev16,
+                        mixture=mix16, captions=table)
+
+
+def audio_player(wave: np.ndarray | torch.Tensor, sr: int, *, fmt: str = "mp3",
+                 label: str = "") -> str:
+    """An HTML ``<audio>`` player with the clip embedded as a data URI.
+
+    The samples are written as they are (no normalisation: a caller that wants several players
+    to keep their relative levels scales them together, as :func:`example_audio` does), clipped
+    to [-1, 1]. MP3 (about 4 kB per second at 16 kHz mono) keeps a page with a few players light;
+    ``fmt="wav"`` gives 16-bit PCM (32 kB per second at 16 kHz).
+
+    Args:
+        wave: (samples,) mono signal in [-1, 1]. sr: its sample rate (MP3: 8 to 48 kHz).
+        fmt: ``mp3`` or ``wav``. label: a caption shown above the player (HTML-escaped).
+    """
+    if isinstance(wave, torch.Tensor):
+        wave = wave.detach().cpu().numpy()
+    wave = np.clip(np.asarray(wave, dtype=np.float32), -1.0, 1.0)
+    if wave.ndim != 1:
+        raise ValueError(f"audio_player expects a mono (samples,) signal, got {wave.shape}")
+    formats = {"mp3": ("MP3", "MPEG_LAYER_III", "audio/mpeg"),
+               "wav": ("WAV", "PCM_16", "audio/wav")}
+    if fmt not in formats:
+        raise ValueError(f"fmt must be one of {', '.join(formats)}, got {fmt!r}")
+    container, subtype, mime = formats[fmt]
+    buffer = io.BytesIO()
+    sf.write(buffer, wave, sr, format=container, subtype=subtype)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    title = f"<div>{html.escape(label)}</div>" if label else ""
+    return (f'<div style="display:inline-block;margin:0 1em 0.5em 0;max-width:100%">{title}'
+            f'<audio controls preload="metadata" style="max-width:100%" '
+            f'aria-label="{html.escape(label or "audio clip", quote=True)}">'
+            f'<source src="data:{mime};base64,{data}" type="{mime}"></audio></div>')
+
+
+def example_html(example: ExampleAudio, *, fmt: str = "mp3") -> str:
+    """Players for an :func:`example_audio` (input, event, mixture) above the captions table."""
+    head = (f"<p><b>{html.escape(example.file_name)}</b> (scene: "
+            f"{html.escape(example.scene_events)}) + <b>{html.escape(example.event_label)}</b> "
+            f"at {example.offset_s:.2f} s</p>")
+    players = "".join(audio_player(w, example.sr, fmt=fmt, label=label) for label, w in (
+        ("(1) input", example.input), (f"the event: {example.event_label}", example.event),
+        ("(2) input + event", example.mixture)))
+    table = example.captions.to_html(classes="dataframe", border=0, escape=True,
+                                     index_names=False)
+    return (f'<div class="adl-table2-example" style="margin-bottom:2em">{head}'
+            f'<div>{players}</div>{table}</div>')

@@ -390,6 +390,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                       steps_per_epoch, total - state["global_step"], cfg.training.num_workers,
                       pin_memory=device.type == "cuda")
     started = time.perf_counter()
+    first_step = state["global_step"]  # a resumed run's time left counts this session's steps
     seen = 0
     train_time = 0.0
 
@@ -401,7 +402,9 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
             n_steps = min(steps_per_epoch - start_step, total - state["global_step"])
             model.train()
             epoch_loss, epoch_tokens = 0.0, 0
-            # A progress bar on a terminal (tqdm turns itself off when output is not a tty).
+            epoch_started = time.perf_counter()
+            # A per-step bar on a terminal only: disable=None turns it off when stderr is not a
+            # TTY (a notebook kernel, a log file), where the one line per epoch below is the log.
             bar = tqdm(itertools.islice(batches, n_steps), total=n_steps,
                        desc=f"{method} epoch {epoch + 1}", disable=None if main else True,
                        leave=False, unit="batch")
@@ -476,9 +479,12 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                     "seconds": f"{time.perf_counter() - started:.1f}", "best": int(best)})
                 save_checkpoint(out / "last", model=model, optimizer=optimizer,
                                 scheduler=scheduler, state=state)
-                say(f"epoch {epoch if epoch_done else epoch + 1}/{cfg.training.epochs}: "
-                    f"train loss {epoch_loss / max(epoch_tokens, 1):.3f}, "
-                    f"val loss {val_loss:.3f}{' (best)' if best else ''}")
+                now = time.perf_counter()
+                steps_done = state["global_step"] - first_step
+                left = (now - started) / max(steps_done, 1) * (total - state["global_step"])
+                say(epoch_line(method, seed, epoch if epoch_done else epoch + 1,
+                               cfg.training.epochs, epoch_loss / max(epoch_tokens, 1), val_loss,
+                               best=best, seconds=now - epoch_started, seconds_left=left))
             accelerator.wait_for_everyone()
 
     seconds = time.perf_counter() - started
@@ -496,6 +502,27 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                              "skipped_clips": summary.skipped_clips,
                              "num_processes": world, "device": str(accelerator.device)})
     return summary
+
+
+def epoch_line(method: str, seed: int, epoch: int, epochs: int, train_loss: float,
+               val_loss: float, *, best: bool, seconds: float, seconds_left: float) -> str:
+    """The one log line :func:`train` writes per epoch: method, seed, epoch k/N, losses, the
+    epoch's wall time and an estimate of the time left for the run (from its mean step time).
+
+    Example: ``adl seed 0 epoch 3/10: train loss 3.412, val loss 3.601 (best), 41.2 s, about
+    5 min left``.
+    """
+    left = "done" if seconds_left <= 0 else f"about {_duration(seconds_left)} left"
+    return (f"{method} seed {seed} epoch {epoch}/{epochs}: train loss {train_loss:.3f}, "
+            f"val loss {val_loss:.3f}{' (best)' if best else ''}, {seconds:.1f} s, {left}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _count_kinds(examples) -> dict[str, int]:

@@ -273,3 +273,216 @@ def test_only_declared_parameters_are_passed():
     for name in NOTEBOOKS:  # the anatomy test checks that each chapter uses what it declares
         declared = declared_parameters(nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", 4))
         assert "preset" in declared, name
+
+
+# -- what the runner says (fast) -------------------------------------------------------------
+
+
+def test_spice_is_explained_once_for_many_runs(monkeypatch):
+    from adl import table1
+
+    monkeypatch.setattr(table1, "_REASONS_SAID", set())
+    spice = "SPICE needs spice-1.0.jar in /x/lib (Stanford CoreNLP 3.6.0); install with: adl y"
+    unavailable = {"spice": spice,
+                   "spider": f"needs SPICE, which is unavailable: {spice}",
+                   "spider_fl": f"needs SPICE, which is unavailable: {spice}"}
+    lines: list[str] = []
+    for _run in range(9):
+        table1.log_unavailable(unavailable, lines.append)
+    assert sum(spice in line for line in lines) == 1, lines
+    assert lines[:2] == [f"unavailable: spice: {spice}",
+                         "unavailable: spider, spider_fl: needs SPICE"]
+    assert lines[2:] == ["unavailable: spice, spider, spider_fl (for the reasons given above)"] * 8
+    # a new reason is still said, next to the known ones
+    table1.log_unavailable({"spice": spice, "meteor": "no java"}, lines.append)
+    assert lines[-2:] == ["unavailable: meteor: no java",
+                          "unavailable: spice (for the reasons given above)"]
+
+
+def test_printed_lines_reach_the_log_one_line_each():
+    from adl.book import _LineLog
+
+    lines: list[str] = []
+    out = _LineLog(lines.append)
+    out.write("adl seed 0 epoch 1/2: train loss 3.1")
+    assert lines == []  # a line is logged once it is complete
+    out.write("00\nsecond line\n\n")
+    for i in range(1000):  # a bar redrawn in place
+        out.write(f"\r{i}/1000")
+    out.write("\n")
+    out.write("no newline at the end")
+    out.close()
+    assert lines == ["    adl seed 0 epoch 1/2: train loss 3.100", "    second line",
+                     "    999/1000", "    no newline at the end"]
+
+
+def test_each_code_cell_is_announced_with_its_section():
+    from adl.book import _CellProgress
+
+    params = nbformat.v4.new_code_cell('preset: str = "default"  # which',
+                                       metadata={"tags": ["parameters"]})
+    injected = nbformat.v4.new_code_cell('# Parameters\npreset = "smoke"',
+                                         metadata={"tags": ["injected-parameters"]})
+    cells = [nbformat.v4.new_markdown_cell("# Title\nsub"), params, injected,
+             nbformat.v4.new_markdown_cell("## 2. Training the three methods\ntext"),
+             nbformat.v4.new_code_cell("\n# train each method\nresults = []\n" + "x = 1\n" * 5),
+             nbformat.v4.new_code_cell("")]
+    lines: list[str] = []
+    nb = nbformat.v4.new_notebook(cells=[c for c in cells if c is not injected])
+    progress = _CellProgress("03_adl_training", nb, lines.append)
+    for i, cell in enumerate(cells):
+        progress.on_cell_start(cell=cell, cell_index=i)
+        if i == 4:
+            progress.stdout.write("epoch 1/2 ...\n")
+    assert lines == ['03_adl_training: cell 1/2 [Title] preset: str = "default"  # which',
+                     "03_adl_training: cell 2/2 [2. Training the three methods] "
+                     "# train each method",
+                     "    epoch 1/2 ..."]
+
+
+def test_a_notebook_run_streams_progress_without_kernel_noise(tmp_path, capfd):
+    """A real kernel (about 2 s): one line per code cell as it starts, the printed lines as they
+    come, and none of the kernel's warnings that a reader cannot act on."""
+    from adl.book import execute_notebook
+
+    params = nbformat.v4.new_code_cell('preset: str = "default"  # which',
+                                       metadata={"tags": ["parameters"]})
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A chapter"), params,
+        nbformat.v4.new_markdown_cell("## Training"),
+        nbformat.v4.new_code_cell("for k in range(2):\n    print(f'epoch {k + 1}/2', flush=True)"),
+        nbformat.v4.new_code_cell("print(preset)\nimport tqdm.auto  # warns without ipywidgets")])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    lines: list[str] = []
+    execute_notebook(path, tmp_path / "out" / "tiny.ipynb", {"preset": "smoke"},
+                     log=lines.append)
+    assert lines == ['tiny: cell 1/3 [A chapter] preset: str = "default"  # which',
+                     "tiny: cell 2/3 [Training] for k in range(2):", "    epoch 1/2",
+                     "    epoch 2/2", "tiny: cell 3/3 [Training] print(preset)", "    smoke"]
+    # tqdm's "IProgress not found" would have come on stderr, logged like stdout
+    noise = capfd.readouterr()
+    for text in (noise.out, noise.err):
+        assert "without encryption" not in text and "KeyboardInterrupt" not in text, text
+
+
+def _executed_copy(tmp_path: Path) -> Path:
+    """A notebook as papermill leaves it: injected values with absolute paths, outputs."""
+    build = tmp_path / "build"
+    params = nbformat.v4.new_code_cell('preset: str = "default"  # which\ndata_root: str = ""  # x',
+                                       metadata={"tags": ["parameters"]})
+    injected = nbformat.v4.new_code_cell(
+        f'# Parameters\npreset = "smoke"\ndata_root = "{tmp_path}/data"\n'
+        f'output_dir = "{build}/outputs/smoke"\n', metadata={"tags": ["injected-parameters"]})
+    config = nbformat.v4.new_code_cell("cfg = load_preset(preset)\nprint(cfg)")
+    config.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                             text=f"data in {tmp_path}/data\n")]
+    imports = nbformat.v4.new_code_cell("import numpy as np\n\nfrom adl.mixing import mix\n"
+                                        "rng = np.random.default_rng(0)")
+    body = nbformat.v4.new_code_cell("import numpy as np\nnp.ones(2)")
+    body.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "array"},
+                                           execution_count=4)]
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# One"), params, injected, config, imports,
+        nbformat.v4.new_markdown_cell("## The idea"), body])
+    nb.metadata["papermill"] = {"input_path": str(ROOT / "notebooks" / "x.ipynb"),
+                                "output_path": f"{build}/notebooks/01_data_mixing.ipynb"}
+    path = build / "notebooks" / "01_data_mixing.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_site_pages_fold_the_plumbing_and_show_no_machine_paths(tmp_path):
+    from adl.book import machine_paths
+
+    executed = _executed_copy(tmp_path)
+    before = executed.read_text(encoding="utf-8")
+    site = prepare_site([executed], tmp_path / "site-src", log=lambda line: None,
+                        paths=machine_paths(build=tmp_path / "build", data=tmp_path / "data"))
+    assert executed.read_text(encoding="utf-8") == before, "the executed copy is not changed"
+    page = nbformat.read(site / "notebooks" / executed.name, as_version=4)
+    text = json.dumps(page)
+    assert str(tmp_path) not in text and str(ROOT) not in text
+    code = [c for c in page.cells if c.cell_type == "code"]
+    assert not any("injected-parameters" in c.metadata.get("tags", []) for c in code)
+    params, config, imports, body = code
+    assert params.metadata["tags"] == ["parameters", "hide-input"]
+    assert params.source.startswith('preset: str = "default"')  # the defaults, then what ran
+    assert 'preset = "smoke"' in params.source
+    assert 'data_root = "<data>"' in params.source
+    assert 'output_dir = "<build>/outputs/smoke"' in params.source
+    assert config.metadata["tags"] == ["hide-cell"] and config.outputs[0].text == "data in <data>\n"
+    assert imports.metadata["tags"] == ["hide-cell"]
+    assert "tags" not in body.metadata or not body.metadata["tags"]  # the idea stays open
+    assert page.metadata["papermill"]["input_path"] == "<repo>/notebooks/x.ipynb"
+
+
+def test_the_site_serves_its_own_mathjax():
+    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text(encoding="utf-8"))
+    path = config["sphinx"]["config"]["mathjax_path"]
+    assert "://" not in path, "MathJax must come from the site, not a CDN"
+    # Sphinx reads mathjax_path relative to the site's _static, where html_extra_path copies it
+    # (not book/_static/, whose .js files Jupyter Book loads on every page).
+    assert config["sphinx"]["config"]["html_extra_path"] == ["_offline"]
+    script = ROOT / "book" / "_offline" / "_static" / path
+    assert script.is_file() and script.stat().st_size < 4 * 2**20
+    assert not list((ROOT / "book").glob("_static/**/*.js"))
+    readme = (script.parent / "README.md").read_text(encoding="utf-8")
+    import hashlib
+
+    assert hashlib.sha256(script.read_bytes()).hexdigest() in readme
+    version = re.search(r"mathjax@(3\.\d+\.\d+)", readme).group(1)
+    assert f'VERSION="{version}"' in script.read_text(encoding="utf-8")
+    assert "Apache License" in (script.parent / "LICENSE").read_text(encoding="utf-8")
+
+
+# -- a chapter opened by hand after the book reuses its runs (slow) ---------------------------
+
+
+@pytest.mark.slow
+def test_chapters_run_by_hand_reuse_the_books_runs(built, tmp_path, tmp_path_factory,
+                                                   monkeypatch):
+    """After the book, chapters 4 and 5 run from notebooks/ with only ``preset`` set, as a reader
+    runs them in JupyterLab: their defaults resolve to the book's data root and output folder
+    ($ADL_BUILD_DIR and $ADL_DATA_ROOT stand in for the repository's build/ and data/), no run
+    is retrained or re-evaluated, and each chapter takes seconds, not the book's minutes."""
+    from adl.paths import BUILD_DIR_ENV, DATA_ROOT_ENV, book_parameters
+
+    build = Path(built["build"])
+    outputs = build / "outputs" / "smoke"
+    monkeypatch.setenv(BUILD_DIR_ENV, str(build))
+    monkeypatch.setenv(DATA_ROOT_ENV, str(shared_data_root(tmp_path_factory)))
+    expected = book_parameters("smoke")
+    assert expected["output_dir"] == str(outputs)
+
+    def snapshot() -> dict[str, int]:
+        return {str(p.relative_to(outputs)): p.stat().st_mtime_ns
+                for p in (outputs / "runs").rglob("*") if p.is_file()}
+
+    before = snapshot()
+    assert any(k.endswith("model.safetensors") for k in before), "the book trained no run"
+    log = "\n".join(built["log"])
+    for name in ("04_evaluation", "05_latent_space_analysis"):
+        # what the book passed is what the defaults resolve to
+        executed = nbformat.read(build / "notebooks" / f"{name}.ipynb", as_version=4)
+        injected = next(c for c in executed.cells
+                        if "injected-parameters" in c.metadata.get("tags", []))
+        passed: dict = {}
+        exec(injected.source, passed)
+        shared = [k for k in expected if k in passed]
+        assert {k: passed[k] for k in shared} == {k: expected[k] for k in shared}, name
+
+        out = tmp_path / f"{name}.ipynb"
+        seconds = book.execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", out,
+                                        {"preset": "smoke"}, timeout_per_cell=600)
+        nb = nbformat.read(out, as_version=4)
+        printed = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                            for o in c.outputs)
+        assert f"runs in {outputs}/runs" in printed, f"{name} did not read the book's runs"
+        in_book = re.search(rf"{name}\.ipynb: ([\d.]+) s", log)
+        assert seconds < 180, (f"{name} took {seconds:.0f} s by hand "
+                               f"(in the book: {in_book and in_book.group(1)} s)")
+    after = snapshot()
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert not changed, f"running the chapters by hand rewrote {changed}"

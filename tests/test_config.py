@@ -77,3 +77,20 @@ def test_defaults_match_design():
     cfg = Config()
     assert cfg.mixing.snr_db == 0.0
     assert cfg.data.sr == 44100
+
+
+def test_config_table_has_one_readable_row_per_field():
+    from adl.config import config_table
+
+    cfg = load_preset("smoke")
+    table = config_table(cfg)
+    assert list(table.columns) == ["value"]
+    leaves = sum(len(v) if isinstance(v, dict) else 1 for v in cfg.to_dict().values())
+    assert len(table) == leaves and table.index.is_unique
+    assert table.loc["name", "value"] == "smoke"
+    assert table.loc["training.batch_size", "value"] == str(cfg.training.batch_size)
+    assert table.loc["data.root", "value"] == "None"
+    assert table.loc["encoder.channels", "value"] == \
+        "[" + ", ".join(str(c) for c in cfg.encoder.channels) + "]"
+    assert table.index[1].startswith("data.")  # the preset's order, not sorted
+    assert all(isinstance(v, str) and "{" not in v for v in table["value"])

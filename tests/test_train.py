@@ -248,3 +248,32 @@ def test_short_and_silent_clips_are_skipped_or_refused(tmp_path):
     assert "shorter than the encoder needs" in skipped[0][1] and "silence" in skipped[1][1]
     with pytest.raises(AudioError, match="short.wav"):
         load_clips([ok, short], 44100, min_samples=13000, on_bad_audio="error")
+
+
+def test_epoch_line_says_method_seed_epoch_losses_and_time_left():
+    from adl.train import epoch_line
+
+    line = epoch_line("adl", 2, 3, 10, 3.41234, 3.6, best=True, seconds=41.23, seconds_left=300)
+    assert line == ("adl seed 2 epoch 3/10: train loss 3.412, val loss 3.600 (best), 41.2 s, "
+                    "about 5 min left")
+    assert epoch_line("baseline", 0, 10, 10, 1, 2, best=False, seconds=1,
+                      seconds_left=0).endswith("val loss 2.000, 1.0 s, done")
+    assert "about 2.0 h left" in epoch_line("m", 0, 1, 2, 1, 1, best=False, seconds=1,
+                                            seconds_left=7200)
+
+
+@pytest.mark.slow
+def test_training_logs_one_line_per_epoch(tiny_data, tmp_path, capsys):
+    import re
+
+    lines: list[str] = []
+    train(tiny_config(tiny_data, epochs=2), method="baseline", seed=0, out=tmp_path / "run",
+          log=lines.append)
+    epochs = [line for line in lines if " epoch " in line]
+    assert len(epochs) == 2, lines
+    pattern = (r"baseline seed 0 epoch {}/2: train loss [\d.]+, val loss [\d.]+( \(best\))?, "
+               r"[\d.]+ s, {}$")
+    assert re.match(pattern.format(1, r"about \d+ s left"), epochs[0]), epochs[0]
+    assert re.match(pattern.format(2, "done"), epochs[1]), epochs[1]
+    err = capsys.readouterr().err  # pytest's stderr is no TTY: no per-step bar is drawn
+    assert "baseline epoch 1" not in err and "batch" not in err
