@@ -389,9 +389,9 @@ def test_same_seed_same_bytes_with_two_workers(corpus: Path, packages, tmp_path:
 def test_spawned_workers_give_the_same_bytes(corpus: Path, packages, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """macOS and Windows spawn their workers: each rebuilds the state a forked one inherits."""
-    from adl.data import corpus as corpus_mod
+    from adl.data import corpus_files
 
-    monkeypatch.setattr(corpus_mod, "_start_method", lambda: "spawn")
+    monkeypatch.setattr(corpus_files, "_start_method", lambda: "spawn")
     _prepare(tmp_path, packages, workers=2)
     assert _tree(tmp_path) == _tree(corpus)
 
