@@ -87,3 +87,26 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_data, tmp_path_factory) -> Path:
+    """A baseline run that overfits the tiny data enough to caption (seconds), shared by the
+    Table 1 and Table 2 tests (do not modify it)."""
+    import dataclasses
+
+    import torch
+
+    from adl.train import train
+    from test_train import tiny_config
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        cfg = tiny_config(tiny_data, epochs=40, batch_size=12, lr=5e-3)
+        cfg = cfg.replace(decoder=dataclasses.replace(cfg.decoder, d_model=64, ffn_dim=128))
+        out = tmp_path_factory.mktemp("eval") / "run"
+        train(cfg, method="baseline", seed=0, out=out, log=lambda _msg: None)
+    finally:
+        torch.set_num_threads(threads)
+    return out

@@ -3,14 +3,12 @@ the relative change and the one mean ± std formatter."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
 import shutil
 
 import pytest
-import torch
 
 from adl.data import load_clotho
 from adl.errors import ADLError, DataError
@@ -18,9 +16,7 @@ from adl.io import write_json
 from adl.metrics import METRICS, UnknownMetricError, evaluate
 from adl.runs import RunError, write_run_info
 from adl.table1 import PAPER_TABLE1, evaluate_run, format_mean_std, relative_change, table1
-from adl.train import train
 from conftest import make_tiny_data, read_csv_dicts
-from test_train import tiny_config
 
 quiet = lambda _msg: None  # noqa: E731
 
@@ -121,17 +117,6 @@ def test_table1_warns_when_runs_are_not_comparable(tmp_path):
 
 
 # -- evaluate_run on a tiny trained run ----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tiny_data, tmp_path_factory):
-    """A baseline run that overfits the tiny data enough to caption (seconds)."""
-    torch.set_num_threads(1)
-    cfg = tiny_config(tiny_data, epochs=40, batch_size=12, lr=5e-3)
-    cfg = cfg.replace(decoder=dataclasses.replace(cfg.decoder, d_model=64, ffn_dim=128))
-    out = tmp_path_factory.mktemp("eval") / "run"
-    train(cfg, method="baseline", seed=0, out=out, log=quiet)
-    return out
 
 
 @pytest.mark.slow

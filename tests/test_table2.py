@@ -51,17 +51,6 @@ def test_names_category():
 # -- difference_conditions on a tiny run in the real layout --------------------------------------
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tiny_data, tmp_path_factory):
-    """A baseline run that overfits the tiny data enough to caption (seconds)."""
-    torch.set_num_threads(1)
-    cfg = tiny_config(tiny_data, epochs=40, batch_size=12, lr=5e-3)
-    cfg = cfg.replace(decoder=dataclasses.replace(cfg.decoder, d_model=64, ffn_dim=128))
-    out = tmp_path_factory.mktemp("eval") / "run"
-    train(cfg, method="baseline", seed=0, out=out, log=quiet)
-    return out
-
-
 @pytest.mark.slow
 def test_difference_conditions_on_real_layout_without_metadata(tiny_run):
     tidy, summary = difference_conditions(tiny_run, metrics=("cider_d",), log=quiet)
