@@ -7,6 +7,11 @@ folder, and Jupyter Book renders those executed copies. :func:`build_book` does 
     <build_dir>/notebooks/     the executed copies (a failed one stays there, partially run)
     <build_dir>/site-src/      book/ sources plus the executed copies, as Jupyter Book reads them
     <build_dir>/site-src/_build/html/index.html    the site
+    <build_dir>/screenshots/<preset>/  a full-page PNG of each chapter page (adl.site)
+
+The build folder is ``$ADL_BUILD_DIR``, else ``build/`` in the repository, and every chapter
+receives :func:`adl.paths.book_parameters`: a notebook opened by hand resolves its defaults
+through the same function, so it finds what the last build wrote.
 
 While a notebook runs, the runner logs one line per code cell as it starts and, under it, what
 the notebook prints (training logs one line per epoch). The site shows each chapter's idea
@@ -15,7 +20,7 @@ first: :func:`site_notebook` folds the parameters, config and imports cells of i
 Example::
 
     from adl.book import build_book
-    index = build_book("smoke", build_dir="build")   # `adl book --preset smoke`
+    index = build_book("smoke")   # `adl book --preset smoke`: <repo>/build/site-src/...
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ from typing import Any
 import nbformat
 
 from adl.errors import ADLError, one_line
+# The book presets, their seeds and the repository's folders live in adl.paths, where a notebook
+# opened by hand resolves its defaults; they are re-exported here for the runner's callers.
+from adl.paths import (BOOK_PRESETS, BOOK_SEEDS, REPO_ROOT, book_build_dir,  # noqa: F401
+                       book_parameters, book_preset)
+from adl.site import SiteError, screenshot_pages
 
 # The chapters, in the design card's order.
 NOTEBOOKS = (
@@ -47,23 +57,6 @@ NOTEBOOKS = (
     "07_results",
 )
 
-#: Book presets that are not config presets: ``full`` is the ``default`` preset with the
-#: ablations chapter run (its runs and outputs are the default book's, reused where finished).
-BOOK_PRESETS: dict[str, tuple[str, bool]] = {"full": ("default", True)}
-
-#: Seeds of Table 1 per config preset (the ``seeds`` parameter of the notebooks): three for the
-#: book's figures, one for the smoke test of the machinery.
-BOOK_SEEDS: dict[str, tuple[int, ...]] = {"smoke": (0,), "default": (0, 1, 2),
-                                          "paper": (0, 1, 2)}
-
-
-def book_preset(name: str) -> tuple[str, bool]:
-    """``(config preset, run the ablations?)`` for a book preset name (``full`` or a config
-    preset)."""
-    return BOOK_PRESETS.get(name, (name, False))
-
-#: The repository that holds ``notebooks/`` and ``book/`` (the package is installed with ``-e``).
-REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 BOOK_DIR = REPO_ROOT / "book"
 #: Where the executed notebooks sit inside the site sources (``_toc.yml`` names them so).
@@ -577,26 +570,33 @@ def build_site(site_src: Path, *, log: Callable[[str], None] = print) -> Path:
 
 
 def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None = None,
-               build_dir: str | os.PathLike[str] = "build",
+               build_dir: str | os.PathLike[str] | None = None,
                notebooks: Sequence[str | os.PathLike[str]] | None = None,
                timeout_per_cell: int = 3600, log: Callable[[str], None] = _say,
                seed: int = 0, device: str | None = None,
                seeds: Sequence[int] | None = None) -> Path:
-    """Execute the notebooks with papermill, in order, and build the site with Jupyter Book 1.x.
+    """Execute the notebooks with papermill, in order, build the site with Jupyter Book 1.x, and
+    keep a screenshot of each chapter page.
 
     Each notebook runs in a fresh ``python3`` kernel with its working directory in its own
-    folder, and receives the parameters ``preset`` (the config preset), ``data_root``
-    (absolute), ``output_dir`` (``<build_dir>/outputs/<config preset>``, absolute: where
-    notebooks pass artifacts to each other), ``seed``, ``seeds``, ``device`` and ``ablations``.
-    The executed copies go to ``<build_dir>/notebooks/``; the site is built from them
-    (``execute_notebooks: off``) in ``<build_dir>/site-src/``.
+    folder, and receives the parameters of :func:`adl.paths.book_parameters`: ``preset`` (the
+    config preset), ``data_root`` (absolute), ``output_dir`` (``<build_dir>/outputs/<config
+    preset>``, absolute: where notebooks pass artifacts to each other), ``seed``, ``seeds``,
+    ``device`` and ``ablations``. The executed copies go to ``<build_dir>/notebooks/``; the
+    site is built from them (``execute_notebooks: off``) in ``<build_dir>/site-src/``; a
+    full-page PNG of each chapter at desktop width goes to
+    ``<build_dir>/screenshots/<preset>/<chapter>.png`` (skipped, with one line saying why,
+    when headless Chromium is not available).
 
     Args:
         preset: ``smoke``, ``default`` or ``paper``; or ``full``: ``default`` with the
             ablations chapter run (its finished runs are reused from a ``default`` build).
-        root: the data root (default: the preset's ``data.root``, else ``$ADL_DATA_ROOT``, else
-            ``./data``). The embedded corpus is generated there if missing.
-        build_dir: the build folder.
+        root: the data root (relative: to the working directory); None:
+            :func:`adl.paths.book_data_root` (the preset's ``data.root``, else
+            ``$ADL_DATA_ROOT``, else ``<repo>/data``). The embedded corpus is generated there
+            if missing.
+        build_dir: the build folder (relative: to the working directory); None:
+            :func:`adl.paths.book_build_dir` (``$ADL_BUILD_DIR``, else ``<repo>/build``).
         notebooks: None for every chapter that exists (missing ones are logged and skipped),
             or chapter names / ``.ipynb`` paths to run instead, in that order.
         timeout_per_cell: seconds one cell may run before the build stops.
@@ -611,18 +611,21 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
 
     Raises:
         BookError: a notebook failed (one line: notebook, cell, error, and where its partial
-            copy is) or the site did not build. ConfigError / DataError for a bad preset or
-            missing real data.
+            copy is), the site did not build, or the build folder is a file. ConfigError /
+            DataError for a bad preset or missing real data.
     """
-    from adl.config import data_root, load_preset
-    from adl.inference import resolve_device  # imports torch: only when a book is built
+    from adl.config import load_preset
 
     total_start = time.perf_counter()
-    config_preset, ablations = book_preset(preset)
-    cfg = load_preset(config_preset)
-    run_seeds = [int(x) for x in (seeds if seeds else BOOK_SEEDS.get(config_preset, (seed,)))]
-    build = Path(build_dir).expanduser().resolve()
-    data = data_root(root if root is not None else cfg.data.root).expanduser().resolve()
+    build = book_build_dir(build_dir)
+    if build.exists() and not build.is_dir():
+        raise BookError(f"build folder {build} exists and is not a folder")
+    # The one definition of what the chapters receive: a notebook opened by hand resolves its
+    # defaults through the same function (adl.paths), and so finds this build's runs.
+    parameters = book_parameters(preset, build, root=root, seed=seed, seeds=seeds,
+                                 device=device)
+    cfg = load_preset(parameters["preset"])
+    data = Path(parameters["data_root"])
     _prepare_data(cfg, data, log)
     paths = resolve_notebooks(notebooks, log=log)
     if not paths:
@@ -632,17 +635,7 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     if executed_dir.exists():
         shutil.rmtree(executed_dir)  # never mix copies of two builds
     # One folder per preset: a smoke build never hands its tiny runs to a default build.
-    output_dir = build / "outputs" / cfg.name
-    output_dir.mkdir(parents=True, exist_ok=True)
-    parameters = {
-        "preset": config_preset,
-        "data_root": str(data),
-        "output_dir": str(output_dir),
-        "seed": int(seed),
-        "seeds": run_seeds,
-        "device": device or resolve_device(cfg.training.device),
-        "ablations": ablations,
-    }
+    Path(parameters["output_dir"]).mkdir(parents=True, exist_ok=True)
     log(f"book: preset {preset}, {len(paths)} notebook(s), parameters {parameters}")
     executed, timings = [], []
     for path in paths:
@@ -657,7 +650,22 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     site_src = prepare_site(executed, build / "site-src", log=log,
                             paths=machine_paths(build=build, data=data))
     index = build_site(site_src, log=log)
+    _screenshots(index.parent, [f"{SITE_NOTEBOOK_DIR}/{nb.stem}.html" for nb in executed],
+                 build / "screenshots" / preset, log=log)
     for name, seconds in timings:
         log(f"  {name:<28} {seconds:7.1f} s")
     log(f"book built in {time.perf_counter() - total_start:.1f} s: {index}")
     return index
+
+
+def _screenshots(html: Path, pages: Sequence[str], out_dir: Path, *,
+                 log: Callable[[str], None]) -> None:
+    """Screenshot the chapter pages into ``out_dir`` (one log line); a browser that is missing
+    or fails costs the build its screenshots, never the site."""
+    start = time.perf_counter()
+    try:
+        shots = screenshot_pages(html, pages, out_dir)
+    except SiteError as e:
+        log(f"screenshots: skipped ({e})")
+        return
+    log(f"screenshots: {len(shots)} page(s) in {time.perf_counter() - start:.1f} s -> {out_dir}")

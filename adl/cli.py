@@ -113,9 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
     book.add_argument("--preset", default="default",
                       help="smoke, default, paper, or full (default plus the ablations)")
-    book.add_argument("--root", type=Path, default=None, help="data root")
-    book.add_argument("--build-dir", type=Path, default=Path("build"),
-                      help="where executed notebooks, outputs and the site go (default: build)")
+    book.add_argument("--root", type=Path, default=None,
+                      help="data root (default: $ADL_DATA_ROOT, or data/ in the repository)")
+    # No default here: build_book resolves it as a notebook opened by hand does (adl.paths).
+    book.add_argument("--build-dir", type=Path, default=None,
+                      help="where executed notebooks, outputs, the site and its screenshots go "
+                           "(default: $ADL_BUILD_DIR, or build/ in the repository)")
     book.add_argument("--seed", type=int, default=0)
     book.add_argument("--seeds", type=int, nargs="+", default=None,
                       help="training seeds of Table 1 (default: 0 1 2; smoke: 0)")

@@ -1,8 +1,9 @@
 """Where ``adl book`` puts things, so that a notebook opened by hand finds them.
 
-``make book`` (``adl book --preset P``, run from the repository root) executes every notebook
-with the parameters of :func:`adl.book.build_book`: ``data_root`` (the data root, absolute),
-``output_dir`` (``<build_dir>/outputs/<config preset>``, absolute), ``seeds`` and ``device``.
+``make book`` (``adl book --preset P``) executes every notebook with the parameters that
+:func:`book_parameters` computes (:func:`adl.book.build_book` calls it; there is no other
+definition): ``data_root`` (the data root, absolute), ``output_dir``
+(``<build_dir>/outputs/<config preset>``, absolute), ``seeds`` and ``device``.
 A notebook opened in JupyterLab receives none of them. Its defaults (``""`` for the paths and the
 device, ``[]`` for the seeds) resolve through :func:`book_parameters` to the same values, so that
 a reader who runs chapter 4 after ``make book`` reads the book's runs instead of training again::
@@ -12,8 +13,11 @@ a reader who runs chapter 4 after ``make book`` reads the book's runs instead of
 
 ``adl.config.data_root`` resolves a missing root to ``./data``, relative to the working
 directory: right for ``adl book`` run from the repository root, wrong for a kernel that runs in
-``notebooks/`` (it would look in ``notebooks/data``). :func:`book_data_root` therefore anchors
-the default at the repository root, as ``make book`` and ``make lab`` do.
+``notebooks/`` (it would look in ``notebooks/data``). :func:`book_data_root` and
+:func:`book_build_dir` therefore anchor the defaults (and a relative ``$ADL_DATA_ROOT`` or
+``$ADL_BUILD_DIR``) at the repository root, as ``make book`` and ``make lab`` do. A folder named
+explicitly (``adl book --build-dir DIR --root DIR``, or the same arguments in Python) is a path
+like any other on a command line: a relative one is taken from the working directory.
 
 Example::
 
@@ -29,15 +33,28 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from adl.book import BOOK_SEEDS, REPO_ROOT, book_preset
 from adl.config import load_preset
 
-__all__ = ["BUILD_DIR_ENV", "DATA_ROOT_ENV", "best_run", "book_build_dir", "book_data_root",
-           "book_output_dir", "book_parameters"]
+__all__ = ["BOOK_PRESETS", "BOOK_SEEDS", "BUILD_DIR_ENV", "DATA_ROOT_ENV", "REPO_ROOT",
+           "best_run", "book_build_dir", "book_data_root", "book_output_dir", "book_parameters",
+           "book_preset"]
+
+#: The repository that holds ``notebooks/``, ``book/`` and, by default, ``build/`` and ``data/``
+#: (the package is installed with ``-e``).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: Book presets that are not config presets: ``full`` is the ``default`` preset with the
+#: ablations chapter run (its runs and outputs are the default book's, reused where finished).
+BOOK_PRESETS: dict[str, tuple[str, bool]] = {"full": ("default", True)}
+
+#: Seeds of Table 1 per config preset (the ``seeds`` parameter of the notebooks): three for the
+#: book's figures, one for the smoke test of the machinery.
+BOOK_SEEDS: dict[str, tuple[int, ...]] = {"smoke": (0,), "default": (0, 1, 2),
+                                          "paper": (0, 1, 2)}
 
 #: Environment variable naming the build folder of the book the notebooks should read
 #: (default ``<repo>/build``, where ``make book`` writes). A relative path is taken from the
@@ -47,30 +64,44 @@ BUILD_DIR_ENV = "ADL_BUILD_DIR"
 DATA_ROOT_ENV = "ADL_DATA_ROOT"
 
 
+def book_preset(name: str) -> tuple[str, bool]:
+    """``(config preset, run the ablations?)`` for a book preset name (``full`` or a config
+    preset)."""
+    return BOOK_PRESETS.get(name, (name, False))
+
+
 def _from_repo(path: str | os.PathLike[str]) -> Path:
     """An absolute path: a relative one is taken from the repository root, not the CWD."""
     p = Path(path).expanduser()
     return (p if p.is_absolute() else REPO_ROOT / p).resolve()
 
 
+def _given(path: str | os.PathLike[str]) -> Path:
+    """An absolute path for a folder named explicitly: a relative one is the working
+    directory's, as for any path typed on a command line."""
+    return Path(path).expanduser().resolve()
+
+
 def book_build_dir(build_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The book's build folder: ``build_dir``, else ``$ADL_BUILD_DIR``, else ``<repo>/build``
-    (absolute; a relative path is taken from the repository root)."""
-    if build_dir is None or str(build_dir) == "":
-        build_dir = os.environ.get(BUILD_DIR_ENV) or "build"
-    return _from_repo(build_dir)
+    """The book's build folder, absolute: ``build_dir`` (relative to the working directory),
+    else ``$ADL_BUILD_DIR``, else ``build`` (both relative to the repository root)."""
+    if build_dir is not None and str(build_dir) != "":
+        return _given(build_dir)
+    return _from_repo(os.environ.get(BUILD_DIR_ENV) or "build")
 
 
-def book_data_root(preset: str) -> Path:
+def book_data_root(preset: str, root: str | os.PathLike[str] | None = None) -> Path:
     """The data root ``make book`` uses for a preset, as an absolute path.
 
-    The preset's ``data.root`` if it sets one, else ``$ADL_DATA_ROOT``, else ``<repo>/data``
-    (what ``adl.config.data_root`` gives in the repository root, where ``make book`` runs).
-    The embedded corpus sits under it in ``embedded-<preset>/`` (``adl.config.dataset_root``).
+    ``root`` if given (relative to the working directory), else the preset's ``data.root`` if
+    it sets one, else ``$ADL_DATA_ROOT``, else ``data`` (these three relative to the
+    repository root, where ``make book`` runs). The embedded corpus sits under it in
+    ``embedded-<preset>/`` (``adl.config.dataset_root``).
     """
+    if root is not None and str(root) != "":
+        return _given(root)
     cfg = load_preset(book_preset(preset)[0])
-    root = cfg.data.root or os.environ.get(DATA_ROOT_ENV) or "data"
-    return _from_repo(root)
+    return _from_repo(cfg.data.root or os.environ.get(DATA_ROOT_ENV) or "data")
 
 
 def book_output_dir(preset: str, build_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -85,27 +116,39 @@ def book_output_dir(preset: str, build_dir: str | os.PathLike[str] | None = None
     return book_build_dir(build_dir) / "outputs" / cfg.name
 
 
-def book_parameters(preset: str, build_dir: str | os.PathLike[str] | None = None,
+def book_parameters(preset: str, build_dir: str | os.PathLike[str] | None = None, *,
+                    root: str | os.PathLike[str] | None = None, seed: int = 0,
+                    seeds: Sequence[int] | None = None, device: str | None = None,
                     ) -> dict[str, Any]:
-    """The notebook parameters ``adl book --preset <preset>`` passes (see
-    :func:`adl.book.build_book`), with the defaults it uses.
+    """The notebook parameters ``adl book --preset <preset>`` passes to every chapter: the one
+    definition, used by :func:`adl.book.build_book` and by a notebook's defaults alike.
+
+    Args:
+        preset: a book preset (``smoke``, ``default``, ``paper`` or ``full``).
+        build_dir: the build folder; None: :func:`book_build_dir` (``$ADL_BUILD_DIR``, else
+            ``<repo>/build``).
+        root: the data root; None: :func:`book_data_root` of the preset.
+        seed: the ``seed`` parameter.
+        seeds: the training seeds; None or empty: :data:`BOOK_SEEDS` of the config preset.
+        device: ``cpu``, ``cuda[:N]``; None: the preset's ``training.device``, ``auto``
+            resolved (``cuda`` when a GPU is visible).
 
     Returns:
         ``preset`` (the config preset), ``data_root`` and ``output_dir`` (absolute paths as
-        strings), ``seed`` (0), ``seeds`` (:data:`adl.book.BOOK_SEEDS`), ``device`` (the
-        preset's ``training.device``, ``auto`` resolved) and ``ablations``.
+        strings), ``seed``, ``seeds`` (a list), ``device`` and ``ablations`` (``full`` only).
     """
     from adl.inference import resolve_device  # imports torch: only when asked
 
     config_preset, ablations = book_preset(preset)
     cfg = load_preset(config_preset)
+    default_seeds = BOOK_SEEDS.get(config_preset, (seed,))
     return {
         "preset": config_preset,
-        "data_root": str(book_data_root(preset)),
+        "data_root": str(book_data_root(preset, root)),
         "output_dir": str(book_output_dir(preset, build_dir)),
-        "seed": 0,
-        "seeds": list(BOOK_SEEDS.get(config_preset, (0,))),
-        "device": resolve_device(cfg.training.device),
+        "seed": int(seed),
+        "seeds": [int(s) for s in (seeds if seeds else default_seeds)],
+        "device": device or resolve_device(cfg.training.device),
         "ablations": ablations,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import struct
 from pathlib import Path
 
 import nbformat
@@ -55,6 +56,43 @@ def shared_data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict:
     return smoke_book(tmp_path_factory)
+
+
+def stub_the_runner(monkeypatch: pytest.MonkeyPatch, *, screenshots: bool = False) -> dict:
+    """build_book without kernels, data or Jupyter Book (milliseconds): each stub records what
+    it was given in the returned dict. The site is two empty pages per chapter folder; with
+    ``screenshots`` the real adl.site code takes them, else a stub records its arguments."""
+    calls: dict = {"parameters": [], "outs": []}
+
+    def execute(path, out, parameters, **_):
+        calls["parameters"].append(dict(parameters))
+        calls["outs"].append(out)
+        return 0.0
+
+    def prepare(executed, site_src, **_):
+        calls["executed"] = list(executed)
+        return site_src
+
+    def build(site_src, **_):
+        html = site_src / "_build" / "html"
+        for nb in calls["executed"]:
+            page = html / "notebooks" / f"{nb.stem}.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(f"<h1>{nb.stem}</h1>", encoding="utf-8")
+        (html / "index.html").write_text("<h1>index</h1>", encoding="utf-8")
+        return html / "index.html"
+
+    def shoot(html, pages, out_dir, **_):
+        calls["screenshots"] = (html, list(pages), out_dir)
+        return [out_dir / f"{Path(p).stem}.png" for p in pages]
+
+    monkeypatch.setattr(book, "execute_notebook", execute)
+    monkeypatch.setattr(book, "_prepare_data", lambda *a, **k: None)
+    monkeypatch.setattr(book, "prepare_site", prepare)
+    monkeypatch.setattr(book, "build_site", build)
+    if not screenshots:
+        monkeypatch.setattr(book, "screenshot_pages", shoot)
+    return calls
 
 
 # -- anatomy of every committed notebook (fast) -----------------------------------------------
@@ -192,6 +230,62 @@ def test_site_sources_list_only_the_executed_chapters(tmp_path):
     assert sum("leaving" in line for line in lines) == len(NOTEBOOKS) - 1
 
 
+# -- screenshots of the built site -------------------------------------------------------------
+
+
+def _chapter(tmp_path: Path) -> Path:
+    path = tmp_path / "chapters" / "01_data_mixing.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    return path
+
+
+def test_the_book_screenshots_its_chapters_into_the_build(monkeypatch, tmp_path):
+    calls = stub_the_runner(monkeypatch)
+    lines: list[str] = []
+    index = build_book("smoke", build_dir=tmp_path / "build", notebooks=[_chapter(tmp_path)],
+                       log=lines.append)
+    html, pages, out_dir = calls["screenshots"]
+    assert html == index.parent and pages == ["notebooks/01_data_mixing.html"]
+    assert out_dir == tmp_path / "build" / "screenshots" / "smoke"
+    assert sum(line.startswith("screenshots: 1 page(s) in ") for line in lines) == 1
+
+
+@pytest.mark.parametrize("chromium", ["missing", "broken"])
+def test_the_book_builds_without_a_working_chromium(chromium, monkeypatch, tmp_path):
+    """No Chromium, or one that exits at once: the site is built all the same, and one line says
+    why there are no screenshots (no traceback)."""
+    stub_the_runner(monkeypatch, screenshots=True)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if chromium == "broken":
+        fake = bin_dir / "chromium"
+        fake.write_text("#!/bin/sh\nexit 3\n")
+        fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    lines: list[str] = []
+    index = build_book("smoke", build_dir=tmp_path / "build", notebooks=[_chapter(tmp_path)],
+                       log=lines.append)
+    assert index.is_file()
+    said = [line for line in lines if line.startswith("screenshots:")]
+    reason = {"missing": "chromium is not installed (Debian: apt-get install chromium)",
+              "broken": "chromium exited with status 3 before opening its DevTools port"}
+    assert said == [f"screenshots: skipped ({reason[chromium]})"]
+    assert not list((tmp_path / "build").glob("screenshots/**/*.png"))
+
+
+def test_a_missing_page_is_one_line(tmp_path):
+    from adl.site import SiteError, screenshot_pages
+
+    with pytest.raises(SiteError, match=r"^no page notebooks/x\.html in "):
+        screenshot_pages(tmp_path, ["notebooks/x.html"], tmp_path / "shots")
+    (tmp_path / "a").mkdir()
+    for page in ("a/x.html", "x.html"):
+        (tmp_path / page).write_text("x")
+    with pytest.raises(SiteError, match="same name"):
+        screenshot_pages(tmp_path, ["a/x.html", "x.html"], tmp_path / "shots")
+
+
 # -- the runner (slow: kernels and a site build) ----------------------------------------------
 
 
@@ -230,6 +324,29 @@ def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
     missing = [n for n in NOTEBOOKS if not (ROOT / "notebooks" / f"{n}.ipynb").is_file()]
     for name in missing:
         assert f"skipping {name}" in log
+
+
+@pytest.mark.slow
+def test_the_build_keeps_a_screenshot_of_each_chapter(built):
+    """``adl book`` leaves a full-page PNG of every chapter at desktop width in
+    ``<build>/screenshots/<preset>/``, or says in one line why it could not."""
+    from adl.site import find_chromium
+
+    shots = Path(built["build"]) / "screenshots" / "smoke"
+    said = [line for line in built["log"] if line.startswith("screenshots:")]
+    if find_chromium() is None:
+        assert said == ["screenshots: skipped (chromium is not installed (Debian: apt-get "
+                        "install chromium))"]
+        pytest.skip("chromium is not installed: the build said so and kept no screenshots")
+    assert len(said) == 1 and said[0].startswith(f"screenshots: {len(COMMITTED)} page(s) in ")
+    assert sorted(p.name for p in shots.iterdir()) == sorted(f"{p.stem}.png" for p in COMMITTED)
+    for path in COMMITTED:
+        png = (shots / f"{path.stem}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", path.stem
+        width, height = struct.unpack(">II", png[16:24])
+        # 1280 px wide, or scaled down to fit a page taller than a capture allows
+        assert 600 <= width <= 1280 and height > 1600, (path.stem, width, height)
+        assert len(png) > 50_000, f"{path.stem}: the screenshot is nearly blank"
 
 
 @pytest.mark.slow

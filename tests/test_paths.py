@@ -10,10 +10,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adl import book
 from adl.book import NOTEBOOKS, REPO_ROOT, build_book
+from adl.cli import main
 from adl.paths import (BUILD_DIR_ENV, DATA_ROOT_ENV, best_run, book_build_dir, book_data_root,
                        book_output_dir, book_parameters)
+
+from test_book import stub_the_runner
 
 
 @pytest.fixture
@@ -45,40 +47,77 @@ def test_environment_and_arguments(no_env, monkeypatch, tmp_path):
     monkeypatch.setenv(DATA_ROOT_ENV, "my-data")
     assert book_build_dir() == REPO_ROOT / "elsewhere"
     assert book_data_root("smoke") == REPO_ROOT / "my-data"
+    # A folder named explicitly (`adl book --build-dir x --root d`) is the working directory's,
+    # as any path typed on a command line; it wins over the environment.
+    assert book_build_dir("x") == tmp_path / "x"
+    assert book_data_root("smoke", "d") == tmp_path / "d"
+    assert book_output_dir("smoke", "x") == tmp_path / "x" / "outputs" / "smoke"
 
 
-def _parameters_of_build_book(monkeypatch, tmp_path, preset, **kwargs) -> dict:
-    """The parameters build_book hands to its notebooks (no kernel, no site)."""
-    seen = {}
-
-    def execute(path, out, parameters, **_):
-        seen.update(parameters)
-        return 0.0
-
-    monkeypatch.setattr(book, "execute_notebook", execute)
-    monkeypatch.setattr(book, "_prepare_data", lambda *a, **k: None)
-    monkeypatch.setattr(book, "prepare_site", lambda executed, site_src, **k: site_src)
-    monkeypatch.setattr(book, "build_site", lambda site_src, **k: site_src / "index.html")
-    chapter = tmp_path / "chapter.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(), chapter)
-    build_book(preset, notebooks=[chapter], log=lambda line: None, **kwargs)
-    return seen
+def _book(monkeypatch, tmp_path, *args: str, cli: bool = False, **kwargs) -> dict:
+    """Run ``build_book`` (or the ``adl book`` command line with ``args``) with the runner
+    stubbed: what it passed to the notebooks, where it put them and its screenshots."""
+    calls = stub_the_runner(monkeypatch)
+    if cli:
+        assert main(["book", "--preset", "smoke", *args]) == 0
+    else:
+        chapter = tmp_path / "chapter.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(), chapter)
+        build_book(*args, notebooks=[chapter], log=lambda line: None, **kwargs)
+    parameters = calls["parameters"]
+    assert parameters and all(p == parameters[0] for p in parameters)
+    return {"parameters": parameters[0], "notebooks": calls["outs"][0].parent,
+            "screenshots": calls["screenshots"][2]}
 
 
 @pytest.mark.parametrize("preset", ["smoke", "default", "full"])
-def test_book_parameters_are_what_build_book_passes(preset, no_env, monkeypatch, tmp_path):
-    # `make book` runs in the repository root, with the default data root and build folder;
-    # a build folder in tmp_path stands for <repo>/build (nothing is written to the repository).
-    monkeypatch.chdir(REPO_ROOT)
-    build = tmp_path / "build"
-    passed = _parameters_of_build_book(monkeypatch, tmp_path, preset, build_dir=build)
-    assert passed == book_parameters(preset, build_dir=build)
-    assert passed["data_root"] == str(REPO_ROOT / "data")
-    # and with $ADL_DATA_ROOT / $ADL_BUILD_DIR, as the slow test of chapters 4 and 5 uses them
-    monkeypatch.setenv(DATA_ROOT_ENV, str(tmp_path / "data"))
-    monkeypatch.setenv(BUILD_DIR_ENV, str(build))
-    passed = _parameters_of_build_book(monkeypatch, tmp_path, preset, build_dir=build)
+def test_what_the_book_passes_is_what_a_notebook_resolves(preset, no_env, monkeypatch,
+                                                          tmp_path):
+    """build_book hands every chapter adl.paths.book_parameters, from any working directory;
+    test_a_notebook_run_by_hand_resolves_to_the_book shows that a chapter's defaults resolve
+    to the same values."""
+    # $ADL_BUILD_DIR keeps the build (the runner's folders) out of the repository's build/.
+    monkeypatch.setenv(BUILD_DIR_ENV, str(tmp_path / "build"))
+    monkeypatch.chdir(tmp_path)
+    passed = _book(monkeypatch, tmp_path, preset)["parameters"]
     assert passed == book_parameters(preset)
+    assert passed["data_root"] == str(REPO_ROOT / "data")  # not the working directory's
+    cfg_preset = "default" if preset == "full" else preset
+    assert passed["output_dir"] == str(tmp_path / "build" / "outputs" / cfg_preset)
+    assert passed["ablations"] == (preset == "full")
+    # the arguments of `adl book` are the same function's
+    passed = _book(monkeypatch, tmp_path, preset, build_dir=tmp_path / "b", root="d", seed=3,
+                   seeds=[4, 5], device="cpu")["parameters"]
+    assert passed == book_parameters(preset, tmp_path / "b", root="d", seed=3, seeds=[4, 5],
+                                     device="cpu")
+    assert passed["data_root"] == str(tmp_path / "d")  # named: the working directory's
+    assert passed["output_dir"] == str(tmp_path / "b" / "outputs" / cfg_preset)
+    assert (passed["seed"], passed["seeds"], passed["device"]) == (3, [4, 5], "cpu")
+
+
+def test_adl_book_honours_ADL_BUILD_DIR(no_env, monkeypatch, tmp_path):
+    """`adl book` without --build-dir builds in $ADL_BUILD_DIR (where the chapters opened by
+    hand look); --build-dir wins over it; a relative --build-dir is the working directory's."""
+    monkeypatch.setenv(BUILD_DIR_ENV, str(tmp_path / "env"))
+    monkeypatch.chdir(tmp_path)
+    seen = _book(monkeypatch, tmp_path, cli=True)
+    assert seen["parameters"] == book_parameters("smoke")
+    assert seen["parameters"]["output_dir"] == str(tmp_path / "env" / "outputs" / "smoke")
+    assert seen["notebooks"] == tmp_path / "env" / "notebooks"
+    assert seen["screenshots"] == tmp_path / "env" / "screenshots" / "smoke"
+    for given in (str(tmp_path / "cli"), "cli"):
+        seen = _book(monkeypatch, tmp_path, "--build-dir", given, cli=True)
+        assert seen["parameters"]["output_dir"] == str(tmp_path / "cli" / "outputs" / "smoke")
+        assert seen["notebooks"] == tmp_path / "cli" / "notebooks"
+        assert seen["screenshots"] == tmp_path / "cli" / "screenshots" / "smoke"
+
+
+def test_a_build_folder_that_is_a_file_is_one_line(no_env, monkeypatch, tmp_path, capsys):
+    stub_the_runner(monkeypatch)
+    (tmp_path / "taken").write_text("not a folder")
+    assert main(["book", "--preset", "smoke", "--build-dir", str(tmp_path / "taken")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: build folder {tmp_path / 'taken'} exists and is not a folder\n"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

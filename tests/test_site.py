@@ -6,33 +6,29 @@ text), play its audio (every ``<audio>`` loads its source), fit the viewport (no
 horizontal scroll; tables, figures and players inside the article either fit it or scroll inside
 their own container), show no raw TeX delimiters (``\\(``, ``\\[``, ``$$``: the math must be
 typeset, offline), show no error or traceback in a cell output, and stay light; the sidebar
-reaches every chapter, and the "next" links walk through them in order. A full-page screenshot of
-each chapter at desktop width is kept in ``<build_dir>/screenshots/`` for review. The site is the
-one test_book.py builds (one build per session).
+reaches every chapter, and the "next" links walk through them in order. The browser is
+``adl.site.Browser``, the one ``adl book`` uses to keep a full-page screenshot of each chapter in
+``<build_dir>/screenshots/<preset>/`` (test_book.py checks those). The site is the one
+test_book.py builds (one build per session).
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
-import shutil
-import signal
 import struct
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
 from adl.book import NOTEBOOKS
+from adl.site import Browser, find_chromium, screenshot_pages
 
 from test_book import COMMITTED, smoke_book
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = find_chromium()
 TITLE = "Audio Difference Learning for Audio Captioning"
 #: (name, CSS px width, height, mobile) of the viewports every page is checked at.
 VIEWPORTS = (("desktop", 1280, 1600, False), ("phone", 390, 844, True))
@@ -49,110 +45,9 @@ pytestmark = [
 ]
 
 
-class Browser:
-    """Headless Chromium driven over the DevTools protocol (a websocket to one page)."""
-
-    def __init__(self, profile: Path) -> None:
-        import websocket  # websocket-client, installed with jupyter-server
-
-        self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--disable-extensions", "--hide-scrollbars",
-             "--window-size=1280,1600", f"--user-data-dir={profile}",
-             "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.is_file() and port_file.read_text().strip()):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.close()
-                raise RuntimeError("chromium did not open its DevTools port")
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            pages = [t for t in json.load(r) if t["type"] == "page"]
-        self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=30)
-        self._id = 0
-        self.send("Page.enable")
-        self.send("Runtime.enable")
-
-    def send(self, method: str, **params):
-        self._id += 1
-        self.ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == self._id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg.get("result", {})
-
-    def js(self, expression: str):
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True,
-                           awaitPromise=True)
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def wait_for(self, expression: str, timeout: float = 30.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                value = self.js(expression)
-            except RuntimeError:  # mid-navigation: the page's context was just replaced
-                value = None
-            if value:
-                return value
-            time.sleep(0.1)
-        raise TimeoutError(f"waited {timeout} s for {expression}")
-
-    def goto(self, url: str) -> None:
-        self.send("Page.navigate", url=url)
-        self.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'")
-
-    def screenshot(self, path: Path, *, full_page: bool = False) -> bytes:
-        params: dict = {"format": "png"}
-        if full_page:  # the whole page, scaled down where it is taller than a texture allows
-            width, height = self.js("[document.documentElement.scrollWidth, "
-                                    "document.documentElement.scrollHeight]")
-            scale = min(1.0, 16000 / max(1, height))
-            params.update(captureBeyondViewport=True,
-                          clip={"x": 0, "y": 0, "width": width, "height": height, "scale": scale})
-        data = base64.b64decode(self.send("Page.captureScreenshot", **params)["data"])
-        path.write_bytes(data)
-        return data
-
-    def viewport(self, width: int, height: int, mobile: bool = False) -> None:
-        """Emulate a screen of ``width`` x ``height`` CSS pixels (a phone with ``mobile``)."""
-        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                  deviceScaleFactor=1, mobile=mobile)
-
-    def settle(self) -> None:
-        """Wait until the page's images are loaded and MathJax (if it loaded) has typeset."""
-        self.wait_for("[...document.images].every(i => i.complete)")
-        self.js(MATH_TYPESET)
-
-    def close(self) -> None:
-        try:
-            self.ws.close()
-        except Exception:
-            pass
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # its own session: only chromium's children
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     return Path(smoke_book(tmp_path_factory)["index"]).parent
-
-
-@pytest.fixture(scope="module")
-def build_dir(tmp_path_factory) -> Path:
-    return Path(smoke_book(tmp_path_factory)["build"])
 
 
 def toc_pages(site: Path) -> list[str]:
@@ -208,10 +103,15 @@ def test_index_redirects_to_the_introduction(site, browser, tmp_path):
     # The pipeline figure (an SVG) loads offline.
     svg = [i for i in state["images"] if i["src"].endswith("adl_pipeline.svg")]
     assert svg and svg[0]["complete"] and svg[0]["natural"] > 0 and svg[0]["shown"] > 0
-    png = browser.screenshot(tmp_path / "intro.png")
+    # adl book's screenshots, taken here with the test's browser: a PNG of the whole page, and
+    # no screenshot of a page that is no longer built
+    (tmp_path / "gone.png").write_bytes(b"stale")
+    shots = screenshot_pages(site, ["intro.html"], tmp_path, browser=browser)
+    assert shots == [tmp_path / "intro.png"] and list(tmp_path.iterdir()) == shots
+    png = shots[0].read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
-    assert width >= 1000 and height >= 800, (width, height)
+    assert width == 1280 and height >= 800, (width, height)
     assert len(png) > 20_000, "the screenshot is nearly blank"
 
 
@@ -262,16 +162,6 @@ def test_next_links_walk_through_the_chapters_in_order(site, browser):
 
 
 # -- the site as a reader sees it: every page, desktop and phone -------------------------------
-
-# Wait for MathJax's first typesetting when MathJax loaded; offline without a local copy it
-# did not, and the raw TeX stays (which NO_RAW_TEX then reports).
-MATH_TYPESET = """(async () => {
-  const mj = window.MathJax;
-  if (mj && mj.startup && mj.startup.promise) {
-    await Promise.race([mj.startup.promise, new Promise(r => setTimeout(r, 15000))]);
-  }
-  return true;
-})()"""
 
 # What sticks out: the page scrolls sideways, or an element of the article (a table, a figure, a
 # player, a block of output) reaches past the article's edges without a scrolling container of
@@ -447,18 +337,3 @@ def test_the_sidebar_reaches_every_chapter(site, browser, pages, viewport):
         shown = {link["href"].split("#")[0] for link in links if link["visible"]}
         hidden = sorted(wanted - shown - {(site / page).resolve().as_uri()})
         assert not hidden, f"{name}, {page}: sidebar links a reader cannot see: {hidden}"
-
-
-def test_screenshots_of_every_chapter(site, browser, build_dir):
-    """A full-page PNG of each chapter at desktop width, kept in ``<build>/screenshots/``."""
-    browser.viewport(1280, 1600)
-    out = build_dir / "screenshots"
-    out.mkdir(exist_ok=True)
-    for path in COMMITTED:
-        browser.goto((site / "notebooks" / f"{path.stem}.html").as_uri())
-        browser.settle()
-        png = browser.screenshot(out / f"{path.stem}.png", full_page=True)
-        assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        width, height = struct.unpack(">II", png[16:24])
-        assert width >= 600 and height > 1600, (path.stem, width, height)
-    assert sorted(p.stem for p in out.glob("*.png")) == sorted(p.stem for p in COMMITTED)
