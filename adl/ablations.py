@@ -2,21 +2,28 @@
 
 Each *study* varies one choice of the ``default`` preset and keeps the rest:
 
-=============  ========================================  ============================
-study          variants                                  methods trained
-=============  ========================================  ============================
-``snr_db``     mixing level −5, 0, +5 dB                 adl
-``p_adl``      share of ADL examples 0.25, 0.5, 1.0       adl
-``encoder``    frozen (the paper) or trained              baseline, adl
-``diff_at``    difference after or before the adapter     adl
-=============  ========================================  ============================
+=====================  ==============================================  ====================
+study                  variants                                        methods trained
+=====================  ==============================================  ====================
+``adl_mode``           mixtures added to every plain example, or       mixgen, adl
+                       replacing a share of them
+``no_reference``       no reference is ``Enc(silence)`` or ``0``       baseline, adl
+``p_adl``              share of ADL examples 0.25, 0.5, 1.0            adl
+``reference_classes``  a reference of any class, or only of classes    adl
+                       the input lacks
+``snr_db``             mixing level −5, 0, +5 dB                       adl
+``epochs``             at most 10, 20, 40 epochs (early stop kept)     baseline, adl
+``encoder``            frozen (the paper) or trained (on request)      baseline, adl
+``diff_at``            difference after or before the adapter          adl
+                       (on request)
+=====================  ==============================================  ====================
 
-The variant equal to the preset (0 dB, 0.5, frozen, after the adapter) *is* the main run of
-chapter 3 (``runs/{method}-seed{k}``): it is reused, never trained twice. The other variants are
-trained into ``ablations/{study}={value}-{method}-seed{k}``, and a complete one is reused too.
-A fifth study needs no training: ``reference``, the ADL runs decoded with no reference (``Z_ref =
-0``, as in Table 1) or with an *encoded silent* reference (``Z(input) − Z(silence)``), which tells
-whether "no reference" and "a reference of nothing" mean the same to the decoder.
+The variant equal to the preset *is* the main run of chapter 3 (``runs/{method}-seed{k}``): it
+is reused, never trained twice. The other variants are trained into
+``ablations/{study}={value}-{method}-seed{k}``, and a complete one is reused too. One more study
+needs no training: ``reference``, the main runs decoded with "no reference" as they were trained
+and with the other meaning (``Z_ref = 0`` against ``Z_ref = Enc(0)``), which tells whether the
+decoder reads the two alike.
 
 Komatsu et al. (ICASSP 2024) fix these choices without comparing them; the frozen encoder is the
 DCASE2023 task 6a baseline's. Every variant is scored as the paper's Table 1 is
@@ -38,10 +45,10 @@ import pandas as pd
 
 from adl.config import Config, load_config
 from adl.runs import read_run_info, run_dir, run_status
-from adl.table1 import TABLE1_METRICS, Log, evaluate_run, format_mean_std
+from adl.table1 import TABLE1_METRICS, Log, evaluate_run, format_mean_std, run_config
 from adl.train import load_training_data, train
 
-__all__ = ["STUDIES", "Variant", "ablation_table", "ablation_verdicts", "is_main",
+__all__ = ["ABLATION_SEEDS", "DEFAULT_STUDIES", "STUDIES", "Variant", "ablation_table", "ablation_verdicts", "is_main",
            "reference_study", "run_ablations", "variant_config", "variant_run", "variants"]
 
 
@@ -57,31 +64,48 @@ class Variant:
 
     @property
     def label(self) -> str:
-        if self.study == "snr_db":
-            return f"{self.value:+g} dB"
-        if self.study == "encoder":
-            return "frozen" if self.value else "trained"
-        if self.study == "diff_at":
-            return f"after the {self.value}" if self.value == "adapter" else "before the adapter"
-        return f"{self.value:g}"
+        return _LABELS.get(self.study, lambda v: f"{v:g}")(self.value)
 
 
-#: study -> (config section, field, values, methods); the first value of each is compared with
-#: the others, and the preset's own value must be among them.
+_LABELS = {
+    "adl_mode": lambda v: "added" if v == "add" else "replacing",
+    "no_reference": lambda v: "Z_ref = Enc(0)" if v == "silence" else "Z_ref = 0",
+    "reference_classes": lambda v: "any class" if v == "any" else "absent classes",
+    "snr_db": lambda v: f"{v:+g} dB",
+    "epochs": lambda v: f"{v} epochs",
+    "encoder": lambda v: "frozen" if v else "trained",
+    "diff_at": lambda v: "after the adapter" if v == "adapter" else "before the adapter",
+}
+
+#: study -> (config section, field, values, methods); the preset's own setting, which must be
+#: among the values, is compared with the others.
 STUDIES: dict[str, tuple[str, str, tuple[Any, ...], tuple[str, ...]]] = {
-    "snr_db": ("mixing", "snr_db", (-5.0, 0.0, 5.0), ("adl",)),
+    "adl_mode": ("training", "adl_mode", ("add", "replace"), ("mixgen", "adl")),
+    "no_reference": ("model", "no_reference", ("silence", "zero"), ("baseline", "adl")),
     "p_adl": ("mixing", "p_adl", (0.25, 0.5, 1.0), ("adl",)),
+    "reference_classes": ("mixing", "reference_classes", ("any", "absent"), ("adl",)),
+    "snr_db": ("mixing", "snr_db", (-5.0, 0.0, 5.0), ("adl",)),
+    # The ceiling of the schedule; the preset's early stop still ends a run that stalls.
+    "epochs": ("training", "epochs", (10, 20, 40), ("baseline", "adl")),
     "encoder": ("encoder", "freeze", (True, False), ("baseline", "adl")),
     "diff_at": ("encoder", "diff_at", ("adapter", "encoder"), ("adl",)),
 }
+#: What ``adl book --preset full`` runs: the studies of the fair test of ADL. The trained
+#: encoder (no feature cache: the slowest runs by far) and the place of the difference are run
+#: only when asked for by name.
+DEFAULT_STUDIES: tuple[str, ...] = ("adl_mode", "no_reference", "p_adl", "reference_classes",
+                                    "snr_db", "epochs")
+#: Seeds per setting in chapter 6: the first ones of Table 1's. Fewer than Table 1's five, to
+#: keep the ``full`` book within its time budget (README: "What the budget traded").
+ABLATION_SEEDS = 2
 
 
 def variants(studies: Sequence[str] | None = None) -> list[Variant]:
-    """Every variant of ``studies`` (None: all of :data:`STUDIES`), in table order.
+    """Every variant of ``studies`` (None: :data:`DEFAULT_STUDIES`), in table order.
 
     Notebook: 06_ablations
     """
-    names = list(STUDIES) if studies is None else list(studies)
+    names = list(DEFAULT_STUDIES) if studies is None else list(studies)
     out = []
     for study in names:
         if study not in STUDIES:
@@ -213,7 +237,7 @@ def ablation_verdicts(results: pd.DataFrame, metric: str = "cider_d") -> list[st
     for (study, method), part in results.groupby(["study", "method"], sort=False):
         stats = part.groupby("variant", sort=False)[metric].agg(["mean", "std", "count"])
         if study == "reference":
-            base = stats.index[0]  # no reference, Table 1's way
+            base = stats.index[0]  # "no reference" as the run was trained, Table 1's way
         else:
             base = part.loc[part["main"].fillna(False).astype(bool), "variant"].iloc[0]
         best = stats["mean"].idxmax()
@@ -232,19 +256,25 @@ def ablation_verdicts(results: pd.DataFrame, metric: str = "cider_d") -> list[st
     return lines
 
 
+_REFERENCE_LABELS = {"silence": "encoded silence, Z_ref = Enc(0)", "zero": "Z_ref = 0"}
+
+
 def reference_study(runs: Sequence[str | os.PathLike[str]], *,
                     root: str | os.PathLike[str] | None = None, device: str | None = None,
                     log: Log = print) -> pd.DataFrame:
-    """Decode each run with no reference and with an encoded silent reference; one row per run
-    and condition (``study`` = "reference"), Table 1 metrics as columns.
+    """Decode each run with "no reference" as it was trained and with the other meaning
+    (``Z_ref = Enc(0)`` against ``Z_ref = 0``); one row per run and condition (``study`` =
+    "reference"), Table 1 metrics as columns.
 
     Notebook: 06_ablations
     """
     rows = []
     for run in map(Path, runs):
         info = read_run_info(run)
-        for reference, label in (("none", "no reference (Z_ref = 0)"),
-                                 ("silence", "encoded silence")):
+        trained = run_config(run).model.no_reference
+        other = "zero" if trained == "silence" else "silence"
+        for reference, label in (("none", f"as trained ({_REFERENCE_LABELS[trained]})"),
+                                 (other, _REFERENCE_LABELS[other])):
             scores = evaluate_run(run, root=root, metrics=TABLE1_METRICS, device=device,
                                   reference=reference, log=log)
             rows.append({"study": "reference", "variant": label, "value": reference,

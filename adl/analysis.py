@@ -22,7 +22,7 @@ import math
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +92,8 @@ def smooth(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
     return (csum[idx] - csum[start]) / (idx - start)
 
 
-def step_costs(steps: pd.DataFrame, *, batch_size: int, n_examples: int) -> pd.DataFrame:
+def step_costs(steps: pd.DataFrame, *, batch_size: int,
+               n_examples: int | Mapping[str, int]) -> pd.DataFrame:
     """What the training steps of each run held, and how fast they went.
 
     An ADL example is encoded twice (the mixture and the aligned reference); every other
@@ -101,7 +102,9 @@ def step_costs(steps: pd.DataFrame, *, batch_size: int, n_examples: int) -> pd.D
 
     Args:
         steps: the first frame of :func:`adl.runs.training_logs`.
-        batch_size: the runs' ``training.batch_size``. n_examples: training clips per epoch.
+        batch_size: the runs' ``training.batch_size``. n_examples: examples per epoch, or per
+            method (with ``training.adl_mode: add`` AL-MixGen's and ADL's epochs are longer:
+            :func:`adl.data.training.epoch_size`).
 
     Returns:
         One row per run: ``run, method, seed, examples, adl_examples, mixgen_examples,
@@ -112,7 +115,9 @@ def step_costs(steps: pd.DataFrame, *, batch_size: int, n_examples: int) -> pd.D
     """
     rows = []
     for run, frame in steps.groupby("run", sort=False):
-        sizes = np.minimum(batch_size, n_examples - frame["step"].to_numpy() * batch_size)
+        method = frame["method"].iloc[0]
+        n = n_examples if isinstance(n_examples, int) else n_examples[method]
+        sizes = np.minimum(batch_size, n - frame["step"].to_numpy() * batch_size)
         seen = int(sizes.sum())
         n_adl = int(frame["n_adl"].sum())
         rows.append({"run": run, "method": frame["method"].iloc[0], "seed": frame["seed"].iloc[0],
@@ -344,11 +349,21 @@ def pca(x: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
 @torch.no_grad()
 def _z(model: torch.nn.Module, wave: torch.Tensor,
        reference: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """``Z`` of one clip (after the adapter, what the decoder reads): ``((T', D), mask (T',))``."""
+    """``Z`` of one clip after the adapter, minus ``Z(reference)`` when one is given:
+    ``((T', D), mask (T',))``. Without a reference nothing is subtracted (``Z_ref = 0``), even
+    for a model that reads ``Z(x) - Z(silence)`` (``no_reference: silence``): the comparisons
+    of :func:`difference_fidelity` put the offset ``Z(silence)`` in explicitly."""
     device = next(model.parameters()).device
     lengths = torch.tensor([wave.shape[0]], device=device)
     ref = None if reference is None else reference[None].to(device)
-    z, mask = model.features(wave[None].to(device), lengths, ref)
+    saved = getattr(model, "no_reference", None)
+    if saved is not None:
+        model.no_reference = "zero"
+    try:
+        z, mask = model.features(wave[None].to(device), lengths, ref)
+    finally:
+        if saved is not None:
+            model.no_reference = saved
     return z[0].float().cpu(), mask[0].cpu()
 
 
@@ -410,7 +425,9 @@ def difference_fidelity(model: torch.nn.Module, clips: Sequence[torch.Tensor],
     * ``difference``: ``Z(mix) - Z(ref)``, the model's own difference (``model.features`` with the
       aligned event as reference, so ``encoder.diff_at`` is honoured);
     * ``difference + Z(0)``: the difference with the features of silence added back; the
-      difference cancels that offset, which every plain ``Z(input)`` carries.
+      difference cancels that offset, which every plain ``Z(input)`` carries. Its distance to
+      ``Z(input)`` is the distance of ``Z(mix) - Z(ref)`` to ``Z(input) - Z(silence)``, which is
+      what a model with ``no_reference: silence`` (the default) reads for a plain input.
 
     With a frozen encoder and a linear adapter, ``Z(mix) - Z(ref) = W (e(mix) - e(ref))``: the
     numbers measure how additive the encoder is, and are equal for two runs that share encoder

@@ -35,6 +35,13 @@ PRESET_DIR = Path(__file__).parent / "presets"
 PRESETS = ("smoke", "default", "paper")
 #: The training methods: plain captioning, AL-MixGen pairs, audio difference learning.
 METHODS = ("baseline", "mixgen", "adl")
+#: ``mixing.reference_classes``: any bank class, or only classes the input scene lacks.
+REFERENCE_CLASSES = ("any", "absent")
+#: ``model.no_reference``: what an example without a reference subtracts.
+NO_REFERENCE = ("silence", "zero")
+#: ``training.adl_mode``: difference (and AL-MixGen) examples added to the plain ones, or
+#: replacing a share of them.
+ADL_MODES = ("add", "replace")
 
 
 @dataclass(frozen=True)
@@ -100,12 +107,33 @@ class MixingConfig:
     snr_db: float = 0.0
     p_adl: float = 0.5
     p_mixgen: float = 0.5
+    # Which bank events may be an input's reference: "any" class (what mixing ESC-50 into Clotho
+    # does, without looking at the scene), or only classes "absent" from the input scene (needs
+    # the embedded corpus's scene events; Table 2 always uses absent ones).
+    reference_classes: str = "any"
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.snr_db):
             raise ConfigError(f"mixing.snr_db: must be a finite number of dB, got {self.snr_db}")
         _check_probability("mixing.p_adl", self.p_adl)
         _check_probability("mixing.p_mixgen", self.p_mixgen)
+        _check_choice("mixing.reference_classes", self.reference_classes, REFERENCE_CLASSES)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """How the captioner reads an example that has no reference.
+
+    ``no_reference: silence`` (the paper: the reference *audio* is zero) subtracts the encoding
+    of a silent clip of the input's length, ``Z_ref = Enc(0)``, in plain training rows,
+    validation, Table 1 and Table 2 alike; ``zero`` uses ``Z_ref = 0`` (an ablation, and what
+    runs made before this option did).
+    """
+
+    no_reference: str = "silence"
+
+    def __post_init__(self) -> None:
+        _check_choice("model.no_reference", self.no_reference, NO_REFERENCE)
 
 
 @dataclass(frozen=True)
@@ -170,9 +198,17 @@ class TaggerConfig:
 class TrainingConfig:
     """The captioning training loop."""
 
-    epochs: int = 20
+    epochs: int = 20         # the most epochs; with ``patience`` training may stop earlier
     batch_size: int = 32
     lr: float = 5e-4
+    # Stop when the validation loss has not improved for this many epochs (null: train every
+    # epoch). The best checkpoint then comes before the end of the schedule, by construction.
+    patience: int | None = None
+    # "add": every epoch keeps all plain examples and adds ADL (or AL-MixGen) examples for a
+    # share p_adl (p_mixgen) of the clips, so every method sees every plain example equally
+    # often (the paper's reading: data augmentation). "replace": that share of the plain
+    # examples becomes mixtures instead (the ablation, and what runs made before this did).
+    adl_mode: str = "add"
     weight_decay: float = 0.01
     warmup_fraction: float = 0.05
     grad_clip: float = 1.0
@@ -196,6 +232,9 @@ class TrainingConfig:
         if self.weight_decay < 0 or self.grad_clip < 0 or self.num_workers < 0:
             raise ConfigError("training.weight_decay, grad_clip and num_workers must be >= 0")
         _check_choice("training.on_bad_audio", self.on_bad_audio, ("skip", "error"))
+        _check_choice("training.adl_mode", self.adl_mode, ADL_MODES)
+        if self.patience is not None:
+            _check_positive("training.patience", self.patience)
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise ConfigError(f"training.device: expected auto, cpu or cuda[:N], got {self.device!r}")
 
@@ -225,6 +264,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     mixing: MixingConfig = field(default_factory=MixingConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     decoder: DecoderConfig = field(default_factory=DecoderConfig)
     tagger: TaggerConfig = field(default_factory=TaggerConfig)

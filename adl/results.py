@@ -23,12 +23,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from adl.config import dataset_root
+from adl.data.corpus_files import load_scene_events
+from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
 from adl.runs import read_run_info
-from adl.table1 import METHOD_NAMES, format_mean_std, relative_change, result_paths
-from adl.table2 import CONDITIONS, read_table2
+from adl.table1 import METHOD_NAMES, format_mean_std, relative_change, result_paths, run_config
+from adl.table2 import CONDITIONS, caption_language, event_precision_recall, read_table2
 
-__all__ = ["Comparison", "compare", "gpu_estimate", "per_run_scores", "summarise",
-           "table2_claims", "table2_over_seeds"]
+__all__ = ["Comparison", "compare", "conclusion", "event_scores", "gpu_estimate", "paired_differences",
+           "per_run_scores",
+           "summarise", "table2_claims", "table2_over_seeds"]
 
 
 def per_run_scores(runs: Sequence[str | os.PathLike[str]],
@@ -48,6 +52,48 @@ def per_run_scores(runs: Sequence[str | os.PathLike[str]],
     return pd.DataFrame(rows)
 
 
+def event_scores(runs: Sequence[str | os.PathLike[str]],
+                 root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Which sounds the Table 1 captions name, against the sounds in each clip.
+
+    Event precision is the share of the classes a model's captions name that really sound in
+    the clip: below 1, the model *hallucinates* sounds (says "a dog barks" where no dog is).
+    Recall is the share of the clip's classes its caption names (the corpus's own captions leave
+    faint events out, so recall stays below 1 even for them). Micro-averaged over the
+    evaluation clips (:func:`adl.table2.event_precision_recall`); only the embedded corpus has
+    the event labels this needs.
+
+    Args:
+        runs: evaluated runs (their ``captions.csv``).
+        root: the data root (None: each run config's).
+    Returns:
+        One row per run with captions: ``method, seed, run, event_precision, event_recall,
+        hallucinating`` (the share of captions that name at least one absent class); empty when
+        the data has no event labels.
+
+    Notebook: 07_results
+    """
+    rows = []
+    for run in map(Path, runs):
+        captions_csv = result_paths(run)[1]
+        base = dataset_root(run_config(run), root)
+        if not captions_csv.is_file() or not (
+                base / CLOTHO_DIR / CLOTHO_CSV_DIR / events_csv("evaluation")).is_file():
+            continue
+        meta = load_scene_events(base, "evaluation")
+        language = caption_language(base)
+        frame = pd.read_csv(captions_csv, keep_default_na=False)
+        named = [language.events_in_caption(c) for c in frame["candidate"]]
+        true = [set(meta[f].labels) if f in meta else set() for f in frame["file_name"]]
+        precision, recall = event_precision_recall(named, true)
+        info = read_run_info(run)
+        rows.append({"method": info["method"], "seed": info["seed"], "run": run.name,
+                     "event_precision": precision, "event_recall": recall,
+                     "hallucinating": float(np.mean([bool(n - t) for n, t in zip(named, true)]))})
+    return pd.DataFrame(rows, columns=["method", "seed", "run", "event_precision",
+                                       "event_recall", "hallucinating"])
+
+
 @dataclass(frozen=True)
 class Comparison:
     """``method`` against ``baseline`` on one metric, over seeds."""
@@ -64,6 +110,13 @@ class Comparison:
     relative_change: float
     t: float
     p_value: float
+    #: The per-seed difference ``method - baseline`` over the seeds both have: the same seed
+    #: starts both from the same weights and (with ``adl_mode: add``) feeds them the same plain
+    #: examples in the same order, so the difference of a pair isolates the method.
+    paired_mean: float = math.nan
+    paired_std: float = math.nan
+    n_pairs: int = 0
+    paired_p: float = math.nan
 
     @property
     def clear(self) -> bool:
@@ -85,14 +138,20 @@ class Comparison:
                       f"{self.baseline_n} seeds")
             verdict = ("a difference larger than the seed-to-seed spread" if self.clear
                        else "within the seed-to-seed spread: not a finding")
+        paired = ""
+        if self.n_pairs > 1:
+            paired = (f" Paired by seed, the difference is {self.paired_mean:+.3f} ± "
+                      f"{self.paired_std:.3f} over {self.n_pairs} seeds (paired t-test p = "
+                      f"{self.paired_p:.3f}).")
         return (f"{self.metric}: {a} {format_mean_std(self.mean, self.std, self.n)} against {b} "
                 f"{format_mean_std(self.baseline_mean, self.baseline_std, self.baseline_n)}, "
-                f"{abs(self.relative_change):.1%} {direction} ({spread}); {verdict}.")
+                f"{abs(self.relative_change):.1%} {direction} ({spread}); {verdict}.{paired}")
 
 
 def compare(scores: pd.DataFrame, metric: str, method: str = "adl",
             baseline: str = "baseline") -> Comparison:
-    """Relative change of the mean and Welch's unequal-variance t-test over seeds.
+    """Relative change of the mean, Welch's unequal-variance t-test over seeds, and the
+    per-seed paired difference with a paired t-test.
 
     Args:
         scores: from :func:`per_run_scores` (any rows; those of the two methods are used).
@@ -112,10 +171,93 @@ def compare(scores: pd.DataFrame, metric: str, method: str = "adl",
     change = (relative_change({method: {metric: float(a.mean())},
                                baseline: {metric: float(b.mean())}}, method, baseline, metric)
               if b.mean() else nan)
+    pairs = paired_differences(scores, metric, method, baseline)
+    d = pairs["difference"].to_numpy(float)
+    paired_p = float(stats.ttest_1samp(d, 0.0).pvalue) if len(d) > 1 and d.std() > 0 else nan
     return Comparison(metric, method, baseline, float(a.mean()), float(b.mean()),
                       float(a.std(ddof=1)) if len(a) > 1 else nan,
                       float(b.std(ddof=1)) if len(b) > 1 else nan, len(a), len(b),
-                      change, float(t), float(p))
+                      change, float(t), float(p),
+                      float(d.mean()) if len(d) else nan,
+                      float(d.std(ddof=1)) if len(d) > 1 else nan, len(d), paired_p)
+
+
+def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
+               ablations: pd.DataFrame | None = None, metric: str = "cider_d") -> list[str]:
+    """What the runs say about ADL against the baseline, in sentences (Markdown list items).
+
+    The verdict rests on the paired per-seed difference when there are at least two pairs
+    (both methods share a seed's initial weights and plain examples), else on Welch's test:
+    "helps" or "hurts" only at p < 0.05, else "no difference the seeds can show". Then the
+    evidence that bears on why: how often each method's captions name absent sounds
+    (:func:`event_scores`), and, when chapter 6 ran, its studies of the fair-test choices
+    (added or replacing examples, the meaning of "no reference", training length).
+
+    Args:
+        comparison: :func:`compare` of ADL against the baseline on ``metric``.
+        events: :func:`event_scores` of the same runs (None or empty: not shown).
+        ablations: chapter 6's ``results.csv`` (None: the studies were not run).
+
+    Notebook: 07_results
+    """
+    c = comparison
+    if math.isnan(c.mean) or math.isnan(c.baseline_mean):
+        return [f"- {metric} was not computed for both methods: no conclusion."]
+    paired = c.n_pairs > 1 and not math.isnan(c.paired_p)
+    p = c.paired_p if paired else c.p_value
+    how = (f"paired by seed over {c.n_pairs} seeds, {c.paired_mean:+.3f} ± {c.paired_std:.3f}, "
+           f"p = {c.paired_p:.3f}" if paired else
+           f"Welch's test over {c.n} and {c.baseline_n} seeds, p = {c.p_value:.3f}"
+           if not math.isnan(c.p_value) else "one seed each: no test")
+    if not math.isnan(p) and p < 0.05:
+        verdict = "helps" if c.mean > c.baseline_mean else "hurts"
+        head = (f"- **On this corpus, ADL {verdict}**: {metric} {c.mean:.3f} against "
+                f"{c.baseline_mean:.3f} ({c.relative_change:+.1%}; {how}).")
+    else:
+        head = (f"- **On this corpus, the runs show no difference between ADL and the baseline "
+                f"that the seeds can tell from noise**: {metric} {c.mean:.3f} against "
+                f"{c.baseline_mean:.3f} ({c.relative_change:+.1%}; {how}).")
+    lines = [head]
+    if events is not None and not events.empty:
+        by = events.groupby("method")[["event_precision", "hallucinating"]].mean()
+        if {"adl", "baseline"} <= set(by.index):
+            a, b = by.loc["adl"], by.loc["baseline"]
+            lines.append(
+                f"- Sounds that are not there: {a['hallucinating']:.0%} of ADL's captions name "
+                f"a sound absent from the clip (event precision {a['event_precision']:.2f}), "
+                f"against {b['hallucinating']:.0%} of the baseline's "
+                f"({b['event_precision']:.2f}).")
+    if ablations is None or ablations.empty:
+        lines.append("- Why: the ablations (chapter 6, `adl book --preset full`) were not run "
+                     "in this build; they test the choices that could explain the result "
+                     "(added or replacing examples, the meaning of \"no reference\", training "
+                     "length).")
+        return lines
+    from adl.ablations import ablation_verdicts
+
+    for study in ("adl_mode", "no_reference", "epochs", "reference"):
+        part = ablations[(ablations["study"] == study) & (ablations["method"] == "adl")]
+        if not part.empty:
+            lines += [f"  {line.strip()}" if not line.startswith("-") else line
+                      for line in ablation_verdicts(part, metric=metric)]
+    return lines
+
+
+def paired_differences(scores: pd.DataFrame, metric: str, method: str = "adl",
+                       baseline: str = "baseline") -> pd.DataFrame:
+    """``method - baseline`` on ``metric``, seed by seed, for the seeds both methods have.
+
+    Returns:
+        One row per seed: ``seed``, ``method``'s and ``baseline``'s scores and ``difference``.
+
+    Notebook: 07_results
+    """
+    a = scores[scores["method"] == method].set_index("seed")[metric].dropna()
+    b = scores[scores["method"] == baseline].set_index("seed")[metric].dropna()
+    seeds = sorted(set(a.index) & set(b.index))
+    return pd.DataFrame({"seed": seeds, method: [float(a[s]) for s in seeds],
+                         baseline: [float(b[s]) for s in seeds],
+                         "difference": [float(a[s] - b[s]) for s in seeds]})
 
 
 def table2_over_seeds(runs: Sequence[str | os.PathLike[str]],

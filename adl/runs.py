@@ -173,6 +173,39 @@ def run_timings(runs: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
                                        "seconds", "examples_per_s", "s_per_step"])
 
 
+def convergence(runs: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """Where each run's best validation loss came: before the end of its schedule, or at it.
+
+    A run whose best epoch is its last one might have improved with more epochs: it is
+    reported as not converged, so no method is judged on an undertrained run unawares.
+
+    Returns:
+        One row per run: ``run, method, seed, best_epoch`` (1-based), ``epochs_done,
+        epochs_max, stopped_early, best_val_loss, converged`` (best epoch before the last).
+
+    Notebook: 03_adl_training
+    """
+    rows = []
+    for run in map(Path, runs):
+        info = read_run_info(run)
+        best = info.get("best_epoch")
+        if best is None:  # runs made before best_epoch was recorded: read epochs.csv
+            log = Path(run) / "epochs.csv"
+            frame = pd.read_csv(log) if log.is_file() else pd.DataFrame()
+            best = (int(frame.loc[frame["val_loss"].idxmin(), "epoch"]) + 1
+                    if not frame.empty else -1)
+        done = int(info.get("epochs_done", 0))
+        rows.append({"run": Path(run).name, "method": info.get("method"),
+                     "seed": info.get("seed"), "best_epoch": int(best), "epochs_done": done,
+                     "epochs_max": info.get("epochs_max", done),
+                     "stopped_early": bool(info.get("stopped_early", False)),
+                     "best_val_loss": float(info.get("best_val_loss", math.nan)),
+                     "converged": 0 < int(best) < done})
+    return pd.DataFrame(rows, columns=["run", "method", "seed", "best_epoch", "epochs_done",
+                                       "epochs_max", "stopped_early", "best_val_loss",
+                                       "converged"])
+
+
 def save_weights(model: torch.nn.Module, path: str | os.PathLike[str]) -> None:
     """Save a state dict as safetensors, atomically (shared storage is cloned first)."""
     state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}

@@ -85,9 +85,11 @@ Log = Callable[[str], None]
 # -- shared helpers ------------------------------------------------------------------------------
 
 
-#: What :func:`evaluate_run` may subtract: nothing (``Z_ref = 0``, the paper's Table 1) or the
-#: features of a silent clip as long as the input (``Z(input) - Z(silence)``).
-REFERENCES = ("none", "silence")
+#: What :func:`evaluate_run` subtracts: ``none``, the run's own "no reference"
+#: (``model.no_reference`` in its config, what it was trained and validated with); or, to ask
+#: what the decoder makes of the other meaning, ``silence`` (``Z_ref = Enc(0)``) or ``zero``
+#: (``Z_ref = 0``) whatever the run was trained with.
+REFERENCES = ("none", "silence", "zero")
 
 
 def result_paths(run: str | os.PathLike[str], split: str = "evaluation",
@@ -95,8 +97,8 @@ def result_paths(run: str | os.PathLike[str], split: str = "evaluation",
     """Where :func:`evaluate_run` writes ``(metrics.json, captions.csv)`` for a split.
 
     The evaluation split with no reference gets the plain names; other splits get
-    ``metrics_<split>.json`` and ``captions_<split>.csv``, and a silent reference adds
-    ``_silence``, so that no other evaluation overwrites the numbers Table 1 reads.
+    ``metrics_<split>.json`` and ``captions_<split>.csv``, and a forced reference adds
+    ``_silence`` or ``_zero``, so that no other evaluation overwrites the numbers Table 1 reads.
     """
     run, split = Path(run), normalize_subset(split)
     if reference not in REFERENCES:
@@ -229,9 +231,10 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
         which: ``"best"`` (lowest validation loss) or ``"last"`` weights.
         force: recompute even if up-to-date results exist.
         device: torch device; None follows the run config's ``training.device``.
-        reference: ``"none"`` (``Z_ref = 0``, Table 1) or ``"silence"``: each clip decoded
-            minus the encoded features of an all-zero clip of its length (an ablation: does
-            "nothing subtracted" read the same as "silence subtracted"?).
+        reference: ``"none"``: no reference as the run was trained (its
+            ``model.no_reference``; Table 1); ``"silence"`` or ``"zero"`` force
+            ``Z_ref = Enc(0)`` or ``Z_ref = 0`` (an ablation: does the decoder read the two
+            meanings of "no reference" alike?).
         log: receives progress lines and the decode and metric wall times.
 
     Returns:
@@ -264,8 +267,9 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
     items, waves, skipped = load_split(cfg, base, split)
     log(f"{run}: decoding {len(waves)} {split} clips from {base}")
     start = time.perf_counter()
-    silence = None if reference == "none" else [torch.zeros_like(w) for w in waves]
-    candidates = decode_waves(model, tok, cfg, waves, silence)
+    if reference != "none":
+        model.no_reference = reference
+    candidates = decode_waves(model, tok, cfg, waves)
     decode_s = time.perf_counter() - start
     log(f"decode: {decode_s:.1f} s ({len(waves) / max(decode_s, 1e-9):.1f} clips/s, "
         f"beam {cfg.generation.num_beams}, batch {cfg.generation.batch_size})")

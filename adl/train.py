@@ -2,9 +2,14 @@
 
 * ``baseline``: cross-entropy on the inputs.
 * ``mixgen``: with probability ``p_mixgen``, two inputs mixed and their captions joined by "and".
-* ``adl``: with probability ``p_adl``, an event from the reference bank (ESC-50) is mixed into the
-  input at ``snr_db``; the decoder reads ``Z(mix) - Z(ref)`` and its target is the input's
-  original caption. Otherwise a plain input with ``Z_ref = 0``.
+* ``adl``: for a share ``p_adl`` of the inputs, an event from the reference bank (ESC-50) is
+  mixed into the input at ``snr_db``; the decoder reads ``Z(mix) - Z(ref)`` and its target is the
+  input's original caption. Plain inputs read ``Z(x) - Z(silence)`` (``model.no_reference``).
+
+With ``training.adl_mode: add`` (the default) the mixtures come *on top of* every plain example,
+so AL-MixGen and ADL see everything the baseline sees; ``replace`` swaps them in instead. With
+``training.patience`` training stops once the validation loss has not improved for that many
+epochs, so the best checkpoint is never the schedule's last epoch by accident.
 
 Mixing happens on the fly in the waveform domain with fresh pairings every epoch. The loop runs
 through Hugging Face Accelerate, so the same code runs on a CPU, one GPU or several
@@ -36,9 +41,11 @@ from tqdm.auto import tqdm
 from adl.audio import LogMel
 from adl.config import METHODS, Config, dataset_root, load_config, save_config
 from adl.data.clotho import load_clotho
+from adl.data.corpus_files import events_csv, load_scene_events
 from adl.data.esc50 import load_esc50
-from adl.data.training import (MixingDataset, PlanBatches, load_clips, pad_batch, plan_epoch,
-                               to_device)
+from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR
+from adl.data.training import (MixingDataset, PlanBatches, epoch_size, load_clips, pad_batch,
+                               plan_epoch, to_device)
 from adl.errors import ADLError, ConfigError, DataError
 from adl.feature_cache import FeatureCache, input_features
 from adl.inference import resolve_device
@@ -55,6 +62,10 @@ REFERENCE_FOLDS = (1, 2, 3, 4)
 STEP_FIELDS = ("epoch", "step", "global_step", "loss", "lr", "examples_per_s", "n_adl",
                "n_mixgen")
 EPOCH_FIELDS = ("epoch", "global_step", "train_loss", "val_loss", "seconds", "best")
+#: Corpus metadata that ``mixing.reference_classes: absent`` reads (the scenes' events).
+_EVENTS_HINT = ("mixing.reference_classes: absent needs the classes of each development scene "
+                "(the embedded corpus's embedded_events_development.csv); real Clotho has no "
+                "event labels, use 'any'")
 
 
 class TrainingInterrupted(ADLError):
@@ -111,6 +122,18 @@ class TrainingData:
     val_clips: list[torch.Tensor]
     val_captions: list[tuple[str, ...]]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: Per development clip, the event classes it holds (None where unknown: real Clotho).
+    clip_classes: list[frozenset[str]] | None = None
+    #: Per reference event, its class.
+    reference_classes: list[str] = field(default_factory=list)
+
+    def allowed_references(self) -> list[list[int]]:
+        """Per development clip, the bank events of a class the clip lacks
+        (``mixing.reference_classes: absent``)."""
+        if self.clip_classes is None:
+            raise ConfigError(_EVENTS_HINT)
+        return [[r for r, c in enumerate(self.reference_classes) if c not in have]
+                for have in self.clip_classes]
 
 
 def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, *,
@@ -130,16 +153,26 @@ def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, 
     val_clips, val_kept, val_skipped = load_clips([it.path for it in val], cfg.data.sr,
                                                   on_bad_audio=policy, min_samples=shortest)
     refs: list[torch.Tensor] = []
+    ref_classes: list[str] = []
     if with_references:
         bank = load_esc50(base, folds=REFERENCE_FOLDS)
         # A reference is placed inside its input's timeline, so it may be short.
-        refs, _, ref_skipped = load_clips([it.path for it in bank], cfg.data.sr,
-                                          on_bad_audio=policy)
+        refs, ref_kept, ref_skipped = load_clips([it.path for it in bank], cfg.data.sr,
+                                                 on_bad_audio=policy)
+        ref_classes = [bank[i].category for i in ref_kept]
         skipped += ref_skipped
     if not clips:
         raise DataError(f"{base}: no usable development clips")
+    clip_classes = None
+    if (base / CLOTHO_DIR / CLOTHO_CSV_DIR / events_csv("development")).is_file():
+        meta = load_scene_events(base, "development")
+        clip_classes = [frozenset(meta[dev[i].fname].labels) if dev[i].fname in meta
+                        else frozenset() for i in kept]
+    elif with_references and cfg.mixing.reference_classes == "absent":
+        raise ConfigError(f"{base}: {_EVENTS_HINT}")
     return TrainingData(clips, [dev[i].captions for i in kept], refs, val_clips,
-                        [val[i].captions for i in val_kept], skipped + val_skipped)
+                        [val[i].captions for i in val_kept], skipped + val_skipped,
+                        clip_classes, ref_classes)
 
 
 def min_samples(cfg: Config) -> int:
@@ -295,7 +328,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
         raise ConfigError(f"checkpoint_every: must be at least 1, got {checkpoint_every}")
     out = Path(out)
     state: dict[str, Any] = {"epoch": 0, "step_in_epoch": 0, "global_step": 0,
-                             "best_val_loss": math.inf}
+                             "best_val_loss": math.inf, "best_epoch": -1}
     reused, cfg = _open_run_folder(out, cfg, method, seed, resume, log)
     if reused is not None:
         return reused
@@ -334,7 +367,8 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     params = model.trainable_parameters()
     optimizer = torch.optim.AdamW(params, lr=cfg.training.lr,
                                   weight_decay=cfg.training.weight_decay)
-    n_examples = len(data.clips)
+    n_examples = epoch_size(len(data.clips), method=method, p_adl=cfg.mixing.p_adl,
+                            p_mixgen=cfg.mixing.p_mixgen, mode=cfg.training.adl_mode)
     steps_per_epoch = math.ceil(n_examples / cfg.training.batch_size)
     total = cfg.training.epochs * steps_per_epoch
     if max_steps is not None:
@@ -379,9 +413,12 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     lengths = [c.shape[0] for c in data.clips]
     ref_lengths = [r.shape[0] for r in data.references]
     n_caps = [len(c) for c in data.captions]
-    plan_for = lambda ep: plan_epoch(n_examples, n_caps, lengths, ref_lengths, method=method,
-                                     p_adl=cfg.mixing.p_adl, p_mixgen=cfg.mixing.p_mixgen,
-                                     seed=seed, epoch=ep)
+    allowed = (data.allowed_references()
+               if method == "adl" and cfg.mixing.reference_classes == "absent" else None)
+    plan_for = lambda ep: plan_epoch(len(data.clips), n_caps, lengths, ref_lengths,
+                                     method=method, p_adl=cfg.mixing.p_adl,
+                                     p_mixgen=cfg.mixing.p_mixgen, seed=seed, epoch=ep,
+                                     mode=cfg.training.adl_mode, allowed_refs=allowed)
     B = cfg.training.batch_size
     # One loader over every remaining step of the run: its workers live for the whole run (what
     # persistent_workers would buy) and prepare the next epoch's batches during validation.
@@ -396,7 +433,8 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
 
     with _stop_on_signals() as stop:
         epoch = state["epoch"]
-        while epoch < cfg.training.epochs and state["global_step"] < total:
+        while (epoch < cfg.training.epochs and state["global_step"] < total
+               and not state.get("stopped_early")):
             plan = plan_for(epoch)
             start_step = state["step_in_epoch"]
             n_steps = min(steps_per_epoch - start_step, total - state["global_step"])
@@ -465,9 +503,16 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
             best = val_loss < state["best_val_loss"]
             if best:
                 state["best_val_loss"] = val_loss
+                state["best_epoch"] = epoch
             if epoch_done:
                 epoch += 1
                 state["epoch"], state["step_in_epoch"] = epoch, 0
+            # Early stop: ``patience`` finished epochs without a better validation loss.
+            patience = cfg.training.patience
+            stalled = (epoch_done and patience is not None
+                       and epoch - 1 - state.get("best_epoch", -1) >= patience)
+            if stalled:
+                state["stopped_early"] = True
             if main:
                 if best:
                     save_weights(model, out / "model.safetensors")
@@ -484,8 +529,15 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                 left = (now - started) / max(steps_done, 1) * (total - state["global_step"])
                 say(epoch_line(method, seed, epoch if epoch_done else epoch + 1,
                                cfg.training.epochs, epoch_loss / max(epoch_tokens, 1), val_loss,
-                               best=best, seconds=now - epoch_started, seconds_left=left))
+                               best=best, seconds=now - epoch_started,
+                               seconds_left=0 if stalled else left))
+                if stalled:
+                    say(f"{method} seed {seed}: early stop, no better validation loss for "
+                        f"{patience} epochs (best: epoch {state['best_epoch'] + 1}, "
+                        f"{state['best_val_loss']:.3f})")
             accelerator.wait_for_everyone()
+            if stalled:
+                break
 
     seconds = time.perf_counter() - started
     summary = RunSummary(out, method, state["global_step"], state["epoch"],
@@ -497,6 +549,10 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                              "global_step": summary.global_step,
                              "epochs_done": summary.epochs_done,
                              "best_val_loss": summary.best_val_loss,
+                             # 1-based, as the log lines count epochs
+                             "best_epoch": state.get("best_epoch", -1) + 1,
+                             "epochs_max": cfg.training.epochs,
+                             "stopped_early": bool(state.get("stopped_early", False)),
                              "seconds": round(seconds, 2),
                              "examples_per_s": round(summary.examples_per_s, 2),
                              "skipped_clips": summary.skipped_clips,
@@ -569,7 +625,9 @@ def validation_loss(model: Captioner, data: TrainingData, encode, cfg: Config,
         labels, mask = encode(caps)
         if cache is not None:
             feats = cache.gather(range(s, s + len(clips)), device)
-            wave = lengths = torch.zeros(len(clips), device=device)  # not read
+            wave = torch.zeros(len(clips), device=device)  # not read
+            # The clips' lengths are: a silent reference is as long as its input.
+            lengths = torch.tensor([c.shape[0] for c in clips], device=device)
             _, loss = model(wave, lengths, labels.to(device), mask.to(device),
                             input_features=feats)
         else:

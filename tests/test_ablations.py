@@ -9,7 +9,7 @@ import warnings
 import pandas as pd
 import pytest
 
-from adl.ablations import (STUDIES, ablation_table, ablation_verdicts, is_main, reference_study,
+from adl.ablations import (DEFAULT_STUDIES, STUDIES, ablation_table, ablation_verdicts, is_main, reference_study,
                            run_ablations, variant_config, variant_run, variants)
 from adl.config import load_preset
 from adl.runs import run_dir
@@ -28,7 +28,8 @@ def test_every_study_contains_the_default_setting():
 def test_variants_change_one_field_and_name_their_runs(tmp_path):
     cfg = load_preset("default")
     vs = variants()
-    assert {v.study for v in vs} == set(STUDIES)
+    assert [v.study for v in vs][0] == "adl_mode" and {v.study for v in vs} == set(DEFAULT_STUDIES)
+    assert set(DEFAULT_STUDIES) <= set(STUDIES)
     snr = next(v for v in vs if v.study == "snr_db" and v.value == -5.0)
     changed = variant_config(cfg, snr)
     assert changed.mixing.snr_db == -5.0 and changed.mixing.p_adl == cfg.mixing.p_adl
@@ -37,8 +38,13 @@ def test_variants_change_one_field_and_name_their_runs(tmp_path):
     assert variant_run(tmp_path, cfg, snr, 1) == tmp_path / "ablations" / "snr_db=-5.0-adl-seed1"
     main = next(v for v in vs if v.study == "snr_db" and v.value == 0.0)
     assert variant_run(tmp_path, cfg, main, 2) == run_dir(tmp_path, "adl", 2)  # reused
-    trained = next(v for v in vs if v.study == "encoder" and v.value is False)
+    trained = next(v for v in variants(["encoder"]) if v.value is False)
     assert trained.label == "trained" and variant_config(cfg, trained).encoder.freeze is False
+    replace = next(v for v in vs if v.study == "adl_mode" and v.value == "replace")
+    assert replace.label == "replacing" and variant_config(cfg, replace).training.adl_mode == "replace"
+    ten = next(v for v in vs if v.study == "epochs" and v.value == 10)
+    assert ten.label == "10 epochs"
+    assert variant_config(cfg, ten).training.epochs == 10
     with pytest.raises(ValueError, match="unknown study"):
         variants(["nope"])
 
@@ -99,14 +105,17 @@ def test_a_study_trains_reuses_and_evaluates(tiny_data, tmp_path):
     table = ablation_table(results)
     assert table.loc[("diff_at", "before the adapter", "adl"), "seeds"] == 1
 
+    # Trained with no_reference: silence (the default), so the other meaning is Z_ref = 0.
     ref = reference_study([run_dir(out, "adl", 0)], log=lambda m: None)
-    assert list(ref["value"]) == ["none", "silence"]
-    silent_json = result_paths(run_dir(out, "adl", 0), reference="silence")[0]
-    assert silent_json.name == "metrics_silence.json" and silent_json.is_file()
-    assert json.loads(silent_json.read_text())["reference"] == "silence"
-    # Table 1's file is untouched by the silent-reference decoding.
+    assert list(ref["value"]) == ["none", "zero"]
+    assert list(ref["variant"]) == ["as trained (encoded silence, Z_ref = Enc(0))", "Z_ref = 0"]
+    zero_json = result_paths(run_dir(out, "adl", 0), reference="zero")[0]
+    assert zero_json.name == "metrics_zero.json" and zero_json.is_file()
+    assert json.loads(zero_json.read_text())["reference"] == "zero"
+    # Table 1's file is untouched by the other decoding.
     plain = json.loads(result_paths(run_dir(out, "adl", 0))[0].read_text())
     assert plain["reference"] == "none"
-    scores = evaluate_run(run_dir(out, "adl", 0), metrics=["cider_d"], reference="silence",
-                          log=lambda m: None)
-    assert "cider_d" in scores
+    # Forcing the meaning the run was trained with decodes exactly as "none" does.
+    silence = evaluate_run(run_dir(out, "adl", 0), metrics=["cider_d"], reference="silence",
+                           log=lambda m: None)
+    assert silence["cider_d"] == plain["scores"]["cider_d"]

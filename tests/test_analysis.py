@@ -264,6 +264,8 @@ def test_run_status_and_step_costs(tmp_path):
     assert row["examples"] == 10 and row["adl_examples"] == 6
     assert row["encoder_passes_per_example"] == pytest.approx(1.6)
     assert row["median_examples_per_s"] == 40.0
+    # Per method: ADL's epoch of 6 examples ("add" mode) holds 2, 2, 2.
+    assert step_costs(steps, batch_size=2, n_examples={"adl": 6}).iloc[0]["examples"] == 12
 
 
 def test_captions_side_by_side(tmp_path):

@@ -73,9 +73,11 @@ def test_paper_preset_trains_two_steps_and_captions(workdir: Path) -> None:
         data=dataclasses.replace(paper.data, root=str(root)),
         encoder=dataclasses.replace(paper.encoder, checkpoint=str(ckpt)),
         decoder=dataclasses.replace(paper.decoder, pretrained=None),
-        # ADL on every example, so both encoder passes (mixture and reference) run.
+        # ADL on every example ("replace" with p_adl 1), so both encoder passes (mixture and
+        # reference) run in every batch.
         mixing=dataclasses.replace(paper.mixing, p_adl=1.0),
-        training=dataclasses.replace(paper.training, batch_size=2, num_workers=0),
+        training=dataclasses.replace(paper.training, batch_size=2, num_workers=0,
+                                     adl_mode="replace"),
     )
     logs: list[str] = []
     s = train(cfg, method="adl", seed=0, out=workdir / "run", max_steps=2, log=logs.append)

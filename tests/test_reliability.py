@@ -25,7 +25,8 @@ from adl.errors import AudioError
 from adl.runs import (FORMAT_VERSION, RunError, checkpoint_folder, load_checkpoint,
                       save_checkpoint)
 
-STEPS_PER_EPOCH, EPOCHS = 3, 6  # tiny_data: 12 development clips, batch 4
+# tiny_data: 12 development clips, plus 6 ADL mixtures (adl_mode add, p_adl 0.5), batch 4.
+STEPS_PER_EPOCH, EPOCHS = 5, 6
 TOTAL = STEPS_PER_EPOCH * EPOCHS
 
 

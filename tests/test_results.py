@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from adl.results import (compare, gpu_estimate, per_run_scores, summarise, table2_claims,
-                         table2_over_seeds)
+from adl.results import (compare, conclusion, event_scores, gpu_estimate, paired_differences,
+                         per_run_scores, summarise, table2_claims, table2_over_seeds)
 
 
 def _run(tmp, method, seed, cider, table2=None):
@@ -59,6 +59,38 @@ def test_compare_reports_either_direction(runs):
     assert math.isnan(missing.mean) and "not computed" in missing.sentence()
 
 
+def test_paired_difference_is_taken_seed_by_seed(runs):
+    scores = per_run_scores(runs)
+    pairs = paired_differences(scores, "cider_d")
+    assert list(pairs["seed"]) == [0, 1, 2]
+    assert pairs["difference"].tolist() == pytest.approx([0.10, 0.11, 0.12])
+    up = compare(scores, "cider_d")
+    assert up.n_pairs == 3 and up.paired_mean == pytest.approx(0.11)
+    assert up.paired_std == pytest.approx(0.01) and up.paired_p < 0.01
+    assert "Paired by seed, the difference is +0.110 ± 0.010 over 3 seeds" in up.sentence()
+    # A seed only one method has is left out of the pairs.
+    partial = scores[~((scores["method"] == "adl") & (scores["seed"] == 2))]
+    assert list(paired_differences(partial, "cider_d")["seed"]) == [0, 1]
+
+
+def test_conclusion_states_the_direction_or_no_difference(runs):
+    scores = per_run_scores(runs)
+    lines = conclusion(compare(scores, "cider_d"))
+    assert lines[0].startswith("- **On this corpus, ADL helps**")
+    assert "not run in this build" in lines[-1]
+    worse = conclusion(compare(scores, "cider_d", method="baseline", baseline="adl"))
+    assert worse[0].startswith("- **On this corpus, ADL hurts**")
+    noisy = scores.copy()
+    noisy.loc[noisy["method"] == "adl", "cider_d"] = [0.70, 0.95, 0.80]
+    assert "no difference" in conclusion(compare(noisy, "cider_d"))[0]
+    ablations = pd.DataFrame([
+        {"study": "adl_mode", "variant": v, "method": "adl", "seed": s, "main": v == "added",
+         "cider_d": c}
+        for s in (0, 1) for v, c in (("added", 0.5 + 0.01 * s), ("replacing", 0.4))])
+    lines = conclusion(compare(scores, "cider_d"), None, ablations)
+    assert any("**adl_mode, adl**: replacing against added" in line for line in lines)
+
+
 def test_one_seed_gives_no_test(tmp_path):
     runs = [_run(tmp_path, "baseline", 0, 0.5), _run(tmp_path, "adl", 0, 0.6)]
     c = compare(per_run_scores(runs), "cider_d")
@@ -99,3 +131,38 @@ def test_gpu_estimate_reads_only_gpu_runs(tmp_path):
 def test_claim_one_needs_models_above_the_floor(runs):
     lines = table2_claims(table2_over_seeds(runs), floor_cider=0.95)
     assert lines[0].startswith("Claim 1 cannot be checked") and "0.950" in lines[0]
+
+
+def test_event_scores_count_sounds_that_are_not_there(tmp_path):
+    """Event precision of Table 1 captions against the corpus's labels (synthesised corpus:
+    the grammar's lexicon names "dog" for dog_bark and "rain" for rain)."""
+    from adl.config import load_preset, save_config
+    from adl.data.corpus_files import EVENT_COLUMNS
+    from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
+    from adl.data.captions import events_in_caption
+
+    cfg = load_preset("smoke")
+    root = tmp_path / "data"
+    csv_dir = root / "embedded-smoke" / CLOTHO_DIR / CLOTHO_CSV_DIR
+    csv_dir.mkdir(parents=True)
+    rows = [("a.wav", "dog_bark"), ("b.wav", "rain"), ("c.wav", "dog_bark;rain")]
+    lines = [",".join(EVENT_COLUMNS)]
+    for name, labels in rows:
+        n = len(labels.split(";"))
+        lines.append(f"{name},5.0,{labels},{';'.join(['0.0'] * n)},{';'.join(['1.0'] * n)},"
+                     f"{';'.join(['0.0'] * n)},,")
+    (csv_dir / events_csv("evaluation")).write_text("\n".join(lines) + "\n")
+    run = _run(tmp_path, "adl", 0, 0.5)
+    save_config(cfg, run / "config.yaml")
+    captions = ["a dog barks", "a dog barks in the rain", "rain falls"]
+    assert [events_in_caption(c) for c in captions][1] == {"dog_bark", "rain"}
+    pd.DataFrame({"file_name": [r[0] for r in rows], "candidate": captions}).to_csv(
+        run / "captions.csv", index=False)
+    scores = event_scores([run], root=root)
+    row = scores.iloc[0]
+    # Named: {dog}, {dog, rain}, {rain}; true: {dog}, {rain}, {dog, rain} -> 3 of 4 named real.
+    assert row["event_precision"] == pytest.approx(3 / 4)
+    assert row["event_recall"] == pytest.approx(3 / 4)
+    assert row["hallucinating"] == pytest.approx(1 / 3)
+    # Real data has no labels: nothing to score, an empty table rather than a guess.
+    assert event_scores([run], root=tmp_path / "elsewhere").empty

@@ -4,13 +4,14 @@ resume, run directories."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
 from adl.config import from_dict
-from adl.data.training import MixingDataset, plan_epoch
+from adl.data.training import MixingDataset, epoch_size, plan_epoch
 from adl.errors import ConfigError
 from adl.runs import FORMAT_VERSION, RunError, read_run_info, write_run_info
 from adl.tokenizer import encode_captions, train_tokenizer
@@ -46,7 +47,16 @@ def model_and_batch():
     return model, wave, lengths, ref, labels, mask
 
 
-def test_no_reference_is_conventional_captioning(model_and_batch):
+@pytest.fixture
+def zero_reference(model_and_batch):
+    """The model with ``no_reference = "zero"`` (``Z_ref = 0``) for one test."""
+    model = model_and_batch[0]
+    model.no_reference = "zero"
+    yield
+    model.no_reference = "silence"
+
+
+def test_no_reference_is_conventional_captioning(model_and_batch, zero_reference):
     model, wave, lengths, ref, labels, mask = model_and_batch
     with torch.no_grad():
         logits_none, _ = model(wave, lengths, labels, mask)
@@ -62,6 +72,32 @@ def test_no_reference_is_conventional_captioning(model_and_batch):
     assert torch.equal(logits_none, logits_off)
 
 
+def test_silence_is_the_default_no_reference(model_and_batch):
+    """With no reference the decoder reads ``Z(x) - Enc(silence)``: bitwise what an explicit
+    all-zero reference of the input's length gives, in training and in generation alike."""
+    model, wave, lengths, _, labels, mask = model_and_batch
+    assert model.no_reference == "silence"
+    silent = torch.zeros_like(wave)
+    with torch.no_grad():
+        z_none, m = model.features(wave, lengths)
+        z_silent, _ = model.features(wave, lengths, silent)
+        logits_none, _ = model(wave, lengths, labels, mask)
+        logits_silent, _ = model(wave, lengths, labels, mask, silent)
+        z_in, _ = model.encode(wave, lengths)
+    assert torch.equal(z_none[m], z_silent[m])
+    assert torch.equal(logits_none, logits_silent)
+    # ... and not Z(x) alone: the adapter's output of silence is far from zero.
+    assert not torch.allclose(z_none[m], model.adapter(z_in)[m], atol=1e-3)
+    # Each length's Enc(silence) is encoded once while the encoder is frozen.
+    model.freeze_encoder()
+    try:
+        model.silence_features(torch.tensor([80, 80, 60]))
+        assert {k[0] for k in model._silence} == {60, 80}
+    finally:
+        model.encoder.unfreeze()
+        model._silence.clear()
+
+
 def test_difference_is_taken_per_row(model_and_batch):
     model, wave, lengths, ref, *_ = model_and_batch
     has = torch.tensor([True, False, True])
@@ -69,8 +105,9 @@ def test_difference_is_taken_per_row(model_and_batch):
         z_diff, mask = model.features(wave, lengths, ref, has)
         z_in, _ = model.features(wave, lengths)
         z_ref, _ = model.features(ref, lengths)
+    # Z(x) - Enc(0) minus Z(r) - Enc(0): the silences cancel.
     assert torch.allclose(z_diff[0], z_in[0] - z_ref[0], atol=1e-6)
-    assert torch.equal(z_diff[1], z_in[1])
+    assert torch.equal(z_diff[1][mask[1]], z_in[1][mask[1]])
     assert torch.allclose(z_diff[2], z_in[2] - z_ref[2], atol=1e-6)
     assert mask.shape == z_diff.shape[:2]
     assert mask[1].sum() < mask[0].sum()  # the shorter clip has fewer valid frames
@@ -93,6 +130,7 @@ def test_difference_before_the_adapter(model_and_batch):
 def test_epoch_plan_is_deterministic_and_mixes_as_asked():
     args = dict(n_inputs=200, n_captions=[5] * 200, input_lengths=[1000] * 200,
                 ref_lengths=[300] * 10, p_adl=0.5, p_mixgen=0.3, seed=3)
+    args["mode"] = "replace"
     a = plan_epoch(method="adl", epoch=0, **args)
     assert a == plan_epoch(method="adl", epoch=0, **args)
     assert a != plan_epoch(method="adl", epoch=1, **args)  # fresh pairings every epoch
@@ -106,19 +144,82 @@ def test_epoch_plan_is_deterministic_and_mixes_as_asked():
     assert all(ex.kind == "plain" for ex in plan_epoch(method="baseline", epoch=0, **args))
 
 
+def test_replace_mode_draws_the_plans_runs_made_before_add_existed():
+    """``adl_mode: replace`` must reproduce earlier runs bit for bit, and the plan is where
+    that starts: this digest is what plan_epoch drew before "add" and reference classes
+    existed (commit 51da5df)."""
+    h = hashlib.sha256()
+    for method in ("baseline", "mixgen", "adl"):
+        for epoch in range(3):
+            plan = plan_epoch(300, [5] * 300, [40000 + 97 * i for i in range(300)],
+                              [20000 + 13 * r for r in range(40)], method=method, p_adl=0.5,
+                              p_mixgen=0.5, seed=7, epoch=epoch, mode="replace")
+            h.update(repr(plan).encode())
+    assert h.hexdigest() == "1d414bf28df1b22038b70b59e5c99f3ecc5857ac8c968b4b3e030400cb35ce5c"
+
+
+@pytest.mark.parametrize("method,p", [("adl", 0.5), ("adl", 1.0), ("mixgen", 0.25)])
+def test_add_mode_keeps_every_plain_example_and_adds_mixtures(method, p):
+    args = dict(n_inputs=120, n_captions=[5] * 120, input_lengths=[1000] * 120,
+                ref_lengths=[300] * 10, p_adl=p, p_mixgen=p, seed=4, epoch=2)
+    plan = plan_epoch(method=method, mode="add", **args)
+    baseline = plan_epoch(method="baseline", mode="add", **args)
+    plain = [ex for ex in plan if ex.kind == "plain"]
+    extra = [ex for ex in plan if ex.kind != "plain"]
+    # The baseline's plain examples, same captions, same order: a paired comparison.
+    assert plain == baseline
+    assert len(extra) == round(p * 120) == len(plan) - 120
+    assert len(plan) == epoch_size(120, method=method, p_adl=p, p_mixgen=p, mode="add")
+    assert {ex.kind for ex in extra} == {method}
+    assert len({ex.index for ex in extra}) == len(extra)  # one mixture per chosen input
+    # Mixtures are spread over the epoch, not appended at its end.
+    first = [k for k, ex in enumerate(plan) if ex.kind != "plain"][0]
+    assert first < len(plan) // 2
+    assert epoch_size(120, method="baseline", p_adl=p, p_mixgen=p, mode="add") == 120
+    assert epoch_size(120, method=method, p_adl=p, p_mixgen=p, mode="replace") == 120
+
+
+@pytest.mark.parametrize("mode", ["add", "replace"])
+def test_absent_references_are_of_classes_the_input_lacks(mode):
+    ref_classes = ["dog", "rain", "bell"] * 4
+    clip_classes = [{"dog"}, {"rain", "bell"}, set(), {"dog", "rain"}] * 10
+    allowed = [[r for r, c in enumerate(ref_classes) if c not in have] for have in clip_classes]
+    plan = plan_epoch(40, [5] * 40, [1000] * 40, [300] * 12, method="adl", p_adl=1.0,
+                      p_mixgen=0.0, seed=1, epoch=0, mode=mode, allowed_refs=allowed)
+    mixed = [ex for ex in plan if ex.kind == "adl"]
+    assert len(mixed) == 40
+    assert all(ref_classes[ex.partner] not in clip_classes[ex.index] for ex in mixed)
+    with pytest.raises(ValueError, match="no reference event"):
+        plan_epoch(1, [5], [1000], [300], method="adl", p_adl=1.0, p_mixgen=0.0, seed=0,
+                   epoch=0, mode=mode, allowed_refs=[[]])
+
+
+def test_new_choices_are_checked():
+    for section, key, value in (("training", "adl_mode", "append"),
+                                ("model", "no_reference", "nothing"),
+                                ("mixing", "reference_classes", "some"),
+                                ("training", "patience", 0)):
+        with pytest.raises(ConfigError, match=f"{section}.{key}"):
+            from_dict({section: {key: value}})
+    cfg = from_dict({})
+    assert (cfg.training.adl_mode, cfg.model.no_reference, cfg.mixing.reference_classes,
+            cfg.training.patience) == ("add", "silence", "any", None)
+
+
 def test_mixing_dataset_items():
     clips = [torch.randn(1000), torch.randn(800)]
     caps = [("a dog barks.",) * 5, ("rain falls",) * 5]
     ds = MixingDataset(clips, caps, [torch.randn(200)])
     plan = plan_epoch(2, [5, 5], [1000, 800], [200], method="adl", p_adl=1.0, p_mixgen=0.0,
-                      seed=0, epoch=0)
+                      seed=0, epoch=0, mode="replace")
     ds.set_plan(plan)
     item = ds[0]
     assert item["has_reference"] and item["caption"] in ("a dog barks.", "rain falls")
     assert torch.equal(item["input"], clips[plan[0].index] + item["reference"])
     ds.set_plan(plan_epoch(2, [5, 5], [1000, 800], [], method="mixgen", p_adl=0.0,
                            p_mixgen=1.0, seed=0, epoch=0))
-    assert " and " in ds[0]["caption"]
+    kinds = [ds[k]["caption"].count(" and ") for k in range(len(ds))]
+    assert len(ds) == 4 and sorted(kinds) == [0, 0, 1, 1]  # two plain, two pairs added
 
 
 def test_lr_schedule_warms_up_then_decays():
@@ -131,7 +232,11 @@ def test_lr_schedule_warms_up_then_decays():
 @pytest.mark.slow
 def test_training_overfits_and_captions(tiny_data, tmp_path):
     cfg = tiny_config(tiny_data, epochs=60, batch_size=12, lr=5e-3)
-    cfg = cfg.replace(decoder=dataclasses.replace(cfg.decoder, d_model=64, ffn_dim=128))
+    # Z_ref = 0: this encoder starts random and trains, and the encoding of silence through its
+    # running BatchNorm statistics (far from those of the tones) swamps the features of these
+    # clips; with a pretrained, frozen encoder (the presets) silence is an ordinary input.
+    cfg = cfg.replace(decoder=dataclasses.replace(cfg.decoder, d_model=64, ffn_dim=128),
+                      model=dataclasses.replace(cfg.model, no_reference="zero"))
     s = train(cfg, method="baseline", seed=0, out=tmp_path / "run", log=lambda m: None)
     import csv
     rows = list(csv.DictReader(open(tmp_path / "run" / "steps.csv")))
@@ -277,3 +382,57 @@ def test_training_logs_one_line_per_epoch(tiny_data, tmp_path, capsys):
     assert re.match(pattern.format(2, "done"), epochs[1]), epochs[1]
     err = capsys.readouterr().err  # pytest's stderr is no TTY: no per-step bar is drawn
     assert "baseline epoch 1" not in err and "batch" not in err
+
+
+def test_early_stop_after_patience_epochs_without_a_better_validation_loss(tiny_data, tmp_path):
+    # A learning rate too small to move a float32 weight: the validation loss never improves
+    # after the first epoch, so the run stops `patience` epochs later.
+    # The encoder is frozen too, or its BatchNorm statistics would still move.
+    cfg = tiny_config(tiny_data, epochs=8, patience=2, lr=1e-12)
+    cfg = cfg.replace(encoder=dataclasses.replace(cfg.encoder, freeze=True))
+    lines = []
+    with pytest.warns(UserWarning, match="keeps its random weights"):
+        summary = train(cfg, method="baseline", seed=0, out=tmp_path / "run", log=lines.append)
+    info = read_run_info(tmp_path / "run")
+    assert summary.epochs_done == 3
+    assert (info["best_epoch"], info["epochs_done"], info["epochs_max"]) == (1, 3, 8)
+    assert info["stopped_early"] is True
+    assert any("early stop" in line and "best: epoch 1" in line for line in lines)
+    # A finished run is complete: asking again reuses it, it does not train on.
+    assert train(cfg, method="baseline", seed=0, out=tmp_path / "run",
+                 log=lambda m: None).reused
+
+
+def test_absent_references_need_scene_events(tiny_data, tmp_path):
+    cfg = tiny_config(tiny_data)
+    cfg = cfg.replace(mixing=dataclasses.replace(cfg.mixing, reference_classes="absent"))
+    with pytest.raises(ConfigError, match="reference_classes: absent needs"):
+        train(cfg, method="adl", seed=0, out=tmp_path / "run", log=lambda m: None)
+
+
+def test_convergence_reads_where_the_best_epoch_came(tmp_path):
+    from adl.runs import convergence
+
+    for name, best, done, early in (("a", 3, 6, True), ("b", 5, 5, False)):
+        run = tmp_path / name
+        write_run_info(run, {"status": "complete", "method": "adl", "seed": 0,
+                             "best_epoch": best, "epochs_done": done, "epochs_max": 10,
+                             "stopped_early": early, "best_val_loss": 1.5})
+    old = tmp_path / "old"  # made before best_epoch was recorded: read from epochs.csv
+    write_run_info(old, {"status": "complete", "method": "baseline", "seed": 1,
+                         "epochs_done": 3, "best_val_loss": 1.2})
+    (old / "epochs.csv").write_text("epoch,global_step,train_loss,val_loss,seconds,best\n"
+                                    "0,10,3,2.0,1,1\n1,20,2,1.2,2,1\n2,30,1,1.3,3,0\n")
+    table = convergence([tmp_path / "a", tmp_path / "b", old]).set_index("run")
+    assert table.loc["a", "converged"] and table.loc["a", "stopped_early"]
+    assert not table.loc["b", "converged"]  # best at the last epoch: maybe still improving
+    assert table.loc["old", "best_epoch"] == 2 and table.loc["old", "converged"]
+
+
+def test_adapter_bias_is_fixed_when_it_cancels_in_every_row():
+    cfg = tiny_config("unused")
+    bias = lambda c: build_captioner(c, vocab_size=300).adapter.net[-1].bias
+    assert not bias(cfg).requires_grad  # silence subtracted after the adapter: it cancels
+    zero = cfg.replace(model=dataclasses.replace(cfg.model, no_reference="zero"))
+    before = cfg.replace(encoder=dataclasses.replace(cfg.encoder, diff_at="encoder"))
+    assert bias(zero).requires_grad and bias(before).requires_grad

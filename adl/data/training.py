@@ -77,7 +77,8 @@ def load_clips(paths: Sequence[Path], sr: int, *, on_bad_audio: str = "skip",
 
 def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence[int],
                ref_lengths: Sequence[int], *, method: str, p_adl: float, p_mixgen: float,
-               seed: int, epoch: int) -> list[PlannedExample]:
+               seed: int, epoch: int, mode: str = "add",
+               allowed_refs: Sequence[Sequence[int]] | None = None) -> list[PlannedExample]:
     """Draw one epoch's examples: a permutation of the inputs, one caption each, and partners.
 
     Args:
@@ -86,11 +87,22 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
         input_lengths: samples of each input clip.
         ref_lengths: samples of each reference event (the bank; may be empty for baseline).
         method: "baseline", "mixgen" or "adl".
-        p_adl, p_mixgen: per-example probability of an ADL mixture or an AL-MixGen pair.
+        p_adl, p_mixgen: the share of inputs that get an ADL mixture or an AL-MixGen pair.
         seed, epoch: the plan depends on these alone.
+        mode: "add" keeps every plain example and adds ``round(p * n_inputs)`` mixtures, placed
+            at random among them (the plain examples keep the baseline's order and captions
+            for the same seed); "replace" turns each example into a mixture with probability
+            ``p`` (the ablation; the plans of runs made before ``add`` existed).
+        allowed_refs: per input, the bank indices its reference may be drawn from
+            (``mixing.reference_classes: absent``); None: any event.
+    Returns:
+        ``n_inputs`` examples in "replace" mode, ``n_inputs + round(p * n_inputs)`` in "add"
+        mode (:func:`epoch_size`).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if mode not in ("add", "replace"):
+        raise ValueError(f"unknown mode {mode!r}; choose add or replace")
     if method == "adl" and not ref_lengths:
         raise ValueError("method 'adl' needs a non-empty reference bank")
     g = torch.Generator().manual_seed(_mix_seed(seed, epoch))
@@ -99,19 +111,63 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
     for i in order:
         cap = int(torch.randint(0, n_captions[i], (1,), generator=g))
         u = float(torch.rand((), generator=g))
-        if method == "adl" and u < p_adl:
-            r = int(torch.randint(0, len(ref_lengths), (1,), generator=g))
-            off = random_offset(input_lengths[i], ref_lengths[r], g)
-            plan.append(PlannedExample(i, cap, "adl", r, -1, off))
-        elif method == "mixgen" and u < p_mixgen and n_inputs > 1:
-            j = int(torch.randint(0, n_inputs - 1, (1,), generator=g))
-            j += j >= i  # another clip, never the same one
-            pc = int(torch.randint(0, n_captions[j], (1,), generator=g))
-            off = random_offset(input_lengths[i], input_lengths[j], g)
-            plan.append(PlannedExample(i, cap, "mixgen", j, pc, off))
+        if mode == "replace" and method == "adl" and u < p_adl:
+            plan.append(_adl_example(i, cap, input_lengths, ref_lengths, allowed_refs, g))
+        elif mode == "replace" and method == "mixgen" and u < p_mixgen and n_inputs > 1:
+            plan.append(_mixgen_example(i, cap, n_inputs, n_captions, input_lengths, g))
         else:
             plan.append(PlannedExample(i, cap))
-    return plan
+    n_extra = epoch_size(n_inputs, method=method, p_adl=p_adl, p_mixgen=p_mixgen,
+                         mode=mode) - n_inputs
+    if mode == "replace" or n_extra == 0:
+        return plan
+    # Added examples: their own generator, so the plain part above is the baseline's plan.
+    g = torch.Generator().manual_seed(_mix_seed(seed, epoch) ^ 0x5EED)
+    chosen = torch.randperm(n_inputs, generator=g)[:n_extra].tolist()
+    extra = []
+    for i in chosen:
+        cap = int(torch.randint(0, n_captions[i], (1,), generator=g))
+        if method == "adl":
+            extra.append(_adl_example(i, cap, input_lengths, ref_lengths, allowed_refs, g))
+        else:
+            extra.append(_mixgen_example(i, cap, n_inputs, n_captions, input_lengths, g))
+    # Random slots for the added examples; both kinds keep their own order.
+    total = n_inputs + n_extra
+    slots = set(torch.randperm(total, generator=g)[:n_extra].tolist())
+    plain_it, extra_it = iter(plan), iter(extra)
+    return [next(extra_it) if k in slots else next(plain_it) for k in range(total)]
+
+
+def epoch_size(n_inputs: int, *, method: str, p_adl: float, p_mixgen: float,
+               mode: str) -> int:
+    """Examples per epoch: ``n_inputs``, plus the added mixtures in "add" mode."""
+    if mode == "replace" or method == "baseline" or (method == "mixgen" and n_inputs < 2):
+        return n_inputs
+    p = p_adl if method == "adl" else p_mixgen
+    return n_inputs + int(round(p * n_inputs))
+
+
+def _adl_example(i: int, cap: int, input_lengths: Sequence[int], ref_lengths: Sequence[int],
+                 allowed_refs: Sequence[Sequence[int]] | None,
+                 g: torch.Generator) -> PlannedExample:
+    if allowed_refs is None:
+        r = int(torch.randint(0, len(ref_lengths), (1,), generator=g))
+    else:
+        pool = allowed_refs[i]
+        if not pool:
+            raise ValueError(f"input {i}: no reference event of a class it lacks")
+        r = pool[int(torch.randint(0, len(pool), (1,), generator=g))]
+    off = random_offset(input_lengths[i], ref_lengths[r], g)
+    return PlannedExample(i, cap, "adl", r, -1, off)
+
+
+def _mixgen_example(i: int, cap: int, n_inputs: int, n_captions: Sequence[int],
+                    input_lengths: Sequence[int], g: torch.Generator) -> PlannedExample:
+    j = int(torch.randint(0, n_inputs - 1, (1,), generator=g))
+    j += j >= i  # another clip, never the same one
+    pc = int(torch.randint(0, n_captions[j], (1,), generator=g))
+    off = random_offset(input_lengths[i], input_lengths[j], g)
+    return PlannedExample(i, cap, "mixgen", j, pc, off)
 
 
 def _mix_seed(seed: int, epoch: int) -> int:
@@ -161,8 +217,11 @@ class MixingDataset(Dataset):
             other = self.captions[ex.partner][ex.partner_caption]
             return {"input": mixture, "reference": None, "has_reference": False,
                     "caption": join_captions(caption, other), "clip": -1}
+        # ``length``: a cached plain row carries no samples, but its length still says how
+        # long its silent reference is (model.no_reference: silence).
         return {"input": x if self.plain_audio else None, "reference": None,
-                "has_reference": False, "caption": caption, "clip": ex.index}
+                "has_reference": False, "caption": caption, "clip": ex.index,
+                "length": x.shape[0]}
 
 
 def pad_batch(signals: Sequence[torch.Tensor | None], length: int | None = None,
@@ -192,10 +251,13 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
     Returns:
         dict with ``input`` (B, S), ``lengths`` (B,), ``reference`` (B, S), ``has_reference`` (B,)
         bool, ``clip`` (B,) long (-1 for mixtures), ``labels`` (B, L), ``labels_mask`` (B, L),
-        ``captions`` list[str]. An item whose ``input`` is None has length 0.
+        ``captions`` list[str]. An item whose ``input`` is None (a cached plain row) has its
+        clip's length but zero samples in ``input``.
     """
     inputs, lengths = pad_batch([it["input"] for it in items])
     refs, _ = pad_batch([it["reference"] for it in items], length=inputs.shape[1])
+    lengths = torch.tensor([it.get("length", int(n)) for it, n in zip(items, lengths)],
+                           dtype=torch.long)
     captions = [it["caption"] for it in items]
     labels, labels_mask = encode(captions)
     return {"input": inputs, "lengths": lengths, "reference": refs,

@@ -1,8 +1,9 @@
 """The captioner: one shared encoder for input and reference, a difference, a BART decoder.
 
 ``Z = Adapter(Encoder(LogMel(x)))``; with a reference, the decoder reads
-``Z_diff = diff(Z_input, Z_ref)`` (``Z_input - Z_ref`` by default); with no reference,
-``Z_ref = 0`` and it is an ordinary captioner (as the paper evaluates it).
+``Z_diff = diff(Z_input, Z_ref)`` (``Z_input - Z_ref`` by default). With no reference the
+reference *audio* is silence, ``Z_ref = Enc(0)`` (``no_reference="silence"``, the paper's
+reading), or ``Z_ref = 0`` (``"zero"``, an ablation); either way it is an ordinary captioner.
 
 Notebook: 02_encoder_decoder
 """
@@ -40,6 +41,9 @@ class Captioner(nn.Module):
         diff_at: "adapter" (default: the difference of adapted features, in R^{T'xD}) or
             "encoder" (the difference of encoder features, before the adapter).
         diff_fn: how Z_input and Z_ref combine; subtraction by default.
+        no_reference: what a row without a reference subtracts: "silence" (the encoding of a
+            silent clip as long as the input, cached per length while the encoder is frozen)
+            or "zero" (nothing).
     """
 
     #: Clips per front-end + encoder call on a CPU (see :meth:`encode`).
@@ -47,16 +51,21 @@ class Captioner(nn.Module):
 
     def __init__(self, frontend: LogMel, encoder: nn.Module, adapter: nn.Module,
                  decoder: nn.Module, *, diff_at: str = "adapter",
-                 diff_fn: DiffFn = subtract) -> None:
+                 diff_fn: DiffFn = subtract, no_reference: str = "zero") -> None:
         super().__init__()
         if diff_at not in ("adapter", "encoder"):
             raise ValueError(f"diff_at must be 'adapter' or 'encoder', got {diff_at!r}")
+        if no_reference not in ("silence", "zero"):
+            raise ValueError(f"no_reference must be 'silence' or 'zero', got {no_reference!r}")
         self.frontend = frontend
         self.encoder = encoder
         self.adapter = adapter
         self.decoder = decoder
         self.diff_at = diff_at
         self.diff_fn = diff_fn
+        self.no_reference = no_reference
+        # Enc(silence) per (log-mel frames, device, dtype), while the encoder is frozen.
+        self._silence: dict[tuple[int, str, torch.dtype], torch.Tensor] = {}
 
     # -- features ---------------------------------------------------------------------------
 
@@ -108,22 +117,70 @@ class Captioner(nn.Module):
                            for f, _ in parts])
         return feats, torch.cat([n for _, n in parts])
 
+    def silence_features(self, frames: torch.Tensor, dtype: torch.dtype | None = None,
+                         ) -> torch.Tensor:
+        """``Enc(0)``: the encoder's output for silent clips of ``frames`` log-mel frames.
+
+        The log-mel of digital silence is ``log(eps)`` in every bin, so silence is encoded from
+        that constant without a front end. While the encoder is frozen (no trainable weight, eval
+        mode) each length is encoded once and kept, so a silent reference costs nothing per step.
+
+        Args:
+            frames: (B,) log-mel frames of each silent clip (those of the input it stands for).
+        Returns:
+            (B, T', C) features, zero past each row's output length.
+        """
+        device = frames.device
+        dtype = dtype or next(self.encoder.parameters()).dtype
+        frozen = not self.encoder.training and not any(
+            p.requires_grad for p in self.encoder.parameters())
+        lengths = [int(n) for n in frames.tolist()]
+        rows = {}
+        for n in sorted(set(lengths)):
+            key = (n, str(device), dtype)
+            f = self._silence.get(key) if frozen else None
+            if f is None:
+                # log(0 + eps) computed as LogMel computes it, so Enc(silence) here is bitwise
+                # the encoding of an all-zero waveform.
+                floor = torch.log(torch.zeros((), device=device) + self.frontend.eps)
+                logmel = floor.to(dtype).expand(1, n, self.frontend.n_mels).contiguous()
+                # A training encoder's BatchNorm would normalise silence by its own (zero)
+                # variance: encode it with the running statistics, as at test time.
+                was_training = self.encoder.training
+                self.encoder.train(False)
+                try:
+                    f, out_len = self.encoder(logmel, torch.tensor([n], device=device))
+                finally:
+                    self.encoder.train(was_training)
+                f = f[0, : int(out_len[0])]
+                if frozen:
+                    self._silence[key] = f.detach()
+            rows[n] = f
+        T = max(f.shape[0] for f in rows.values())
+        out = torch.zeros(len(lengths), T, rows[lengths[0]].shape[1], device=device,
+                          dtype=rows[lengths[0]].dtype)
+        for b, n in enumerate(lengths):
+            out[b, : rows[n].shape[0]] = rows[n]
+        return out
+
     def features(self, wave: torch.Tensor, lengths: torch.Tensor,
                  reference: torch.Tensor | None = None,
                  has_reference: torch.Tensor | None = None,
                  input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
                  ) -> tuple[torch.Tensor, torch.Tensor]:
-        """What the decoder reads: ``diff(Z_input, Z_ref)``, or ``Z_input`` with no reference.
+        """What the decoder reads: ``diff(Z_input, Z_ref)`` for every row.
 
         Args:
             wave: (B, S) inputs (mixtures, for ADL examples); lengths: (B,) samples. Log-mels
                 (B, T, M) with lengths in frames work too.
             reference: (B, S) aligned references (or (B, T, M) log-mels), or None.
-            has_reference: (B,) bool; rows without a reference get ``Z_ref = 0``. Only the rows
-                that have one are encoded, so plain examples cost one encoder pass.
+            has_reference: (B,) bool; only the rows that have a reference encode it. The other
+                rows read ``Z_ref = Enc(silence)`` (``no_reference="silence"``, cached) or
+                ``Z_ref = 0`` (``"zero"``).
             input_features: the encoder's output for the inputs, ``(features (B, T', C),
                 out_lengths (B,))``, when it is already known (a frozen encoder's cache, see
-                :mod:`adl.feature_cache`); ``wave`` is then not encoded.
+                :mod:`adl.feature_cache`); ``wave`` is then not encoded, but ``lengths`` must
+                still be the inputs' lengths.
         Returns:
             ``(z (B, T', D), mask (B, T') bool)``.
         """
@@ -131,38 +188,46 @@ class Captioner(nn.Module):
             feats, out_len = self.encode(wave, lengths)
         else:
             feats, out_len = input_features
-        ref_feats = None
+        B = feats.shape[0]
+        has_ref = torch.zeros(B, dtype=torch.bool, device=feats.device)
+        refs: list[tuple[torch.Tensor, torch.Tensor]] = []  # (rows, Z_ref of those rows)
         if reference is not None:
             if has_reference is None:
-                has_reference = torch.ones(wave.shape[0], dtype=torch.bool, device=wave.device)
-            has_reference = has_reference.to(wave.device)
-            if bool(has_reference.any()):
-                rows = has_reference.nonzero(as_tuple=True)[0]
+                has_reference = torch.ones(B, dtype=torch.bool)
+            has_ref = has_reference.to(feats.device)
+            if bool(has_ref.any()):
+                rows = has_ref.nonzero(as_tuple=True)[0]
                 # The aligned reference is as long as its input, so the frames line up.
                 rf, _ = self.encode(reference[rows], lengths[rows])
-                ref_feats = (rows, rf)
+                refs.append((rows, rf))
+        if self.no_reference == "silence" and not bool(has_ref.all()):
+            rows = (~has_ref).nonzero(as_tuple=True)[0]
+            n = lengths[rows.to(lengths.device)]
+            frames = n if wave.dim() == 3 else self.frontend.n_frames(n)
+            refs.append((rows, self.silence_features(frames.to(feats.device), feats.dtype)))
         if self.diff_at == "encoder":
-            feats = self._subtract_rows(feats, ref_feats)
-            z = self.adapter(feats)
+            z = self.adapter(self._subtract_rows(feats, refs))
         else:
-            z = self.adapter(feats)
-            if ref_feats is not None:
-                rows, rf = ref_feats
-                z = self._subtract_rows(z, (rows, self.adapter(rf)))
+            z = self._subtract_rows(self.adapter(feats),
+                                    [(rows, self.adapter(rf)) for rows, rf in refs])
         mask = torch.arange(z.shape[1], device=z.device)[None, :] < out_len.to(z.device)[:, None]
         return z, mask
 
-    def _subtract_rows(self, z: torch.Tensor, ref: tuple[torch.Tensor, torch.Tensor] | None,
+    def _subtract_rows(self, z: torch.Tensor, refs: list[tuple[torch.Tensor, torch.Tensor]],
                        ) -> torch.Tensor:
-        if ref is None:
+        if not refs:
             return z
-        rows, z_ref = ref
-        full = torch.zeros_like(z)  # Z_ref = 0 where there is no reference
+        full = torch.zeros_like(z)  # Z_ref = 0 in rows that have none
         # A reference spans its own input's frames; with cached input features the batch may
         # be wider (a longer plain row), and the frames past a row's length are masked anyway.
-        t = min(z.shape[1], z_ref.shape[1])
-        full[rows, :t] = z_ref[:, :t].to(z.dtype)
+        for rows, z_ref in refs:
+            t = min(z.shape[1], z_ref.shape[1])
+            full[rows, :t] = z_ref[:, :t].to(z.dtype)
         return self.diff_fn(z, full)
+
+    def load_state_dict(self, *args, **kwargs):  # type: ignore[override]
+        self._silence.clear()  # new encoder weights, new Enc(silence)
+        return super().load_state_dict(*args, **kwargs)
 
     # -- training -----------------------------------------------------------------------------
 
@@ -191,6 +256,7 @@ class Captioner(nn.Module):
 
     def freeze_encoder(self) -> None:
         """Freeze the encoder (weights and BatchNorm statistics), as the DCASE baseline does."""
+        self._silence.clear()
         self.encoder.freeze()
 
     def trainable_parameters(self) -> list[nn.Parameter]:
@@ -213,5 +279,10 @@ def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
                          decoder_ffn_dim=cfg.decoder.ffn_dim, dropout=cfg.decoder.dropout,
                          pretrained=cfg.decoder.pretrained)
     decoder = AudioBartDecoder(bart, label_smoothing=cfg.training.label_smoothing)
+    if cfg.model.no_reference == "silence" and cfg.encoder.diff_at == "adapter":
+        # Every row then subtracts an adapted reference (an event, or silence), so the adapter's
+        # output bias cancels in all of them: its gradient is rounding noise, which AdamW would
+        # turn into steps of size lr. It cannot change what the decoder reads: keep it fixed.
+        adapter.net[-1].bias.requires_grad_(False)
     return Captioner(LogMel(sr=cfg.data.sr), encoder, adapter, decoder,
-                     diff_at=cfg.encoder.diff_at)
+                     diff_at=cfg.encoder.diff_at, no_reference=cfg.model.no_reference)
