@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +37,9 @@ __all__ = ["Comparison", "compare", "conclusion", "event_scores", "gpu_estimate"
 
 def per_run_scores(runs: Sequence[str | os.PathLike[str]],
                    metrics: Sequence[str] = ("cider_d", "meteor", "spider")) -> pd.DataFrame:
-    """One row per evaluated run: ``method``, ``seed``, ``run`` and the metrics it computed
-    (NaN for a metric it could not compute, e.g. SPICE without its jars).
+    """One row per evaluated run: ``method``, ``seed``, ``run``, ``steps`` (its optimizer steps)
+    and the metrics it computed (NaN for a metric it could not compute, e.g. SPICE without its
+    jars).
 
     Notebook: 07_results
     """
@@ -48,6 +49,7 @@ def per_run_scores(runs: Sequence[str | os.PathLike[str]],
         path = result_paths(run)[0]
         scores = json.loads(path.read_text(encoding="utf-8"))["scores"] if path.is_file() else {}
         rows.append({"method": info["method"], "seed": info["seed"], "run": run.name,
+                     "steps": info.get("global_step", math.nan),
                      **{m: scores.get(m, math.nan) for m in metrics}})
     return pd.DataFrame(rows)
 
@@ -183,7 +185,9 @@ def compare(scores: pd.DataFrame, metric: str, method: str = "adl",
 
 
 def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
-               ablations: pd.DataFrame | None = None, metric: str = "cider_d") -> list[str]:
+               ablations: pd.DataFrame | None = None, metric: str = "cider_d",
+               steps: Mapping[str, float] | None = None,
+               converged: Mapping[str, bool] | None = None) -> list[str]:
     """What the runs say about ADL against the baseline, in sentences (Markdown list items).
 
     The verdict rests on the paired per-seed difference when there are at least two pairs
@@ -197,6 +201,10 @@ def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
         comparison: :func:`compare` of ADL against the baseline on ``metric``.
         events: :func:`event_scores` of the same runs (None or empty: not shown).
         ablations: chapter 6's ``results.csv`` (None: the studies were not run).
+        steps: mean optimizer steps per method (``per_run_scores``'s ``steps``): with
+            ``adl_mode: add`` ADL takes more steps per epoch than the baseline, which matters
+            when the runs had not converged.
+        converged: per method, whether all its runs converged (:func:`adl.runs.convergence`).
 
     Notebook: 07_results
     """
@@ -218,6 +226,19 @@ def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
                 f"that the seeds can tell from noise**: {metric} {c.mean:.3f} against "
                 f"{c.baseline_mean:.3f} ({c.relative_change:+.1%}; {how}).")
     lines = [head]
+    if steps and "adl" in steps and "baseline" in steps and converged is not None:
+        ratio = steps["adl"] / steps["baseline"] if steps["baseline"] else math.nan
+        if not all(converged.get(m, False) for m in ("adl", "baseline")) and ratio > 1.1:
+            lines.append(
+                f"- Read it with the training length in mind: at the same number of epochs ADL "
+                f"took {ratio:.2f} times the baseline's optimizer steps (its difference examples "
+                f"come on top), and not every run had converged (chapter 3), so part of any "
+                f"gap may be the extra steps rather than the differences. Chapter 6's "
+                f"training-length study compares them at 10, 20 and 40 epochs.")
+        elif all(converged.get(m, False) for m in ("adl", "baseline")):
+            lines.append("- Every ADL and baseline run converged (its best epoch came before "
+                         "its last), so the extra steps ADL's added examples take do not "
+                         "explain the gap.")
     if events is not None and not events.empty:
         by = events.groupby("method")[["event_precision", "hallucinating"]].mean()
         if {"adl", "baseline"} <= set(by.index):

@@ -143,6 +143,19 @@ def test_an_offset_is_cancelled_by_the_difference_and_restored_by_z0():
     np.testing.assert_allclose(by["difference + Z(0)"]["cosine"], 1.0, atol=1e-6)
 
 
+def test_fidelity_reads_raw_features_whatever_the_model_subtracts_for_no_reference():
+    # A model that decodes Z(x) - Z(silence) gets the same numbers: the comparisons put the
+    # offset in explicitly, and the model's own setting is left as it was.
+    clips, events = _toy_data()
+    zero = difference_fidelity(_toy_captioner(True), clips, events,
+                               generator=torch.Generator().manual_seed(0))
+    model = _toy_captioner(True)
+    model.no_reference = "silence"
+    silence = difference_fidelity(model, clips, events, generator=torch.Generator().manual_seed(0))
+    pd.testing.assert_frame_equal(zero, silence)
+    assert model.no_reference == "silence"
+
+
 def test_difference_vectors_use_the_same_pairs_and_are_the_events_features():
     clips, events = _toy_data()
     model = _toy_captioner(False)

@@ -166,3 +166,16 @@ def test_event_scores_count_sounds_that_are_not_there(tmp_path):
     assert row["hallucinating"] == pytest.approx(1 / 3)
     # Real data has no labels: nothing to score, an empty table rather than a guess.
     assert event_scores([run], root=tmp_path / "elsewhere").empty
+
+
+def test_conclusion_weighs_extra_steps_only_for_unconverged_runs(runs):
+    scores = per_run_scores(runs)
+    c = compare(scores, "cider_d")
+    steps = {"adl": 470.0, "baseline": 320.0}
+    lines = conclusion(c, steps=steps, converged={"adl": False, "baseline": False})
+    assert any("1.47 times the baseline's optimizer steps" in line for line in lines)
+    lines = conclusion(c, steps=steps, converged={"adl": True, "baseline": True})
+    assert any("do not explain the gap" in line for line in lines)
+    assert not any("optimizer steps" in line
+                   for line in conclusion(c, steps={"adl": 320.0, "baseline": 320.0},
+                                          converged={"adl": False, "baseline": False}))
