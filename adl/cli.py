@@ -69,7 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pretrain the small CNN as an event tagger (reused once done)")
     pre.add_argument("--preset", default="default")
     pre.add_argument("--root", type=Path, default=None, help="data root")
-    pre.add_argument("--force", action="store_true", help="retrain even if a tagger exists")
+    pre.add_argument("--force", action="store_true",
+                     help="retrain even if a tagger exists (or shipped weights fit)")
+    pre.add_argument("--ship", metavar="NAME", default=None,
+                     help="then copy the trained weights into the package (adl/weights/NAME), "
+                          "for tagger.shipped (maintainers)")
     pre.set_defaults(func=_pretrain)
 
     tr = sub.add_parser("train", help="train a captioner (baseline, mixgen or adl)")
@@ -211,7 +215,7 @@ def _load_cfg(args: argparse.Namespace):
 
 
 def _pretrain(args: argparse.Namespace) -> int:
-    from adl.pretrain import pretrain_tagger
+    from adl.pretrain import pretrain_tagger, ship_tagger
 
     cfg = _load_cfg(args)
     if cfg.encoder.name != "small_cnn":
@@ -220,8 +224,11 @@ def _pretrain(args: argparse.Namespace) -> int:
     if cfg.data.source == "embedded":
         prepare_data(cfg, args.root)
     result = pretrain_tagger(cfg, root=args.root, force=args.force)
-    state = "reused" if result.reused else f"trained in {result.seconds:.1f} s"
+    state = ("shipped with adl" if result.shipped else
+             "reused" if result.reused else f"trained in {result.seconds:.1f} s")
     print(f"tagger {result.weights}: evaluation mAP {result.eval_map:.3f} ({state})")
+    if args.ship:
+        print(f"shipped: {ship_tagger(result.weights.parent, args.ship)}")
     return 0
 
 

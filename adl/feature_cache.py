@@ -15,13 +15,14 @@ so the cache is the same on every start and a resumed run stays bit-for-bit on i
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import torch
 
 from adl.data.training import pad_batch
 
-__all__ = ["FeatureCache", "input_features"]
+__all__ = ["FeatureCache", "encoder_digest", "input_features"]
 
 
 class FeatureCache:
@@ -83,6 +84,26 @@ class FeatureCache:
         return batch, lengths
 
 
+def encoder_digest(model: torch.nn.Module) -> str:
+    """SHA-256 of what a frozen encoder's features depend on: the front end's settings and
+    buffers (window, mel filters) and the encoder's weights and statistics.
+
+    Two captioners with the same digest give the same cached features, so the runs of one
+    notebook that share a frozen encoder build the cache once (``TrainingData.feature_caches``).
+    """
+    h = hashlib.sha256()
+    fe = model.frontend
+    h.update(repr((fe.sr, fe.n_mels, fe.n_fft, fe.win_length, fe.hop_length, fe.f_min,
+                   fe.f_max, fe.eps)).encode())
+    tensors = [(f"frontend.{k}", v) for k, v in fe.named_buffers()]
+    tensors += [(f"encoder.{k}", v) for k, v in model.encoder.state_dict().items()]
+    for name, t in tensors:
+        t = t.detach().cpu().contiguous().reshape(-1)  # 0-d tensors (num_batches_tracked)
+        h.update(f"{name}:{t.dtype}:{tuple(t.shape)}".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
 @torch.no_grad()
 def input_features(model: torch.nn.Module, cache: FeatureCache, clip: torch.Tensor,
                    wave: torch.Tensor, lengths: torch.Tensor,
@@ -93,7 +114,9 @@ def input_features(model: torch.nn.Module, cache: FeatureCache, clip: torch.Tens
         model: the captioner (its encoder frozen).
         cache: features of the unmixed input clips.
         clip: (B,) long, the input clip of a plain row, -1 for a mixture.
-        wave: (B, S) waveforms (only the rows with ``clip < 0`` are read); lengths (B,) samples.
+        wave: (B, S) waveforms (only the rows with ``clip < 0`` are read), or (F, S) those
+            rows alone, in order (as :func:`adl.data.training.collate` gives them); lengths
+            (B,) samples of every row.
     Returns:
         ``(features (B, T', C), out_lengths (B,))``, as ``model.encode(wave, lengths)`` gives.
     """
@@ -107,9 +130,11 @@ def input_features(model: torch.nn.Module, cache: FeatureCache, clip: torch.Tens
         parts.append((cached, f, n))
     if len(fresh):
         rows = fresh.to(device)
+        if wave.shape[0] != len(fresh):
+            wave = wave[rows]
         # Crop to the longest fresh row: the plain rows' samples are not in the batch.
         width = int(lengths[rows].max())
-        f, n = model.encode(wave[rows, :width], lengths[rows])
+        f, n = model.encode(wave[:, :width], lengths[rows])
         parts.append((fresh, f, n))
     T = max(f.shape[1] for _, f, _ in parts)
     C = parts[0][1].shape[2]

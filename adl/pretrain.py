@@ -27,9 +27,11 @@ Notebook: 03_adl_training
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +60,8 @@ __all__ = [
     "load_tagger_encoder",
     "mean_average_precision",
     "pretrain_tagger",
+    "ship_tagger",
+    "shipped_tagger",
 ]
 
 WEIGHTS_FILE = "encoder.safetensors"
@@ -75,6 +79,15 @@ MIX_GAIN_DB = (-6.0, 6.0)
 LENGTH_JITTER = 25
 #: Log-mel value of digital silence; padding with it adds no power when two clips are mixed.
 PAD_VALUE = math.log(LOG_EPS)
+#: Tagger weights that ship with the package, one folder each (``encoder.safetensors`` and the
+#: ``tagger.json`` report that :func:`pretrain_tagger` wrote when it trained them), used when
+#: ``tagger.shipped`` is true and the report's settings equal the run's (corpus included).
+SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
+#: How far the mAPs recomputed on the user's corpus may stray from the shipped report's before
+#: the weights are judged not to be for this corpus (then the tagger is trained anew). The
+#: corpus is the same bytes for the same packages; float rounding of another CPU moves scores
+#: by far less than this.
+SHIPPED_MAP_TOLERANCE = 0.005
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,9 @@ class TaggerResult:
     reused: bool
     val_maps: list[float] = field(default_factory=list)
     train_losses: list[float] = field(default_factory=list)
+    #: The weights came with the package (``tagger.shipped``); ``seconds`` is then how long
+    #: their training took, and the three mAPs were recomputed on this corpus when installed.
+    shipped: bool = False
 
 
 # ---- average precision -------------------------------------------------------------------
@@ -326,7 +342,8 @@ def _result_from_report(report: dict[str, Any], weights: Path, *, reused: bool) 
                         fold5_map=float(report["fold5_map"]), epochs=int(report["epochs"]),
                         seconds=float(report["seconds"]), reused=reused,
                         val_maps=[float(v) for v in report["val_maps"]],
-                        train_losses=[float(v) for v in report["train_losses"]])
+                        train_losses=[float(v) for v in report["train_losses"]],
+                        shipped="shipped" in report)
 
 
 def _reusable(out: Path, settings: dict[str, Any]) -> dict[str, Any] | None:
@@ -393,6 +410,12 @@ def pretrain_tagger(cfg: Config, *, root: str | os.PathLike[str] | None = None,
         if report is not None:
             say(f"tagger in {out} is up to date (eval mAP {report['eval_map']:.3f})")
             return _result_from_report(report, out / WEIGHTS_FILE, reused=True)
+        if cfg.tagger.shipped:
+            found = shipped_tagger(settings)
+            if found is not None:
+                result = _install_shipped(found, cfg, data_dir, out, say)
+                if result is not None:
+                    return result
 
     start = time.perf_counter()
     # fork_rng: seeding must not change the caller's global torch RNG state.
@@ -463,6 +486,105 @@ def _train(cfg: Config, data_dir: Path, out: Path, settings: dict[str, Any], see
               "n_fold5_events": len(unheard.features), "seconds": round(seconds, 2), "weights": WEIGHTS_FILE}
     write_json(out / REPORT_FILE, report)  # last: its presence means the run is complete
     return _result_from_report(report, weights, reused=False)
+
+
+# ---- shipped weights -----------------------------------------------------------------------
+
+def shipped_tagger(settings: dict[str, Any], folder: Path | None = None) -> Path | None:
+    """The folder of shipped tagger weights trained with exactly ``settings``, or None.
+
+    Args:
+        settings: what the weights must have been trained with (recipe, architecture,
+            schedule, seed and corpus identity), as :func:`pretrain_tagger` records them.
+        folder: where shipped weights live; default :data:`SHIPPED_DIR`.
+    """
+    folder = SHIPPED_DIR if folder is None else folder
+    for report_path in sorted(folder.glob(f"*/{REPORT_FILE}")):
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            raise CheckpointError(f"{report_path}: unreadable shipped tagger report ({e})") \
+                from None
+        if isinstance(report, dict) and report.get("settings") == settings:
+            return report_path.parent
+    return None
+
+
+def _install_shipped(src: Path, cfg: Config, data_dir: Path, out: Path,
+                     say: Callable[[str], None]) -> TaggerResult | None:
+    """Check shipped weights on this corpus and copy them to ``out``; None if they do not fit.
+
+    The weights' SHA-256 must match the report's (else CheckpointError: a damaged install).
+    The validation, evaluation and fold-5 mAPs are recomputed here, on the user's own files:
+    if any strays from the report's by more than :data:`SHIPPED_MAP_TOLERANCE`, the weights
+    are not for this corpus and None is returned (the caller trains anew).
+    """
+    start = time.perf_counter()
+    report = json.loads((src / REPORT_FILE).read_text(encoding="utf-8"))
+    weights = src / WEIGHTS_FILE
+    digest = _sha256(weights) if weights.is_file() else None
+    if digest is None or digest != report.get("weights_sha256"):
+        raise CheckpointError(f"{weights}: shipped tagger weights are missing or damaged "
+                              f"(SHA-256 {digest}, expected {report.get('weights_sha256')}); "
+                              "reinstall the package, or set tagger.shipped: false to train")
+    model = load_tagger_encoder(weights, channels=cfg.encoder.channels,
+                                time_pool=cfg.encoder.time_pool)
+    logmel = LogMel(sr=cfg.data.sr)
+    classes = corpus_classes(data_dir)
+    if classes != report["classes"]:
+        say(f"shipped tagger {src.name}: its classes differ from this corpus's; training anew")
+        return None
+    bs = cfg.tagger.batch_size
+    splits = {"val_map": _scene_split(data_dir, "validation", cfg.data.sr, logmel, classes),
+              "eval_map": _scene_split(data_dir, "evaluation", cfg.data.sr, logmel, classes),
+              "fold5_map": _bank_split(data_dir, cfg.data.sr, logmel, classes, folds=(5,))}
+    here = {k: _split_map(model, split, bs) for k, split in splits.items()}
+    off = {k: abs(here[k] - float(report[k])) for k in here}
+    if max(off.values()) > SHIPPED_MAP_TOLERANCE:
+        say(f"shipped tagger {src.name}: mAP on this corpus ({', '.join(f'{k} {v:.3f}' for k, v in here.items())}) "
+            f"differs from its report's; training anew")
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    (out / REPORT_FILE).unlink(missing_ok=True)  # the report goes last, as after training
+    with atomic_path(out / WEIGHTS_FILE) as tmp:
+        shutil.copyfile(weights, tmp)
+    installed = dict(report, **here, shipped=src.name,
+                     install_seconds=round(time.perf_counter() - start, 2))
+    write_json(out / REPORT_FILE, installed)
+    say(f"tagger: the weights shipped with adl ({src.name}; trained by pretrain_tagger in "
+        f"{float(report['seconds']) / 60:.1f} min on 2 CPU cores), checked on this corpus in "
+        f"{installed['install_seconds']:.0f} s: evaluation scenes mAP {here['eval_map']:.3f}, "
+        f"fold 5 mAP {here['fold5_map']:.3f} (tagger.shipped: false trains it here)")
+    return _result_from_report(installed, out / WEIGHTS_FILE, reused=False)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ship_tagger(trained: str | os.PathLike[str], name: str,
+                folder: Path | None = None) -> Path:
+    """Copy a trained tagger folder (``encoder.safetensors`` + ``tagger.json``) into the
+    package's shipped weights, recording the weights' SHA-256 in the report.
+
+    Used once by a maintainer (``adl tagger ship``) after :func:`pretrain_tagger` trained the
+    default preset's tagger; the report keeps its training curves, mAPs and wall time.
+    """
+    trained = Path(trained)
+    report = json.loads((trained / REPORT_FILE).read_text(encoding="utf-8"))
+    if "shipped" in report:
+        raise CheckpointError(f"{trained}: these weights were installed from shipped ones; "
+                              "ship a folder that pretrain_tagger trained")
+    dest = (SHIPPED_DIR if folder is None else folder) / name
+    dest.mkdir(parents=True, exist_ok=True)
+    with atomic_path(dest / WEIGHTS_FILE) as tmp:
+        shutil.copyfile(trained / WEIGHTS_FILE, tmp)
+    write_json(dest / REPORT_FILE, dict(report, weights_sha256=_sha256(dest / WEIGHTS_FILE)))
+    return dest
 
 
 # ---- saving and loading ------------------------------------------------------------------

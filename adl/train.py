@@ -47,7 +47,7 @@ from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR
 from adl.data.training import (MixingDataset, PlanBatches, epoch_size, load_clips, pad_batch,
                                plan_epoch, to_device)
 from adl.errors import ADLError, ConfigError, DataError
-from adl.feature_cache import FeatureCache, input_features
+from adl.feature_cache import FeatureCache, encoder_digest, input_features
 from adl.inference import resolve_device
 from adl.io import atomic_open
 from adl.models.captioner import Captioner, build_captioner
@@ -126,6 +126,10 @@ class TrainingData:
     clip_classes: list[frozenset[str]] | None = None
     #: Per reference event, its class.
     reference_classes: list[str] = field(default_factory=list)
+    #: Frozen-encoder feature caches of ``clips`` and ``val_clips``, by encoder digest (and
+    #: batch size, device, autocast): filled by :func:`train`, shared by the runs given ``data``.
+    feature_caches: dict[tuple, tuple[FeatureCache, FeatureCache]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def allowed_references(self) -> list[list[int]]:
         """Per development clip, the bank events of a class the clip lacks
@@ -215,7 +219,8 @@ def train_step(model: Captioner, batch: dict[str, Any], method: str, *,
 
     Notebook: 03_adl_training
     """
-    wave, lengths = batch["input"], batch["lengths"]  # (B, S), (B,)
+    # (F, S) the rows that carry samples (all B without a cache, the mixtures with one); (B,)
+    wave, lengths = batch["input"], batch["lengths"]
     # Encode. A frozen encoder's features of a plain row are read from the cache; mixtures are
     # new every epoch and are encoded here.
     features = None
@@ -400,14 +405,23 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     if cfg.training.cache_features and cfg.encoder.freeze:
         t0 = time.perf_counter()
         autocast = device.type == "cuda"
-        cache = FeatureCache.build(model, data.clips, batch_size=cfg.training.batch_size,
-                                   device=device, autocast=autocast)
-        val_cache = FeatureCache.build(model, data.val_clips,
-                                       batch_size=cfg.training.batch_size, device=device,
-                                       autocast=autocast)
-        say(f"cached frozen-encoder features of {len(cache)} + {len(val_cache)} clips "
-            f"({(cache.nbytes + val_cache.nbytes) / 2**20:.0f} MiB, "
-            f"{time.perf_counter() - t0:.1f} s)")
+        # Runs that share ``data`` and a frozen encoder (a notebook's nine) build it once.
+        key = (encoder_digest(model), len(data.clips), sum(c.shape[0] for c in data.clips),
+               cfg.training.batch_size, str(device), autocast)
+        if key in data.feature_caches:
+            cache, val_cache = data.feature_caches[key]
+            say(f"frozen-encoder features of {len(cache)} + {len(val_cache)} clips: reused "
+                f"(built by an earlier run on the same clips and encoder)")
+        else:
+            cache = FeatureCache.build(model, data.clips, batch_size=cfg.training.batch_size,
+                                       device=device, autocast=autocast)
+            val_cache = FeatureCache.build(model, data.val_clips,
+                                           batch_size=cfg.training.batch_size, device=device,
+                                           autocast=autocast)
+            data.feature_caches[key] = (cache, val_cache)
+            say(f"cached frozen-encoder features of {len(cache)} + {len(val_cache)} clips "
+                f"({(cache.nbytes + val_cache.nbytes) / 2**20:.0f} MiB, "
+                f"{time.perf_counter() - t0:.1f} s)")
     dataset = MixingDataset(data.clips, data.captions, data.references,
                             snr_db=cfg.mixing.snr_db, plain_audio=cache is None)
     lengths = [c.shape[0] for c in data.clips]
@@ -469,7 +483,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                 dt = time.perf_counter() - t0
                 train_time += dt
                 n_batch = int(accelerator.reduce(
-                    torch.tensor(batch["input"].shape[0], device=device), "sum"))
+                    torch.tensor(batch["lengths"].shape[0], device=device), "sum"))
                 seen += n_batch
                 epoch_loss += float(global_loss) * int(n_global)
                 epoch_tokens += int(n_global)

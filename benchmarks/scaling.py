@@ -60,6 +60,9 @@ def epoch_seconds(data: TrainingData, method: str, out: Path) -> dict:
     cfg = cfg.replace(encoder=dataclasses.replace(cfg.encoder, checkpoint=None, freeze=True),
                       training=dataclasses.replace(cfg.training, epochs=1, num_workers=0))
     lines: list[str] = []
+    # Each row pays for its own feature cache (train reuses one built by an earlier run given
+    # the same data, which would leave the second method's row without its build time).
+    data.feature_caches.clear()
     t0 = time.perf_counter()
     s = train(cfg, method=method, seed=0, out=out, data=data, log=lines.append)
     total = time.perf_counter() - t0

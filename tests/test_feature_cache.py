@@ -12,11 +12,11 @@ import torch
 from safetensors.torch import load_file
 
 from adl.data.training import MixingDataset, collate, pad_batch
-from adl.feature_cache import FeatureCache, input_features
+from adl.feature_cache import FeatureCache, encoder_digest, input_features
 from adl.tokenizer import encode_captions, train_tokenizer
 from adl.inference import load_run
 from adl.models.captioner import build_captioner
-from adl.train import train
+from adl.train import load_training_data, train
 from tests.test_train import tiny_config
 
 
@@ -61,6 +61,9 @@ def test_input_features_mix_cached_and_fresh_rows(frozen_model):
     assert torch.equal(n, want_n)
     torch.testing.assert_close(feats[:, : want.shape[1]], want, rtol=1e-5, atol=1e-5)
     assert feats.shape[1] == want.shape[1]
+    # The batch may carry the fresh rows alone (as collate stacks them): the same features.
+    compact, compact_n = input_features(frozen_model, cache, clip, mixture[None], lengths)
+    assert torch.equal(compact, feats) and torch.equal(compact_n, n)
 
 
 def test_cache_refuses_an_encoder_that_trains():
@@ -79,7 +82,8 @@ def test_plain_items_carry_their_clip_and_may_skip_audio():
     # No samples travel, but the lengths do: a silent reference is as long as its clip.
     assert batch["clip"].tolist() == [0, 2]
     assert batch["lengths"].tolist() == [clips[0].shape[0], clips[2].shape[0]]
-    assert batch["input"].abs().sum() == 0
+    assert batch["input"].shape[0] == 0  # no row carries samples
+    assert batch["reference"].shape[0] == 0
 
 
 def _frozen_config(root, **training):
@@ -143,3 +147,49 @@ def test_compiled_decoder_trains(tiny_data, tmp_path):
     assert all(math.isfinite(x) for x in _losses(tmp_path / "r"))
     model, _, _ = load_run(tmp_path / "r")  # the weights keep their names
     assert not any("_orig_mod" in k for k in model.state_dict())
+
+
+def test_a_batch_may_carry_only_the_rows_that_have_a_reference(frozen_model):
+    clips = _clips()
+    wave, lengths = pad_batch(clips[:3])
+    event = torch.zeros_like(wave[1])
+    event[1000: 9000] = clips[4][:8000]
+    full = torch.zeros_like(wave)
+    full[1] = event
+    has = torch.tensor([False, True, False])
+    with torch.no_grad():
+        want, want_mask = frozen_model.features(wave, lengths, full, has)
+        got, got_mask = frozen_model.features(wave, lengths, full[1:2], has)
+    assert torch.equal(got, want) and torch.equal(got_mask, want_mask)
+    with pytest.raises(ValueError, match="reference has 2 rows"):
+        frozen_model.features(wave, lengths, full[:2], has)
+
+
+def test_the_encoder_digest_follows_every_weight_and_statistic(frozen_model):
+    other = build_captioner(tiny_config("unused"), vocab_size=300)
+    other.load_state_dict(frozen_model.state_dict())
+    assert encoder_digest(other) == encoder_digest(frozen_model)
+    with torch.no_grad():
+        next(other.encoder.parameters()).view(-1)[0] += 1e-6
+    assert encoder_digest(other) != encoder_digest(frozen_model)
+    other.load_state_dict(frozen_model.state_dict())
+    bn = next(m for m in other.encoder.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    bn.running_var[0] += 1e-3  # a buffer, not a parameter
+    assert encoder_digest(other) != encoder_digest(frozen_model)
+
+
+@pytest.mark.slow
+def test_runs_given_the_same_data_share_one_cache(tiny_data, tmp_path):
+    warnings.simplefilter("ignore")
+    cfg = _frozen_config(tiny_data, epochs=1)
+    data = load_training_data(cfg)
+    said: list[str] = []
+    train(cfg, method="baseline", seed=0, out=tmp_path / "a", data=data, log=said.append)
+    train(cfg, method="adl", seed=0, out=tmp_path / "b", data=data, log=said.append)
+    assert len(data.feature_caches) == 1
+    assert sum("reused (built by an earlier run" in m for m in said) == 1
+    # The shared cache gives the run a fresh cache gives.
+    train(cfg, method="adl", seed=0, out=tmp_path / "c", log=lambda m: None)
+    wb = load_file(tmp_path / "b" / "model.safetensors")
+    wc = load_file(tmp_path / "c" / "model.safetensors")
+    assert all(torch.equal(wb[k], wc[k]) for k in wb)

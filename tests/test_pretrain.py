@@ -13,8 +13,9 @@ import torch
 from adl.config import load_preset
 from adl.errors import ConfigError, DataError
 from adl.models.checkpoints import CheckpointError
+import adl.pretrain as pretrain_module
 from adl.pretrain import (REPORT_FILE, WEIGHTS_FILE, average_precision, load_tagger_encoder,
-                          mean_average_precision, pretrain_tagger)
+                          mean_average_precision, pretrain_tagger, ship_tagger, shipped_tagger)
 
 # ---- average precision --------------------------------------------------------------------
 
@@ -211,3 +212,94 @@ def test_refuses_real_data_and_missing_corpus(tmp_path):
         pretrain_tagger(real, root=tmp_path, progress=False)
     with pytest.raises(DataError, match="embedded_corpus.json"):
         pretrain_tagger(cfg, root=tmp_path, progress=False)
+
+
+# ---- shipped weights ----------------------------------------------------------------------
+
+
+def _shipped_cfg():
+    cfg = _cfg()
+    return cfg.replace(tagger=dataclasses.replace(cfg.tagger, shipped=True))
+
+
+@pytest.fixture
+def shipped_dir(trained, tmp_path, monkeypatch):
+    """The tiny corpus's trained tagger, shipped into a package folder of its own."""
+    folder = tmp_path / "weights"
+    ship_tagger(trained[0].weights.parent, "tiny", folder=folder)
+    monkeypatch.setattr(pretrain_module, "SHIPPED_DIR", folder)
+    return folder / "tiny"
+
+
+@pytest.mark.slow
+def test_shipped_weights_are_checked_then_used_instead_of_training(trained, corpus_root,
+                                                                   shipped_dir, tmp_path):
+    result, _ = trained
+    lines: list[str] = []
+    got = pretrain_tagger(_shipped_cfg(), root=corpus_root, out_dir=tmp_path / "t",
+                          progress=lines.append)
+    assert got.shipped and not got.reused
+    assert (tmp_path / "t" / WEIGHTS_FILE).read_bytes() == result.weights.read_bytes()
+    # The mAPs are recomputed on this corpus, and they are the trained run's.
+    assert got.eval_map == pytest.approx(result.eval_map, abs=1e-6)
+    assert got.fold5_map == pytest.approx(result.fold5_map, abs=1e-6)
+    assert got.val_map == pytest.approx(result.val_map, abs=1e-6)
+    assert got.val_maps == result.val_maps and got.seconds == result.seconds
+    assert not any("epoch 1/" in line for line in lines)
+    assert "shipped with adl" in lines[-1] and "checked on this corpus" in lines[-1]
+    report = json.loads((tmp_path / "t" / REPORT_FILE).read_text())
+    assert report["shipped"] == "tiny" and report["install_seconds"] >= 0
+    # Installed once, then reused like trained weights.
+    again = pretrain_tagger(_shipped_cfg(), root=corpus_root, out_dir=tmp_path / "t",
+                            progress=False)
+    assert again.reused and again.shipped
+    # Without tagger.shipped, or with other settings, nothing shipped fits: it trains.
+    assert shipped_tagger(dict(json.loads((shipped_dir / REPORT_FILE).read_text())["settings"],
+                               epochs=EPOCHS + 1), folder=shipped_dir.parent) is None
+    with pytest.raises(CheckpointError, match="installed from shipped"):
+        ship_tagger(tmp_path / "t", "again", folder=tmp_path / "w2")
+
+
+@pytest.mark.slow
+def test_shipped_weights_that_do_not_fit_the_corpus_are_trained_anew(corpus_root, shipped_dir,
+                                                                    tmp_path):
+    report = json.loads((shipped_dir / REPORT_FILE).read_text())
+    report["eval_map"] += 0.1  # as if trained on another corpus with the same manifest
+    (shipped_dir / REPORT_FILE).write_text(json.dumps(report))
+    lines: list[str] = []
+    cfg = _shipped_cfg()
+    cfg = cfg.replace(tagger=dataclasses.replace(cfg.tagger, epochs=1))
+    report["settings"]["epochs"] = 1
+    (shipped_dir / REPORT_FILE).write_text(json.dumps(report))
+    got = pretrain_tagger(cfg, root=corpus_root, out_dir=tmp_path / "t", progress=lines.append)
+    assert not got.shipped and not got.reused
+    assert any("differs from its report's; training anew" in line for line in lines)
+    assert any("epoch 1/1" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_damaged_shipped_weights_name_the_file(corpus_root, shipped_dir, tmp_path):
+    weights = shipped_dir / WEIGHTS_FILE
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=f"{weights}: shipped tagger weights are missing "
+                                              "or damaged"):
+        pretrain_tagger(_shipped_cfg(), root=corpus_root, out_dir=tmp_path / "t",
+                        progress=False)
+
+
+def test_the_default_preset_ships_its_tagger():
+    from adl.pretrain import SHIPPED_DIR, _sha256
+
+    cfg = load_preset("default")
+    assert cfg.tagger.shipped
+    report = json.loads((SHIPPED_DIR / "default" / REPORT_FILE).read_text())
+    assert report["settings"]["epochs"] == cfg.tagger.epochs
+    assert report["settings"]["lr"] == cfg.tagger.lr
+    # Trained on the corpus this preset builds (the identity pretrain_tagger checks).
+    assert report["settings"]["corpus"]["config"] == json.loads(
+        json.dumps(dataclasses.asdict(cfg.corpus)))
+    assert _sha256(SHIPPED_DIR / "default" / WEIGHTS_FILE) == report["weights_sha256"]
+    load_tagger_encoder(SHIPPED_DIR / "default", channels=cfg.encoder.channels,
+                        time_pool=cfg.encoder.time_pool)

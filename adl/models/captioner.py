@@ -173,7 +173,8 @@ class Captioner(nn.Module):
         Args:
             wave: (B, S) inputs (mixtures, for ADL examples); lengths: (B,) samples. Log-mels
                 (B, T, M) with lengths in frames work too.
-            reference: (B, S) aligned references (or (B, T, M) log-mels), or None.
+            reference: (B, S) aligned references (or (B, T, M) log-mels), or only the rows
+                that have one (those of ``has_reference``, in order), or None.
             has_reference: (B,) bool; only the rows that have a reference encode it. The other
                 rows read ``Z_ref = Enc(silence)`` (``no_reference="silence"``, cached) or
                 ``Z_ref = 0`` (``"zero"``).
@@ -197,8 +198,14 @@ class Captioner(nn.Module):
             has_ref = has_reference.to(feats.device)
             if bool(has_ref.any()):
                 rows = has_ref.nonzero(as_tuple=True)[0]
+                # A batch may carry only the rows that have a reference (collate does).
+                if reference.shape[0] != rows.shape[0]:
+                    if reference.shape[0] != B:
+                        raise ValueError(f"reference has {reference.shape[0]} rows; expected "
+                                         f"{B} or the {rows.shape[0]} that have a reference")
+                    reference = reference[rows]
                 # The aligned reference is as long as its input, so the frames line up.
-                rf, _ = self.encode(reference[rows], lengths[rows])
+                rf, _ = self.encode(reference, lengths[rows])
                 refs.append((rows, rf))
         if self.no_reference == "silence" and not bool(has_ref.all()):
             rows = (~has_ref).nonzero(as_tuple=True)[0]
