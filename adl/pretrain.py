@@ -541,8 +541,9 @@ def _install_shipped(src: Path, cfg: Config, data_dir: Path, out: Path,
     here = {k: _split_map(model, split, bs) for k, split in splits.items()}
     off = {k: abs(here[k] - float(report[k])) for k in here}
     if max(off.values()) > SHIPPED_MAP_TOLERANCE:
-        say(f"shipped tagger {src.name}: mAP on this corpus ({', '.join(f'{k} {v:.3f}' for k, v in here.items())}) "
-            f"differs from its report's; training anew")
+        found = ", ".join(f"{k} {v:.3f}" for k, v in here.items())
+        say(f"shipped tagger {src.name}: mAP on this corpus ({found}) differs from its "
+            "report's; training anew")
         return None
     out.mkdir(parents=True, exist_ok=True)
     (out / REPORT_FILE).unlink(missing_ok=True)  # the report goes last, as after training
@@ -552,7 +553,7 @@ def _install_shipped(src: Path, cfg: Config, data_dir: Path, out: Path,
                      install_seconds=round(time.perf_counter() - start, 2))
     write_json(out / REPORT_FILE, installed)
     say(f"tagger: the weights shipped with adl ({src.name}; trained by pretrain_tagger in "
-        f"{float(report['seconds']) / 60:.1f} min on 2 CPU cores), checked on this corpus in "
+        f"{float(report['seconds']) / 60:.1f} min), checked on this corpus in "
         f"{installed['install_seconds']:.0f} s: evaluation scenes mAP {here['eval_map']:.3f}, "
         f"fold 5 mAP {here['fold5_map']:.3f} (tagger.shipped: false trains it here)")
     return _result_from_report(installed, out / WEIGHTS_FILE, reused=False)
@@ -571,7 +572,7 @@ def ship_tagger(trained: str | os.PathLike[str], name: str,
     """Copy a trained tagger folder (``encoder.safetensors`` + ``tagger.json``) into the
     package's shipped weights, recording the weights' SHA-256 in the report.
 
-    Used once by a maintainer (``adl tagger ship``) after :func:`pretrain_tagger` trained the
+    Used once by a maintainer (``adl pretrain-encoder --ship NAME``) after :func:`pretrain_tagger` trained the
     default preset's tagger; the report keeps its training curves, mAPs and wall time.
     """
     trained = Path(trained)
