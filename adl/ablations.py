@@ -49,7 +49,8 @@ from adl.table1 import TABLE1_METRICS, Log, evaluate_run, format_mean_std, run_c
 from adl.train import load_training_data, train
 
 __all__ = ["ABLATION_SEEDS", "DEFAULT_STUDIES", "STUDIES", "Variant", "ablation_table", "ablation_verdicts", "is_main",
-           "reference_study", "run_ablations", "variant_config", "variant_run", "variants"]
+           "reference_study", "run_ablations", "study_seeds", "variant_config", "variant_run",
+           "variants"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,22 @@ DEFAULT_STUDIES: tuple[str, ...] = ("adl_mode", "no_reference", "p_adl", "refere
 #: run of the same seed (same initial weights, same plain examples). One seed keeps the ``full``
 #: book near its 2.5-hour budget (README: "What the budget traded"); pass ``seeds`` for more.
 ABLATION_SEEDS = 1
+
+
+def study_seeds(table1_seeds: Sequence[int], requested: Sequence[int] = ()) -> list[int]:
+    """The seeds chapter 6 trains per setting: ``requested`` when given, else the first
+    :data:`ABLATION_SEEDS` of Table 1's (the book passes Table 1's seeds to every chapter, and
+    training every one of them per setting would triple the ``full`` book).
+
+    Args:
+        table1_seeds: the book's ``seeds`` (Table 1's). requested: the chapter's
+            ``ablation_seeds`` parameter; empty means the default.
+    """
+    if requested:
+        return [int(s) for s in requested]
+    if not table1_seeds:
+        raise ValueError("no seeds: Table 1's seeds are empty and no ablation seed was asked for")
+    return [int(s) for s in table1_seeds][:ABLATION_SEEDS]
 
 
 def variants(studies: Sequence[str] | None = None) -> list[Variant]:

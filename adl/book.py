@@ -572,7 +572,7 @@ def build_site(site_src: Path, *, log: Callable[[str], None] = print) -> Path:
 def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None = None,
                build_dir: str | os.PathLike[str] | None = None,
                notebooks: Sequence[str | os.PathLike[str]] | None = None,
-               timeout_per_cell: int = 3600, log: Callable[[str], None] = _say,
+               timeout_per_cell: int = 7200, log: Callable[[str], None] = _say,
                seed: int = 0, device: str | None = None,
                seeds: Sequence[int] | None = None) -> Path:
     """Execute the notebooks with papermill, in order, build the site with Jupyter Book 1.x, and

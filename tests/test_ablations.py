@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from adl.ablations import (DEFAULT_STUDIES, STUDIES, ablation_table, ablation_verdicts, is_main, reference_study,
-                           run_ablations, variant_config, variant_run, variants)
+                           run_ablations, study_seeds, variant_config, variant_run, variants)
 from adl.config import load_preset
 from adl.runs import run_dir
 from adl.table1 import evaluate_run, result_paths
@@ -23,6 +23,26 @@ def test_every_study_contains_the_default_setting():
     for study in STUDIES:
         mains = [v for v in variants([study]) if is_main(cfg, v)]
         assert mains, f"{study}: the default preset's own setting is not among the variants"
+
+
+def test_the_studies_train_the_first_seed_of_table1_unless_asked_for_more():
+    # The book passes Table 1's seeds ([0, 1, 2]) to chapter 6 too: it must not train them all.
+    assert study_seeds([0, 1, 2]) == [0]
+    assert study_seeds([4, 1]) == [4]
+    assert study_seeds([0, 1, 2], [3, "4"]) == [3, 4]
+    with pytest.raises(ValueError, match="no seeds"):
+        study_seeds([])
+
+
+def test_chapter6_picks_its_seeds_with_study_seeds():
+    import nbformat
+
+    from adl.book import NOTEBOOK_DIR
+
+    nb = nbformat.read(NOTEBOOK_DIR / "06_ablations.ipynb", 4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "ablation_seeds: list = []" in code
+    assert 'run_seeds = study_seeds(seeds or book["seeds"], ablation_seeds)' in code
 
 
 def test_variants_change_one_field_and_name_their_runs(tmp_path):

@@ -450,7 +450,7 @@ def test_java_vanishing_before_start_is_a_clear_error(monkeypatch):
         evaluate(CANDIDATES[:2], REFERENCES[:2], ["bleu_1"])
 
 
-# (j) JVM starts per call: one tokenizer call, plus one METEOR JVM if METEOR is asked for
+# (j) JVM starts per call: one tokenizer call, plus the process's METEOR JVM the first time
 def _count_popen(monkeypatch):
     calls = []
     real = subprocess.Popen
@@ -466,6 +466,9 @@ def _count_popen(monkeypatch):
 
 @pytest.mark.slow
 def test_number_of_jvm_starts(monkeypatch):
+    from adl.metrics import meteor
+
+    meteor._stop_shared()  # an earlier test's call left this process's METEOR JVM running
     calls = _count_popen(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MetricUnavailableWarning)
@@ -475,11 +478,26 @@ def test_number_of_jvm_starts(monkeypatch):
     assert jvm_all == expected_all
     calls.clear()
     evaluate(CANDIDATES, REFERENCES, ["meteor"])
-    assert len(calls) == 2
+    assert len(calls) == 1  # the METEOR JVM of the first call is reused
     calls.clear()
     evaluate(CANDIDATES, REFERENCES, NO_JVM_BUT_TOKENIZER)
     assert len(calls) == 1
     assert all("java" in c[0] for c in calls)
+
+
+@pytest.mark.slow
+def test_a_dead_meteor_jvm_is_replaced_and_scores_do_not_depend_on_earlier_calls():
+    from adl.metrics import meteor
+
+    first, _ = evaluate(CANDIDATES, REFERENCES, ["meteor"])
+    evaluate(CANDIDATES[::-1], REFERENCES, ["meteor"])  # a different corpus in between
+    (proc, _), = meteor._SHARED.values()
+    proc.kill()
+    proc.wait()
+    again, _ = evaluate(CANDIDATES, REFERENCES, ["meteor"])  # a new JVM, the same score
+    assert again["meteor"] == first["meteor"]
+    (new, _), = meteor._SHARED.values()
+    assert new is not proc and new.poll() is None
 
 
 # Other argument checks

@@ -51,7 +51,7 @@ from adl.metrics.fluency import (
     load_echecker,
     spider_fl_from_scores,
 )
-from adl.metrics.meteor import _meteor, _start_meteor, _stop
+from adl.metrics.meteor import _meteor, _shared_meteor
 from adl.metrics.ptb import _find_java, ptb_tokenize, sanitize_caption
 from adl.metrics.spice import _spice, download_spice_models, spice_missing_reason
 
@@ -155,9 +155,10 @@ def evaluate(
 ) -> tuple[CorpusScores, dict[str, list[float]]]:
     """Scores candidate captions against their references, as the coco-caption toolkit does.
 
-    One Java call tokenizes every caption; one METEOR JVM scores all candidates (if METEOR is
-    asked for); one SPICE JVM likewise (if SPICE, SPIDEr or SPIDEr-FL is asked for and its jars
-    are present). BLEU, ROUGE-L and CIDEr-D run in Python.
+    One Java call tokenizes every caption; the process's METEOR JVM scores all candidates (if
+    METEOR is asked for; started by the first call and reused by the next); one SPICE JVM scores
+    them likewise (if SPICE, SPIDEr or SPIDEr-FL is asked for and its jars are present). BLEU,
+    ROUGE-L and CIDEr-D run in Python.
 
     Args:
         candidates: N candidate captions.
@@ -198,16 +199,11 @@ def evaluate(
     n = len(candidates)
     ref_counts = [len(refs) for refs in mult_references]
     flat = list(candidates) + [r for refs in mult_references for r in refs]
-    # The METEOR JVM starts now and loads its resources while the tokenizer runs; it then scores
-    # in a thread (it waits on a pipe) while BLEU, ROUGE-L and CIDEr-D run here.
-    meteor_jvm = _start_meteor(java_path, java_max_memory) if "meteor" in wanted else None
-    try:
-        tokens = ptb_tokenize(flat, java=java_path)
-    except BaseException:
-        if meteor_jvm is not None:
-            meteor_jvm[0].kill()
-            _stop(*meteor_jvm)
-        raise
+    # The process's METEOR JVM (started by the first call, which then loads its resources while
+    # the tokenizer runs) scores in a thread (it waits on a pipe) while BLEU, ROUGE-L and CIDEr-D
+    # run here.
+    meteor_jvm = _shared_meteor(java_path, java_max_memory) if "meteor" in wanted else None
+    tokens = ptb_tokenize(flat, java=java_path)
     cands_tok = tokens[:n]
     refs_tok: list[list[str]] = []
     pos = n
