@@ -35,6 +35,7 @@ Notebook: 06_ablations
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,12 +45,12 @@ from typing import Any
 import pandas as pd
 
 from adl.config import Config, load_config
-from adl.runs import read_run_info, run_dir, run_status
-from adl.table1 import TABLE1_METRICS, Log, evaluate_run, format_mean_std, run_config
+from adl.runs import convergence, read_run_info, run_dir, run_status
+from adl.table1 import METHOD_NAMES, TABLE1_METRICS, Log, evaluate_run, format_mean_std, run_config
 from adl.train import load_training_data, train
 
-__all__ = ["ABLATION_SEEDS", "DEFAULT_STUDIES", "STUDIES", "Variant", "ablation_table", "ablation_verdicts", "is_main",
-           "reference_study", "run_ablations", "study_seeds", "variant_config", "variant_run",
+__all__ = ["ABLATION_SEEDS", "DEFAULT_STUDIES", "STUDIES", "Variant", "ablation_table", "ablation_verdicts",
+           "gap_verdicts", "is_main", "method_gaps", "reference_study", "run_ablations", "study_seeds", "variant_config", "variant_run",
            "variants"]
 
 
@@ -271,6 +272,88 @@ def ablation_verdicts(results: pd.DataFrame, metric: str = "cider_d") -> list[st
                          f"{'larger' if clear else 'not larger'} than twice its standard error"
                          f"{'' if pd.notna(se) else ', which one seed cannot give'}).")
         lines.append(f"  Best {method} setting of {study}: {best}.")
+    return lines
+
+
+def method_gaps(results: pd.DataFrame, metric: str = "cider_d", method: str = "adl",
+                baseline: str = "baseline") -> pd.DataFrame:
+    """``method − baseline`` on ``metric`` for every setting of the studies that ran both
+    methods (``no_reference``, ``epochs``, ``encoder``, and the ``reference`` study), paired by
+    seed: the question a training-length study asks is whether the *gap* moves, not the scores.
+
+    Args:
+        results: from :func:`run_ablations` and :func:`reference_study`, concatenated.
+        metric: the column compared.
+
+    Returns:
+        One row per (study, variant) in the results' order: ``study, variant, seeds`` (how many
+        seeds both methods have), ``method`` and ``baseline`` (their means over those seeds),
+        ``gap`` (the mean per-seed difference), ``gap_std`` (NaN for one seed), and, where the
+        ``run`` column names run folders, ``method_best`` and ``baseline_best`` ("best epoch of
+        epochs done" of the first seed's runs, as chapter 3's convergence table reads them).
+
+    Notebook: 06_ablations
+    """
+    rows = []
+    for (study, variant), part in results.groupby(["study", "variant"], sort=False):
+        a = part[part["method"] == method].groupby("seed")[metric].mean().dropna()
+        b = part[part["method"] == baseline].groupby("seed")[metric].mean().dropna()
+        seeds = sorted(set(a.index) & set(b.index))
+        if not seeds:
+            continue
+        diff = a[seeds] - b[seeds]
+        row = {"study": study, "variant": variant, "seeds": len(seeds),
+               method: float(a[seeds].mean()), baseline: float(b[seeds].mean()),
+               "gap": float(diff.mean()), "gap_std": float(diff.std()) if len(seeds) > 1 else math.nan}
+        for name, key in ((method, "method_best"), (baseline, "baseline_best")):
+            row[key] = _best_epoch(part, name, seeds[0])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["study", "variant", "seeds", method, baseline, "gap", "gap_std",
+                                       "method_best", "baseline_best"])
+
+
+def _best_epoch(part: pd.DataFrame, method: str, seed: int) -> str:
+    """"best of done" for ``method``'s run of ``seed`` in ``part`` ("" when no folder says)."""
+    if "run" not in part.columns:
+        return ""
+    runs = part.loc[(part["method"] == method) & (part["seed"] == seed), "run"].dropna()
+    if runs.empty or not (Path(runs.iloc[0]) / "run.json").is_file():
+        return ""
+    row = convergence([runs.iloc[0]]).iloc[0]
+    return f"{row['best_epoch']} of {row['epochs_done']}"
+
+
+def gap_verdicts(gaps: pd.DataFrame, metric: str = "cider_d", method: str = "adl",
+                 baseline: str = "baseline") -> list[str]:
+    """:func:`method_gaps` in sentences (Markdown list items), one per study: the gap at every
+    setting, how it moves from the first setting to the last, and for the training-length
+    study where each run's best epoch came (a best epoch equal to the epochs done means the
+    run might still have improved).
+
+    Notebook: 07_results
+    """
+    lines = []
+    for study, part in gaps.groupby("study", sort=False):
+        n = int(part["seeds"].min())
+        each = "; ".join(
+            f"{r.variant}: {r.gap:+.3f} ({getattr(r, method):.3f} against {getattr(r, baseline):.3f}"
+            + ("" if math.isnan(r.gap_std) else f", ± {r.gap_std:.3f} over seeds") + ")"
+            for r in part.itertuples())
+        seeds = "one seed" if n == 1 else f"{n} seeds"
+        a, b = METHOD_NAMES.get(method, method), METHOD_NAMES.get(baseline, baseline)
+        line = f"- **{a} − {b}, {study}** ({metric}, paired by seed, {seeds}): {each}."
+        if len(part) > 1:
+            first, last = part.iloc[0], part.iloc[-1]
+            moved = last["gap"] - first["gap"]
+            line += (f" From {first['variant']} to {last['variant']} the gap moves by {moved:+.3f}"
+                     + (" (one seed: compare it with the seed-to-seed spread of Table 1)." if n == 1
+                        else "."))
+        if study == "epochs" and (part["method_best"] != "").all():
+            line += (" Best epoch: " + "; ".join(
+                f"{r.variant}: {a} {r.method_best}, {b} {r.baseline_best}"
+                for r in part.itertuples()) + " (a best epoch equal to the epochs done had "
+                "not converged).")
+        lines.append(line)
     return lines
 
 

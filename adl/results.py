@@ -195,7 +195,8 @@ def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
     "helps" or "hurts" only at p < 0.05, else "no difference the seeds can show". Then the
     evidence that bears on why: how often each method's captions name absent sounds
     (:func:`event_scores`), and, when chapter 6 ran, its studies of the fair-test choices
-    (added or replacing examples, the meaning of "no reference", training length).
+    (added or replacing examples, the meaning of "no reference", training length) and ADL's
+    gap over the baseline at each setting the two share (:func:`adl.ablations.gap_verdicts`).
 
     Args:
         comparison: :func:`compare` of ADL against the baseline on ``metric``.
@@ -254,13 +255,16 @@ def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
                      "(added or replacing examples, the meaning of \"no reference\", training "
                      "length).")
         return lines
-    from adl.ablations import ablation_verdicts
+    from adl.ablations import ablation_verdicts, gap_verdicts, method_gaps
 
     for study in ("adl_mode", "no_reference", "epochs", "reference"):
         part = ablations[(ablations["study"] == study) & (ablations["method"] == "adl")]
         if not part.empty:
             lines += [f"  {line.strip()}" if not line.startswith("-") else line
                       for line in ablation_verdicts(part, metric=metric)]
+    # The studies that trained both methods answer the question Table 1 asks, setting by
+    # setting: does ADL's gap over the baseline close, open or hold as training lengthens?
+    lines += gap_verdicts(method_gaps(ablations, metric=metric), metric=metric)
     return lines
 
 

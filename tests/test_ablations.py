@@ -9,10 +9,11 @@ import warnings
 import pandas as pd
 import pytest
 
-from adl.ablations import (DEFAULT_STUDIES, STUDIES, ablation_table, ablation_verdicts, is_main, reference_study,
-                           run_ablations, study_seeds, variant_config, variant_run, variants)
+from adl.ablations import (DEFAULT_STUDIES, STUDIES, ablation_table, ablation_verdicts, gap_verdicts, is_main,
+                           method_gaps, reference_study, run_ablations, study_seeds, variant_config,
+                           variant_run, variants)
 from adl.config import load_preset
-from adl.runs import run_dir
+from adl.runs import run_dir, write_run_info
 from adl.table1 import evaluate_run, result_paths
 from adl.train import train
 from tests.test_train import tiny_config
@@ -139,3 +140,45 @@ def test_a_study_trains_reuses_and_evaluates(tiny_data, tmp_path):
     silence = evaluate_run(run_dir(out, "adl", 0), metrics=["cider_d"], reference="silence",
                            log=lambda m: None)
     assert silence["cider_d"] == plain["scores"]["cider_d"]
+
+
+def test_method_gaps_pair_by_seed_and_gap_verdicts_say_how_the_gap_moves(tmp_path):
+    rows = []
+    for seed in (0, 1):
+        for variant, adl, base in (("10 epochs", 0.28, 0.33), ("20 epochs", 0.35, 0.34),
+                                   ("40 epochs", 0.44, 0.43)):
+            rows += [("epochs", variant, "adl", seed, variant == "10 epochs", adl + 0.01 * seed),
+                     ("epochs", variant, "baseline", seed, variant == "10 epochs", base)]
+    rows += [("p_adl", "1", "adl", 0, False, 0.5)]  # one method only: no gap to take
+    rows += [("epochs", "10 epochs", "baseline", 2, True, 0.9)]  # no ADL run of seed 2: unpaired
+    gaps = method_gaps(_results(rows))
+    assert list(gaps["study"]) == ["epochs"] * 3
+    assert list(gaps["variant"]) == ["10 epochs", "20 epochs", "40 epochs"]
+    assert list(gaps["seeds"]) == [2, 2, 2]
+    assert gaps["gap"].round(3).tolist() == [-0.045, 0.015, 0.015]
+    assert gaps["gap_std"].round(4).tolist() == [0.0071] * 3
+    assert (gaps["method_best"] == "").all()  # no run folders: no best epoch to read
+    (line,) = gap_verdicts(gaps)
+    assert line.startswith("- **ADL − Baseline, epochs** (cider_d, paired by seed, 2 seeds): "
+                           "10 epochs: -0.045 (0.285 against 0.330, ± 0.007 over seeds)")
+    assert "From 10 epochs to 40 epochs the gap moves by +0.060." in line
+
+
+def test_gap_verdicts_read_best_epochs_from_the_run_folders(tmp_path):
+    rows = []
+    for variant, best, done, (adl, base) in (("10 epochs", 10, 10, (0.3, 0.4)),
+                                             ("40 epochs", 30, 33, (0.5, 0.45))):
+        for method in ("adl", "baseline"):
+            run = tmp_path / f"{variant}-{method}"
+            write_run_info(run, {"method": method, "seed": 0, "best_epoch": best if method == "adl" else done,
+                                 "epochs_done": done})
+            rows.append({"study": "epochs", "variant": variant, "method": method, "seed": 0,
+                         "main": variant == "10 epochs", "run": str(run),
+                         "cider_d": adl if method == "adl" else base})
+    gaps = method_gaps(pd.DataFrame(rows))
+    assert gaps["method_best"].tolist() == ["10 of 10", "30 of 33"]
+    assert gaps["baseline_best"].tolist() == ["10 of 10", "33 of 33"]
+    (line,) = gap_verdicts(gaps)
+    assert "(one seed: compare it with the seed-to-seed spread of Table 1)" in line
+    assert "From 10 epochs to 40 epochs the gap moves by +0.150" in line
+    assert "40 epochs: ADL 30 of 33, Baseline 33 of 33" in line

@@ -89,6 +89,15 @@ def test_conclusion_states_the_direction_or_no_difference(runs):
         for s in (0, 1) for v, c in (("added", 0.5 + 0.01 * s), ("replacing", 0.4))])
     lines = conclusion(compare(scores, "cider_d"), None, ablations)
     assert any("**adl_mode, adl**: replacing against added" in line for line in lines)
+    assert not any("ADL − Baseline" in line for line in lines)  # no study trained both methods
+    lengths = pd.DataFrame([
+        {"study": "epochs", "variant": v, "method": m, "seed": 0, "main": v == "10 epochs",
+         "cider_d": c}
+        for v, m, c in (("10 epochs", "adl", 0.28), ("10 epochs", "baseline", 0.33),
+                        ("40 epochs", "adl", 0.44), ("40 epochs", "baseline", 0.43))])
+    lines = conclusion(compare(scores, "cider_d"), None, pd.concat([ablations, lengths]))
+    assert lines[-1].startswith("- **ADL − Baseline, epochs** (cider_d, paired by seed, one seed): "
+                                "10 epochs: -0.050 (0.280 against 0.330); 40 epochs: +0.010")
 
 
 def test_one_seed_gives_no_test(tmp_path):
