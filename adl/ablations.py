@@ -290,7 +290,8 @@ def method_gaps(results: pd.DataFrame, metric: str = "cider_d", method: str = "a
         seeds both methods have), ``method`` and ``baseline`` (their means over those seeds),
         ``gap`` (the mean per-seed difference), ``gap_std`` (NaN for one seed), and, where the
         ``run`` column names run folders, ``method_best`` and ``baseline_best`` ("best epoch of
-        epochs done" of the first seed's runs, as chapter 3's convergence table reads them).
+        epochs done" of each seed's run, in seed order, joined by " / ", as chapter 3's
+        convergence table reads them).
 
     Notebook: 06_ablations
     """
@@ -306,7 +307,8 @@ def method_gaps(results: pd.DataFrame, metric: str = "cider_d", method: str = "a
                method: float(a[seeds].mean()), baseline: float(b[seeds].mean()),
                "gap": float(diff.mean()), "gap_std": float(diff.std()) if len(seeds) > 1 else math.nan}
         for name, key in ((method, "method_best"), (baseline, "baseline_best")):
-            row[key] = _best_epoch(part, name, seeds[0])
+            best = [_best_epoch(part, name, seed) for seed in seeds]
+            row[key] = " / ".join(best) if all(best) else ""
         rows.append(row)
     return pd.DataFrame(rows, columns=["study", "variant", "seeds", method, baseline, "gap", "gap_std",
                                        "method_best", "baseline_best"])
@@ -352,7 +354,7 @@ def gap_verdicts(gaps: pd.DataFrame, metric: str = "cider_d", method: str = "adl
             line += (" Best epoch: " + "; ".join(
                 f"{r.variant}: {a} {r.method_best}, {b} {r.baseline_best}"
                 for r in part.itertuples()) + " (a best epoch equal to the epochs done had "
-                "not converged).")
+                "not converged" + ("" if n == 1 else "; seeds in order, joined by /") + ").")
         lines.append(line)
     return lines
 

@@ -182,3 +182,11 @@ def test_gap_verdicts_read_best_epochs_from_the_run_folders(tmp_path):
     assert "(one seed: compare it with the seed-to-seed spread of Table 1)" in line
     assert "From 10 epochs to 40 epochs the gap moves by +0.150" in line
     assert "40 epochs: ADL 30 of 33, Baseline 33 of 33" in line
+    # A second seed: each seed's best epoch, in seed order.
+    for row in list(rows):
+        run = tmp_path / f"{row['variant']}-{row['method']}-1"
+        write_run_info(run, {"method": row["method"], "seed": 1, "best_epoch": 5, "epochs_done": 9})
+        rows.append({**row, "seed": 1, "run": str(run)})
+    gaps = method_gaps(pd.DataFrame(rows))
+    assert gaps["method_best"].tolist() == ["10 of 10 / 5 of 9", "30 of 33 / 5 of 9"]
+    assert "seeds in order, joined by /" in gap_verdicts(gaps)[0]
