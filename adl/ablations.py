@@ -332,7 +332,7 @@ def gap_verdicts(gaps: pd.DataFrame, metric: str = "cider_d", method: str = "adl
     study where each run's best epoch came (a best epoch equal to the epochs done means the
     run might still have improved).
 
-    Notebook: 07_results
+    Notebook: 06_ablations
     """
     lines = []
     for study, part in gaps.groupby("study", sort=False):
