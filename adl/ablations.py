@@ -49,9 +49,9 @@ from adl.runs import convergence, read_run_info, run_dir, run_status
 from adl.table1 import METHOD_NAMES, TABLE1_METRICS, Log, evaluate_run, format_mean_std, run_config
 from adl.train import load_training_data, train
 
-__all__ = ["ABLATION_SEEDS", "DEFAULT_STUDIES", "STUDIES", "Variant", "ablation_table", "ablation_verdicts",
-           "gap_verdicts", "is_main", "method_gaps", "reference_study", "run_ablations", "study_seeds", "variant_config", "variant_run",
-           "variants"]
+__all__ = ["ABLATION_SEEDS", "DEFAULT_STUDIES", "STUDIES", "Variant", "ablation_table",
+           "ablation_verdicts", "gap_verdicts", "is_main", "method_gaps", "reference_study",
+           "run_ablations", "study_seeds", "variant_config", "variant_run", "variants"]
 
 
 @dataclass(frozen=True)
