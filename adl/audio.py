@@ -4,6 +4,9 @@
 resamples them (soxr). Every unusable file raises :class:`adl.errors.AudioError` with a one-line
 message that names the file. ``LogMel`` is the DCASE2023 task 6a front end (64 mel bins, 40 ms
 window, 20 ms hop at 44.1 kHz) in torch, so that it runs on the GPU and passes gradients.
+:func:`sfx_logmel` configures the same module as the front end of the pretrained sound-effects
+CNN (:class:`adl.models.encoder.SfxCnnEncoder`): 96 HTK mel bins, 2048/1024 samples,
+``log10(1 + 10^4 mel) / 9.4578``.
 
 Notebook: 01_data_mixing
 Notebook: 02_encoder_decoder
@@ -12,6 +15,7 @@ Notebook: 02_encoder_decoder
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import struct
 from pathlib import Path
@@ -31,6 +35,14 @@ SUPPORTED_EXTENSIONS: tuple[str, ...] = (".wav", ".flac", ".ogg", ".mp3")
 
 #: Default ``eps`` of :class:`LogMel`: ``log(mel + eps)``. See the class docstring for the choice.
 LOG_EPS: float = 1e-10
+
+#: The compressions :class:`LogMel` offers: ``log(mel + eps)`` (DCASE) and
+#: ``log10(1 + multiplier * mel) / divisor`` (Essentia's "shift_scale_log", the aisfx model's).
+COMPRESSIONS: tuple[str, ...] = ("log", "log10_1p")
+
+#: The aisfx model's published spectrogram maximum: its "original" min-max normalisation
+#: (``mn = 0``) divides the compressed mel bands by this (``aisfx.preprocessing``).
+SFX_SPEC_MAX: float = 9.457798957824707
 
 # soundfile raises these for files it cannot open or decode (LibsndfileError is a RuntimeError);
 # OSError covers an unreadable file (permissions) met by our own header check.
@@ -169,7 +181,7 @@ def load_audio(path: str | os.PathLike[str], sr: int = 44100) -> torch.Tensor:
 
 
 class LogMel(nn.Module):
-    """Log-mel spectrogram, ``log(mel + eps)``, equal to librosa's to float32 rounding.
+    """Log-mel spectrogram, ``log(mel + eps)`` by default, equal to librosa's to float32 rounding.
 
     The STFT is ``torch.stft`` with ``center=True`` and zero (``"constant"``) padding, a periodic
     Hann window of ``win_length`` zero-padded to ``n_fft`` in the centre, and the power ``|X|^2``;
@@ -187,6 +199,15 @@ class LogMel(nn.Module):
     on 10 s of chirp + noise + tone bursts the max deviation from librosa is 1e-5 to 3e-5. Digital
     silence (zero padding) maps to ``log(1e-10) = -23``, just below that floor, not to -36.
 
+    The keyword-only options make other front ends of the same family: ``htk`` and
+    ``mel_norm`` pick the filters (``librosa.filters.mel(htk=..., norm=...)``; ``mel_norm=1.0``
+    scales each filter to unit sum), ``compression="log10_1p"`` gives
+    ``log10(1 + log_multiplier * mel) / log_divisor`` (Essentia's "shift_scale_log", which maps
+    silence to exactly 0), and ``input_gain_db`` scales the waveform by a fixed gain before the
+    STFT (applied to the power, ``10^(gain / 10)``; 0 dB leaves the signal as it is).
+    :func:`sfx_logmel` sets them for the pretrained sound-effects CNN. ``silence_value`` is what a
+    silent (or zero-padded) frame maps to in every bin, the value to pad a batch of log-mels with.
+
     The STFT runs in float32 even under autocast (half precision would lose the 100 dB range of
     the power spectrum); the output is float32. Gradients flow to the input. The window and the
     filters are non-persistent buffers: ``.to(device)`` moves them, ``state_dict()`` is empty.
@@ -203,7 +224,10 @@ class LogMel(nn.Module):
 
     def __init__(self, sr: int = 44100, n_mels: int = 64, win_length: int = 1764,
                  hop_length: int = 882, n_fft: int = 2048, f_min: float = 0.0,
-                 f_max: float | None = None, eps: float = LOG_EPS) -> None:
+                 f_max: float | None = None, eps: float = LOG_EPS, *, htk: bool = False,
+                 mel_norm: str | float | None = "slaney", compression: str = "log",
+                 log_multiplier: float = 1e4, log_divisor: float = 1.0,
+                 input_gain_db: float = 0.0) -> None:
         super().__init__()
         if not 0 < win_length <= n_fft:
             raise ValueError(f"need 0 < win_length <= n_fft, got {win_length} and {n_fft}")
@@ -211,6 +235,14 @@ class LogMel(nn.Module):
             raise ValueError(f"hop_length must be positive, got {hop_length}")
         if eps <= 0:
             raise ValueError(f"eps must be positive, got {eps}")
+        if compression not in COMPRESSIONS:
+            raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, "
+                             f"got {compression!r}")
+        if not (log_multiplier > 0 and log_divisor > 0):
+            raise ValueError(f"log_multiplier and log_divisor must be positive, got "
+                             f"{log_multiplier} and {log_divisor}")
+        if not math.isfinite(input_gain_db):
+            raise ValueError(f"input_gain_db must be a finite number of dB, got {input_gain_db}")
         # librosa is imported here, not at module level: only the filter bank needs it, and its
         # import is slow for code that just loads audio.
         import librosa
@@ -218,13 +250,18 @@ class LogMel(nn.Module):
         self.sr, self.n_mels, self.n_fft = sr, n_mels, n_fft
         self.win_length, self.hop_length = win_length, hop_length
         self.f_min, self.f_max, self.eps = f_min, f_max, eps
+        self.htk, self.mel_norm, self.compression = bool(htk), mel_norm, compression
+        self.log_multiplier, self.log_divisor = float(log_multiplier), float(log_divisor)
+        self.input_gain_db = float(input_gain_db)
+        # The gain on the power spectrum; exactly 1 (and then not applied) at 0 dB.
+        self._power_gain = 10.0 ** (self.input_gain_db / 10.0)
         # Periodic Hann (scipy's fftbins=True), centred in n_fft zeros as librosa's pad_center.
         hann = torch.hann_window(win_length, periodic=True, dtype=torch.float64)
         left = (n_fft - win_length) // 2
         window = torch.nn.functional.pad(hann, (left, n_fft - win_length - left))
         self.register_buffer("window", window.float(), persistent=False)  # (n_fft,)
         mel = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=f_min, fmax=f_max,
-                                  htk=False, norm="slaney")  # (n_mels, n_fft // 2 + 1)
+                                  htk=self.htk, norm=mel_norm)  # (n_mels, n_fft // 2 + 1)
         basis = torch.from_numpy(np.ascontiguousarray(mel.T, dtype=np.float32))
         self.register_buffer("mel_basis", basis, persistent=False)  # (n_fft // 2 + 1, n_mels)
 
@@ -239,6 +276,33 @@ class LogMel(nn.Module):
         Takes an int or a (batch,) integer tensor of unpadded lengths, to mask padded frames.
         """
         return 1 + n_samples // self.hop_length
+
+    def compress(self, mel: torch.Tensor) -> torch.Tensor:
+        """The compression step alone: mel power (after the input gain) -> log-mel values."""
+        if self._power_gain != 1.0:
+            mel = mel * self._power_gain
+        if self.compression == "log":
+            return torch.log(mel + self.eps)
+        # log1p is exact near silence, where log10(1 + x) would round 1 + x first.
+        return torch.log1p(mel * self.log_multiplier) * (1.0 / (math.log(10.0) * self.log_divisor))
+
+    @property
+    def silence_value(self) -> float:
+        """The value of every bin of a silent frame: ``log(eps)``, or 0 for ``log10_1p``.
+
+        It is the float32 value that :meth:`forward` gives for an all-zero waveform, so padding a
+        batch of log-mels with it is the same as zero-padding the waveforms.
+        """
+        return float(self.compress(torch.zeros((), dtype=torch.float32)))
+
+    def settings(self) -> dict[str, object]:
+        """Every setting the output depends on (for cache keys and reports)."""
+        return {"sr": self.sr, "n_mels": self.n_mels, "n_fft": self.n_fft,
+                "win_length": self.win_length, "hop_length": self.hop_length,
+                "f_min": self.f_min, "f_max": self.f_max, "eps": self.eps, "htk": self.htk,
+                "mel_norm": self.mel_norm, "compression": self.compression,
+                "log_multiplier": self.log_multiplier, "log_divisor": self.log_divisor,
+                "input_gain_db": self.input_gain_db}
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         """(batch, samples) -> (batch, frames, n_mels); (samples,) -> (frames, n_mels)."""
@@ -264,20 +328,61 @@ class LogMel(nn.Module):
             # Filters on the left: the product reads the spectrogram in its memory order, and
             # only the small (..., n_mels, frames) result is transposed.
             mel = torch.matmul(self.mel_basis.float().T, power)  # (..., n_mels, frames)
-            return torch.log(mel + self.eps).transpose(-1, -2).contiguous()
+            return self.compress(mel).transpose(-1, -2).contiguous()
 
     def extra_repr(self) -> str:
-        return (f"sr={self.sr}, n_mels={self.n_mels}, win_length={self.win_length}, "
+        text = (f"sr={self.sr}, n_mels={self.n_mels}, win_length={self.win_length}, "
                 f"hop_length={self.hop_length}, n_fft={self.n_fft}, f_min={self.f_min}, "
                 f"f_max={self.f_max}, eps={self.eps:g}")
+        if self.htk or self.mel_norm != "slaney":
+            text += f", htk={self.htk}, mel_norm={self.mel_norm}"
+        if self.compression != "log":
+            text += (f", compression={self.compression}, log_multiplier={self.log_multiplier:g}, "
+                     f"log_divisor={self.log_divisor:g}")
+        if self.input_gain_db:
+            text += f", input_gain_db={self.input_gain_db:g}"
+        return text
+
+
+def sfx_logmel(*, input_gain_db: float = 0.0) -> LogMel:
+    """The front end of the pretrained sound-effects CNN (aisfx, Ma and Lerch, ISMIR 2022).
+
+    A port of ``aisfx.spectrogram.spectrogram_librosa.compute_spectrogram`` followed by its
+    "original" normalisation: 44.1 kHz, ``n_fft = win_length = 2048``, hop 1024 (23 ms), 96 mel
+    bins from 0 to 22050 Hz on the HTK scale with unit-sum filters (librosa ``htk=True,
+    norm=1.0``), power 2, then ``log10(1 + 10^4 mel) / 9.457798957824707``.
+
+    Padding: ``center=True`` with zeros. aisfx pins librosa 0.9.2, whose default ``pad_mode``
+    is already ``"constant"`` (librosa 0.9.0 changed it from ``"reflect"``), and the Essentia
+    front end the model was trained with also centres its first frame on sample 0 with zeros
+    (``FrameCutter(startFromZero=False)``). Silence and padding map to exactly 0.
+
+    Input level: aisfx's librosa route peak-normalises every clip; Essentia's ``EasyLoader``,
+    which the paper's training used, leaves the level as it is (``replayGain = -6`` cancels
+    its +6 dB preamp). Audio difference learning subtracts the reference's features from the
+    mixture's, so every clip must keep its true level relative to the others: no clip is
+    normalised here, and ``input_gain_db`` is one fixed gain for all of them (0 dB by default,
+    as in the model's training).
+
+    Args:
+        input_gain_db: a fixed gain applied to every clip before the STFT.
+
+    Returns:
+        A :class:`LogMel` with 96 bins and hop 1024.
+    """
+    return LogMel(sr=44100, n_mels=96, win_length=2048, hop_length=1024, n_fft=2048, f_min=0.0,
+                  f_max=22050.0, htk=True, mel_norm=1.0, compression="log10_1p",
+                  log_multiplier=1e4, log_divisor=SFX_SPEC_MAX, input_gain_db=input_gain_db)
 
 
 def librosa_max_deviation(audio: np.ndarray | torch.Tensor, logmel: LogMel | None = None,
                           *, reference_dtype: type = np.float32) -> float:
     """Max absolute difference between ``LogMel`` and librosa's log-mel of the same signal.
 
-    The reference is ``np.log(librosa.feature.melspectrogram(...) + eps)`` with the module's
-    settings, computed in ``reference_dtype`` (float32 as ``load_audio`` returns, or float64).
+    The reference is ``np.log(librosa.feature.melspectrogram(...) + eps)`` (or
+    ``np.log10(1 + multiplier * mel) / divisor`` for ``compression="log10_1p"``) with the
+    module's settings and input gain, computed in ``reference_dtype`` (float32 as ``load_audio``
+    returns, or float64).
 
     Args:
         audio: (samples,) signal.
@@ -292,10 +397,17 @@ def librosa_max_deviation(audio: np.ndarray | torch.Tensor, logmel: LogMel | Non
     if isinstance(audio, torch.Tensor):
         audio = audio.detach().cpu().numpy()
     y = np.asarray(audio, dtype=reference_dtype)
-    ref = np.log(librosa.feature.melspectrogram(
+    if logmel.input_gain_db:
+        y = (y * 10.0 ** (logmel.input_gain_db / 20.0)).astype(reference_dtype)
+    mel = librosa.feature.melspectrogram(
         y=y, sr=logmel.sr, n_fft=logmel.n_fft, hop_length=logmel.hop_length,
         win_length=logmel.win_length, n_mels=logmel.n_mels, fmin=logmel.f_min,
-        fmax=logmel.f_max, center=True, pad_mode="constant", power=2.0) + logmel.eps).T
+        fmax=logmel.f_max, htk=logmel.htk, norm=logmel.mel_norm, center=True,
+        pad_mode="constant", power=2.0)
+    if logmel.compression == "log":
+        ref = np.log(mel + logmel.eps).T
+    else:
+        ref = (np.log10(mel * logmel.log_multiplier + 1) / logmel.log_divisor).T
     with torch.no_grad():
         ours = logmel(torch.from_numpy(np.asarray(audio, dtype=np.float32)).to(
             logmel.mel_basis.device)).cpu().numpy()

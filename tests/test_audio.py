@@ -11,8 +11,8 @@ import soundfile as sf
 import torch
 
 import adl.audio
-from adl.audio import (LOG_EPS, LogMel, audio_info, librosa_max_deviation, load_audio,
-                       save_audio)
+from adl.audio import (LOG_EPS, SFX_SPEC_MAX, LogMel, audio_info, librosa_max_deviation,
+                       load_audio, save_audio, sfx_logmel)
 from adl.errors import AudioError
 
 SR = 44100
@@ -337,3 +337,73 @@ def test_logmel_rejects_bad_shapes_and_args() -> None:
 def test_logmel_repr_names_settings() -> None:
     assert "n_mels=64" in repr(LogMel()) and "hop_length=882" in repr(LogMel())
 
+
+
+# ---------------------------------------------------------------- the sound-effects front end
+
+
+def aisfx_spectrogram(y: np.ndarray) -> np.ndarray:
+    """(frames, 96) reference: aisfx's librosa call and its "original" normalisation, as written
+    in ``aisfx.spectrogram.spectrogram_librosa`` (without its per-clip peak normalisation)."""
+    spec = librosa.feature.melspectrogram(y=y, sr=44100, n_mels=96, norm=1.0, fmin=0.0,
+                                          fmax=22050.0, htk=True, power=2.0, hop_length=1024,
+                                          win_length=2048, center=True, pad_mode="constant")
+    return (np.log10(spec * 10000.0 + 1) / 9.457798957824707).T
+
+
+def test_sfx_logmel_matches_aisfx_librosa_front_end() -> None:
+    y = realistic(11, seconds=15.0)
+    fe = sfx_logmel()
+    out = fe(torch.from_numpy(y)).numpy()
+    ref = aisfx_spectrogram(y)
+    assert out.shape == ref.shape == (fe.n_frames(len(y)), 96)
+    deviation = float(np.abs(out.astype(np.float64) - ref).max())
+    print(f"max |sfx_logmel - aisfx librosa| on 15 s: {deviation:.3g} (values up to "
+          f"{ref.max():.2f})")
+    assert deviation < 1e-5
+    assert librosa_max_deviation(y, fe) < 1e-5  # the helper knows the compression too
+    assert (fe.n_mels, fe.hop_length, fe.n_fft, fe.win_length) == (96, 1024, 2048, 2048)
+    assert fe.log_divisor == SFX_SPEC_MAX
+
+
+def test_sfx_logmel_silence_and_padding_are_zero() -> None:
+    fe = sfx_logmel()
+    assert fe.silence_value == 0.0
+    assert bool((fe(torch.zeros(2, 5000)) == 0).all())
+    y = torch.from_numpy(realistic(2, seconds=1.0))
+    padded = fe(torch.nn.functional.pad(y, (0, 30000)))
+    assert bool((padded[fe.n_frames(len(y)) + 1:] == 0).all())  # frames wholly in the zeros
+    assert float(fe(y).min()) >= 0.0  # log10(1 + x) of a power is never negative
+
+
+def test_sfx_logmel_input_gain_is_one_fixed_gain() -> None:
+    y = torch.from_numpy(realistic(4, seconds=2.0))
+    quiet = sfx_logmel(input_gain_db=-20.0)
+    torch.testing.assert_close(quiet(y), sfx_logmel()(y * 0.1), atol=1e-5, rtol=1e-5)
+    # no per-clip normalisation: a clip at half the level gives a different spectrogram
+    assert not torch.allclose(sfx_logmel()(y), sfx_logmel()(0.5 * y), atol=1e-3)
+    assert librosa_max_deviation(y, quiet) < 1e-5
+    assert "input_gain_db=-20" in repr(quiet)
+
+
+def test_default_logmel_settings_are_unchanged() -> None:
+    """The options leave the DCASE front end as it was: log(mel + eps), Slaney filters."""
+    lm = LogMel()
+    assert (lm.htk, lm.mel_norm, lm.compression, lm.input_gain_db) == (False, "slaney", "log", 0.0)
+    x = torch.rand(1000) * 10
+    assert torch.equal(lm.compress(x), torch.log(x + lm.eps))
+    assert lm.silence_value == float(torch.log(torch.zeros(()) + LOG_EPS))
+    assert set(lm.settings()) >= {"sr", "n_mels", "hop_length", "htk", "mel_norm",
+                                  "compression", "log_multiplier", "log_divisor",
+                                  "input_gain_db"}
+    assert repr(lm) == ("LogMel(sr=44100, n_mels=64, win_length=1764, hop_length=882, "
+                        "n_fft=2048, f_min=0.0, f_max=None, eps=1e-10)")
+
+
+def test_logmel_rejects_bad_front_end_options() -> None:
+    with pytest.raises(ValueError, match="compression"):
+        LogMel(compression="db")
+    with pytest.raises(ValueError, match="log_divisor"):
+        LogMel(compression="log10_1p", log_divisor=0.0)
+    with pytest.raises(ValueError, match="input_gain_db"):
+        LogMel(input_gain_db=float("inf"))
