@@ -136,9 +136,30 @@ class ModelConfig:
         _check_choice("model.no_reference", self.no_reference, NO_REFERENCE)
 
 
+#: ``encoder.name``: the CPU-sized CNN pretrained as a tagger on the corpus, PANNs CNN14, and
+#: the sound-effects CNN pretrained by Ma and Lerch (ISMIR 2022; :mod:`adl.models.aisfx`).
+ENCODERS = ("small_cnn", "cnn14", "sfx_cnn")
+#: ``encoder.checkpoint`` of ``sfx_cnn`` that names its pinned pretrained weights.
+SFX_CHECKPOINT = "aisfx"
+#: Width (``hl1``, the first block's channels) of the pretrained sound-effects CNN.
+SFX_WIDTH = 64
+#: Sample rate of the sound-effects CNN's front end.
+SFX_SR = 44100
+#: Time stride of the sound-effects CNN's trunk (2x2 pooling after three of its four blocks).
+SFX_TRUNK_STRIDE = 8
+
+
 @dataclass(frozen=True)
 class EncoderConfig:
-    """The audio encoder and the adapter to the decoder width."""
+    """The audio encoder and the adapter to the decoder width.
+
+    ``channels`` are the small CNN's block widths. ``width`` is the first block's channels of
+    ``sfx_cnn`` (its four blocks have width, 2x, 4x and 8x that: 512 features at the pretrained
+    width 64; a narrower random one suits quick tests). ``checkpoint: aisfx`` loads the pinned
+    pretrained sound-effects weights (fetched on first use). ``input_gain_db`` is the one fixed
+    gain ``sfx_cnn``'s front end applies to every clip: never a per-clip normalisation, which
+    would change a mixture's level against its reference's and break the difference.
+    """
 
     name: str = "small_cnn"
     channels: tuple[int, ...] = (16, 32, 64, 128)
@@ -147,14 +168,34 @@ class EncoderConfig:
     freeze: bool = True
     adapter: str = "linear"
     diff_at: str = "adapter"
+    width: int = SFX_WIDTH
+    input_gain_db: float = 0.0
 
     def __post_init__(self) -> None:
-        _check_choice("encoder.name", self.name, ("small_cnn", "cnn14"))
+        _check_choice("encoder.name", self.name, ENCODERS)
         _check_choice("encoder.adapter", self.adapter, ("linear", "mlp"))
         _check_choice("encoder.diff_at", self.diff_at, ("adapter", "encoder"))
         for i, c in enumerate(self.channels):
             _check_positive(f"encoder.channels[{i}]", c)
         _check_positive("encoder.time_pool", self.time_pool)
+        _check_positive("encoder.width", self.width)
+        if not math.isfinite(self.input_gain_db):
+            raise ConfigError(f"encoder.input_gain_db: must be a finite number of dB, got "
+                              f"{self.input_gain_db}")
+        if self.checkpoint == SFX_CHECKPOINT and self.name != "sfx_cnn":
+            raise ConfigError(f"encoder.checkpoint: {SFX_CHECKPOINT!r} is the sound-effects "
+                              f"CNN's weights; it needs encoder.name sfx_cnn, not {self.name}")
+        if self.name == "sfx_cnn":
+            if self.time_pool % SFX_TRUNK_STRIDE:
+                raise ConfigError(f"encoder.time_pool: must be a multiple of {SFX_TRUNK_STRIDE} "
+                                  f"for sfx_cnn, got {self.time_pool}")
+            if self.checkpoint not in (None, SFX_CHECKPOINT):
+                raise ConfigError(f"encoder.checkpoint: sfx_cnn takes {SFX_CHECKPOINT!r} (the "
+                                  f"pinned pretrained weights) or null (random), got "
+                                  f"{self.checkpoint!r}")
+            if self.checkpoint == SFX_CHECKPOINT and self.width != SFX_WIDTH:
+                raise ConfigError(f"encoder.width: the pretrained sfx_cnn has width "
+                                  f"{SFX_WIDTH}, got {self.width}")
 
 
 @dataclass(frozen=True)
@@ -273,6 +314,11 @@ class Config:
     tagger: TaggerConfig = field(default_factory=TaggerConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
+
+    def __post_init__(self) -> None:
+        if self.encoder.name == "sfx_cnn" and self.data.sr != SFX_SR:
+            raise ConfigError(f"data.sr: encoder sfx_cnn reads {SFX_SR} Hz audio (its front end "
+                              f"and weights are at that rate), got {self.data.sr}")
 
     def to_dict(self) -> dict[str, Any]:
         """A plain nested dict (tuples as lists), ready for YAML or JSON."""

@@ -85,16 +85,16 @@ class FeatureCache:
 
 
 def encoder_digest(model: torch.nn.Module) -> str:
-    """SHA-256 of what a frozen encoder's features depend on: the front end's settings and
-    buffers (window, mel filters) and the encoder's weights and statistics.
+    """SHA-256 of what a frozen encoder's features depend on: the front end's settings
+    (:meth:`adl.audio.LogMel.settings`: rates, mel scale, compression, input gain) and buffers
+    (window, mel filters) and the encoder's weights and statistics.
 
     Two captioners with the same digest give the same cached features, so the runs of one
     notebook that share a frozen encoder build the cache once (``TrainingData.feature_caches``).
     """
     h = hashlib.sha256()
     fe = model.frontend
-    h.update(repr((fe.sr, fe.n_mels, fe.n_fft, fe.win_length, fe.hop_length, fe.f_min,
-                   fe.f_max, fe.eps)).encode())
+    h.update(repr(sorted(fe.settings().items())).encode())  # rates, scale, compression, gain
     tensors = [(f"frontend.{k}", v) for k, v in fe.named_buffers()]
     tensors += [(f"encoder.{k}", v) for k, v in model.encoder.state_dict().items()]
     for name, t in tensors:

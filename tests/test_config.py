@@ -94,3 +94,50 @@ def test_config_table_has_one_readable_row_per_field():
         "[" + ", ".join(str(c) for c in cfg.encoder.channels) + "]"
     assert table.index[1].startswith("data.")  # the preset's order, not sorted
     assert all(isinstance(v, str) and "{" not in v for v in table["value"])
+
+
+# ---- the sound-effects CNN ------------------------------------------------------------------
+
+def test_sfx_cnn_fields_parse_and_round_trip(tmp_path):
+    cfg = from_dict({"encoder": {"name": "sfx_cnn", "width": 8, "time_pool": 16,
+                                 "input_gain_db": -6, "checkpoint": None}})
+    assert (cfg.encoder.name, cfg.encoder.width, cfg.encoder.input_gain_db) == \
+        ("sfx_cnn", 8, -6.0)
+    save_config(cfg, tmp_path / "c.yaml")
+    assert load_config(tmp_path / "c.yaml") == cfg
+    pretrained = from_dict({"encoder": {"name": "sfx_cnn", "checkpoint": "aisfx", "time_pool": 8}})
+    assert pretrained.encoder.width == 64 and pretrained.encoder.input_gain_db == 0.0
+    assert Config().encoder.name == "small_cnn"  # the default encoder is unchanged
+
+
+def test_sfx_cnn_constants_agree_with_the_encoder():
+    from adl.config import SFX_SR, SFX_TRUNK_STRIDE, SFX_WIDTH
+    from adl.models import encoder
+
+    assert (SFX_WIDTH, SFX_TRUNK_STRIDE) == (encoder.SFX_WIDTH, encoder.SFX_TRUNK_STRIDE)
+    assert SFX_SR == 44100
+
+
+@pytest.mark.parametrize("encoder, field", [
+    ({"name": "sfx_cnn", "width": 0}, "encoder.width"),
+    ({"name": "sfx_cnn", "time_pool": 12}, "encoder.time_pool"),
+    ({"name": "sfx_cnn", "input_gain_db": float("nan")}, "encoder.input_gain_db"),
+    ({"name": "sfx_cnn", "input_gain_db": "loud"}, "encoder.input_gain_db"),
+    ({"name": "sfx_cnn", "checkpoint": "tagger"}, "encoder.checkpoint"),
+    ({"name": "sfx_cnn", "checkpoint": "aisfx", "width": 8}, "encoder.width"),
+    ({"name": "small_cnn", "checkpoint": "aisfx"}, "encoder.checkpoint"),
+    ({"name": "cnn14", "checkpoint": "aisfx"}, "encoder.checkpoint"),
+    ({"name": "sfx"}, "encoder.name"),
+])
+def test_sfx_cnn_bad_values_name_the_field(encoder, field):
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+        from_dict({"encoder": encoder})
+
+
+def test_sfx_cnn_needs_44100_hz():
+    with pytest.raises(ConfigError, match=r"data\.sr.*sfx_cnn.*44100"):
+        from_dict({"data": {"sr": 22050}, "encoder": {"name": "sfx_cnn", "time_pool": 8}})
+    with pytest.raises(ConfigError, match=r"data\.sr"):
+        load_preset("smoke").replace(data=dataclasses.replace(
+            load_preset("smoke").data, sr=16000), encoder=dataclasses.replace(
+            load_preset("smoke").encoder, name="sfx_cnn", checkpoint=None, time_pool=8))

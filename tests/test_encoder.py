@@ -11,7 +11,8 @@ from torch import nn
 
 from adl.errors import ADLError, ConfigError
 from adl.models.checkpoints import CheckpointError, load_panns_checkpoint
-from adl.models.encoder import Adapter, Cnn14Encoder, SmallCnnEncoder, build_encoder, lengths_to_mask
+from adl.models.encoder import (Adapter, Cnn14Encoder, SfxCnnEncoder, SmallCnnEncoder,
+                                build_encoder, lengths_to_mask)
 
 # A narrow CNN14: the exact PANNs key layout at a fraction of the 80M parameters.
 NARROW = (4, 8, 8, 8, 8, 16)
@@ -154,6 +155,62 @@ def test_bad_inputs() -> None:
         model.tag(torch.randn(1, 100, 64))
 
 
+@pytest.mark.parametrize("frames", [8, 100, 127, 646])
+def test_sfx_cnn_shapes_and_lengths(frames: int) -> None:
+    model = SfxCnnEncoder(width=4).eval()
+    feats, lengths = model(torch.randn(3, frames, 96))
+    assert feats.shape == (3, frames // 8, 32)
+    assert lengths.tolist() == [frames // 8] * 3
+    assert (model.n_mels, model.out_dim, model.stride, model.trunk_stride) == (96, 32, 8, 8)
+    feats, lengths = SfxCnnEncoder(width=4, time_pool=16)(torch.randn(2, 100, 96),
+                                                          torch.tensor([100, 40]))
+    assert feats.shape == (2, 6, 32) and lengths.tolist() == [6, 2]
+    assert bool((feats[1, 2:] == 0).all())
+
+
+def test_sfx_cnn_is_aisfx_embedding_net() -> None:
+    """aisfx's EmbeddingNet('max', 3, 1, 64): its key names, 4.7M parameters, 512 features."""
+    model = SfxCnnEncoder()
+    assert model.out_dim == 512 and model.n_classes is None
+    assert sum(p.numel() for p in model.parameters()) == 4_686_144
+    keys = list(model.state_dict())
+    assert keys[:7] == ["conv_block1.conv1.weight", "conv_block1.conv2.weight",
+                        "conv_block1.bn1.weight", "conv_block1.bn1.bias",
+                        "conv_block1.bn1.running_mean", "conv_block1.bn1.running_var",
+                        "conv_block1.bn1.num_batches_tracked"]
+    assert len(keys) == 4 * 12 and keys[-1] == "conv_block4.bn2.num_batches_tracked"
+    assert not any(k.startswith(("bn0", "fc")) for k in keys)
+
+
+def test_sfx_cnn_equals_max_pooled_reference_trunk() -> None:
+    """Our frames, max-pooled over time, are aisfx's EmbeddingNet output (written out here)."""
+    torch.manual_seed(0)
+    model = SfxCnnEncoder(width=4).eval()
+    _randomize(model, 3)
+    x = torch.rand(2, 100, 96)
+    with torch.no_grad():
+        h = x.unsqueeze(1)
+        for i in range(1, 5):
+            b = getattr(model, f"conv_block{i}")
+            h = torch.relu(b.bn2(b.conv2(torch.relu(b.bn1(b.conv1(h))))))
+            h = nn.functional.max_pool2d(h, 2) if i < 4 else h
+        reference = h.mean(dim=3).amax(dim=2)  # (B, 32)
+        feats, _ = model(x)
+    torch.testing.assert_close(feats.amax(dim=1), reference, rtol=0, atol=0)
+
+
+def test_sfx_cnn_bad_arguments() -> None:
+    with pytest.raises(ConfigError, match="encoder.time_pool"):
+        SfxCnnEncoder(time_pool=12)
+    with pytest.raises(ConfigError, match="encoder.width"):
+        SfxCnnEncoder(width=0)
+    with pytest.raises(ValueError, match="96"):
+        SfxCnnEncoder(width=2)(torch.randn(1, 64, 64))
+    with pytest.raises(ValueError, match="tagging head"):
+        SfxCnnEncoder(width=2).tag(torch.randn(1, 64, 96))
+    assert SfxCnnEncoder(width=2, n_classes=3).tag(torch.randn(2, 64, 96)).shape == (2, 3)
+
+
 # ---- masking ------------------------------------------------------------------------------
 
 def test_lengths_to_mask() -> None:
@@ -165,6 +222,8 @@ def test_lengths_to_mask() -> None:
     lambda: SmallCnnEncoder(n_classes=4),
     lambda: SmallCnnEncoder(n_classes=4, time_pool=32),
     lambda: _narrow(n_classes=4),
+    lambda: SfxCnnEncoder(64, width=4, n_classes=4),
+    lambda: SfxCnnEncoder(64, width=4, time_pool=16, n_classes=4),
 ])
 def test_padding_does_not_leak(make) -> None:
     """In eval mode a padded clip gives exactly the features of the clip alone."""
@@ -220,7 +279,7 @@ def test_freeze_keeps_eval_and_statistics() -> None:
 def test_build_encoder() -> None:
     assert isinstance(build_encoder("small_cnn", channels=(8, 16, 32, 64)), SmallCnnEncoder)
     assert isinstance(build_encoder("cnn14", channels=NARROW, n_classes=None), Cnn14Encoder)
-    with pytest.raises(ConfigError, match="unknown encoder 'cnn15'.*cnn14, small_cnn"):
+    with pytest.raises(ConfigError, match="unknown encoder 'cnn15'.*cnn14, sfx_cnn, small_cnn"):
         build_encoder("cnn15")
     with pytest.raises(ConfigError, match="takes no argument 'widths'"):
         build_encoder("small_cnn", widths=(1, 2))
@@ -228,6 +287,10 @@ def test_build_encoder() -> None:
         build_encoder("cnn14", time_pool=48)
     with pytest.raises(ConfigError, match="encoder.time_pool"):
         build_encoder("small_cnn", time_pool=8)
+    sfx = build_encoder("sfx_cnn", width=2, time_pool=16)
+    assert isinstance(sfx, SfxCnnEncoder) and sfx.out_dim == 16 and sfx.stride == 16
+    with pytest.raises(ConfigError, match="takes no argument 'channels'"):
+        build_encoder("sfx_cnn", channels=(1, 2))
 
 
 @pytest.mark.parametrize("kind", ["linear", "mlp"])

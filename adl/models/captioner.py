@@ -10,14 +10,13 @@ Notebook: 02_encoder_decoder
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 
-from adl.audio import LogMel
+from adl.audio import LogMel, sfx_logmel
 from adl.config import Config
 from adl.models.decoder import AudioBartDecoder, build_decoder
 from adl.models.encoder import Adapter, build_encoder
@@ -97,11 +96,11 @@ class Captioner(nn.Module):
             return self.encoder(self.frontend(wave), self.frontend.n_frames(lengths))
         if self.encoder.training:
             # The front end has no batch statistics: compute it clip by clip all the same, and
-            # give the encoder the padded batch its BatchNorm expects. Padded frames hold
-            # log(eps), the log-mel of digital silence; the encoder masks them.
+            # give the encoder the padded batch its BatchNorm expects. Padded frames hold the
+            # log-mel of digital silence (log(eps), or 0); the encoder masks them.
             frames = self.frontend.n_frames(lengths)
             logmel = wave.new_full((B, int(frames.max()), self.frontend.n_mels),
-                                   math.log(self.frontend.eps))
+                                   self.frontend.silence_value)
             for i in range(B):
                 n = int(lengths[i])
                 logmel[i, : int(frames[i])] = self.frontend(wave[i, :n])
@@ -121,8 +120,8 @@ class Captioner(nn.Module):
                          ) -> torch.Tensor:
         """``Enc(0)``: the encoder's output for silent clips of ``frames`` log-mel frames.
 
-        The log-mel of digital silence is ``log(eps)`` in every bin, so silence is encoded from
-        that constant without a front end. While the encoder is frozen (no trainable weight, eval
+        The log-mel of digital silence is one constant in every bin (``log(eps)``, or 0 for the
+        sound-effects front end), so silence is encoded from it without a front end. While the encoder is frozen (no trainable weight, eval
         mode) each length is encoded once and kept, so a silent reference costs nothing per step.
 
         Args:
@@ -140,9 +139,9 @@ class Captioner(nn.Module):
             key = (n, str(device), dtype)
             f = self._silence.get(key) if frozen else None
             if f is None:
-                # log(0 + eps) computed as LogMel computes it, so Enc(silence) here is bitwise
-                # the encoding of an all-zero waveform.
-                floor = torch.log(torch.zeros((), device=device) + self.frontend.eps)
+                # The front end's compression of zero power, computed as LogMel computes it, so
+                # Enc(silence) here is bitwise the encoding of an all-zero waveform.
+                floor = self.frontend.compress(torch.zeros((), device=device))
                 logmel = floor.to(dtype).expand(1, n, self.frontend.n_mels).contiguous()
                 # A training encoder's BatchNorm would normalise silence by its own (zero)
                 # variance: encode it with the running statistics, as at test time.
@@ -270,14 +269,30 @@ class Captioner(nn.Module):
         return [p for p in self.parameters() if p.requires_grad]
 
 
+def build_frontend(cfg: Config) -> LogMel:
+    """The front end the config's encoder reads.
+
+    ``sfx_cnn`` reads the sound-effects CNN's own spectrogram (:func:`adl.audio.sfx_logmel`,
+    96 bins, hop 1024, with ``encoder.input_gain_db``); the other encoders read the DCASE2023
+    log-mel (64 bins, hop 882).
+    """
+    if cfg.encoder.name == "sfx_cnn":
+        return sfx_logmel(input_gain_db=cfg.encoder.input_gain_db)
+    return LogMel(sr=cfg.data.sr)
+
+
 def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
     """The captioner a config describes, with random weights (load weights afterwards).
 
     Notebook: 02_encoder_decoder
     """
-    enc_kwargs: dict[str, Any] = {"time_pool": cfg.encoder.time_pool, "n_classes": None}
+    frontend = build_frontend(cfg)
+    enc_kwargs: dict[str, Any] = {"n_mels": frontend.n_mels, "time_pool": cfg.encoder.time_pool,
+                                  "n_classes": None}
     if cfg.encoder.name == "small_cnn":
         enc_kwargs["channels"] = cfg.encoder.channels
+    elif cfg.encoder.name == "sfx_cnn":
+        enc_kwargs["width"] = cfg.encoder.width
     encoder = build_encoder(cfg.encoder.name, **enc_kwargs)
     adapter = Adapter(encoder.out_dim, cfg.decoder.d_model, kind=cfg.encoder.adapter)
     bart = build_decoder(vocab_size=vocab_size, d_model=cfg.decoder.d_model,
@@ -291,5 +306,5 @@ def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
         # output bias cancels in all of them: its gradient is rounding noise, which AdamW would
         # turn into steps of size lr. It cannot change what the decoder reads: keep it fixed.
         adapter.net[-1].bias.requires_grad_(False)
-    return Captioner(LogMel(sr=cfg.data.sr), encoder, adapter, decoder,
+    return Captioner(frontend, encoder, adapter, decoder,
                      diff_at=cfg.encoder.diff_at, no_reference=cfg.model.no_reference)

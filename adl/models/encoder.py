@@ -10,6 +10,10 @@ interface, :class:`AudioEncoder`:
 * :class:`SmallCnnEncoder`, a scaled-down CNN that trains on a laptop CPU and is pretrained as an
   event tagger on the embedded corpus, the analogue of PANNs on AudioSet.
 
+A third, :class:`SfxCnnEncoder`, is the 9-layer CNN that Ma and Lerch (ISMIR 2022) pretrained on
+sound-effects libraries (the trunk of aisfx's ``EmbeddingNet``, from the DCASE cross-task
+baseline); its pinned weights come from :mod:`adl.models.aisfx` (CC BY 4.0).
+
 ``forward(logmel, lengths)`` maps log-mels ``(batch, frames, n_mels)`` to features
 ``(batch, frames // stride, out_dim)`` and their lengths. Padded frames never leak into valid
 ones: every conv input is zeroed beyond the clip's length at that resolution, which is exactly
@@ -37,6 +41,7 @@ __all__ = [
     "Adapter",
     "AudioEncoder",
     "Cnn14Encoder",
+    "SfxCnnEncoder",
     "SmallCnnEncoder",
     "build_encoder",
     "lengths_to_mask",
@@ -426,17 +431,128 @@ class SmallCnnEncoder(AudioEncoder):
         return self.fc(pooled)
 
 
+# ---- the sound-effects CNN ----------------------------------------------------------------
+
+#: Width of the pretrained sound-effects CNN's first block (aisfx's ``hl1``).
+SFX_WIDTH: int = 64
+#: Mel bins of its front end (:func:`adl.audio.sfx_logmel`).
+SFX_N_MELS: int = 96
+#: Stride of its trunk: 2x2 max pooling after blocks 1-3, none after block 4.
+SFX_TRUNK_STRIDE: int = 8
+
+
+class _SfxBlock(nn.Module):
+    """aisfx's ConvBlock: (3x3 conv, BN, ReLU) x 2, then max pooling. Names match aisfx."""
+
+    def __init__(self, in_channels: int, out_channels: int, pool: tuple[int, int]) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.pool = pool
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        x = F.relu(self.bn1(self.conv1(_zero_padding(x, lengths))))
+        x = F.relu(self.bn2(self.conv2(_zero_padding(x, lengths))))
+        if self.pool != (1, 1):
+            x = F.max_pool2d(x, kernel_size=self.pool)
+        return x
+
+
+def _init_sfx_layer(layer: nn.Module) -> None:
+    # aisfx's init: Kaiming-uniform convs (leaky-ReLU gain, slope 0), BatchNorm identity.
+    if isinstance(layer, nn.Conv2d):
+        nn.init.kaiming_uniform_(layer.weight, nonlinearity="leaky_relu")
+    elif isinstance(layer, nn.Linear):
+        nn.init.xavier_uniform_(layer.weight)
+        nn.init.zeros_(layer.bias)
+    elif isinstance(layer, nn.BatchNorm2d):
+        nn.init.ones_(layer.weight)
+        nn.init.zeros_(layer.bias)
+
+
+class SfxCnnEncoder(AudioEncoder):
+    """The sound-effects CNN of Ma and Lerch (ISMIR 2022), frames before its max over time.
+
+    aisfx's ``EmbeddingNet`` trunk (the 9-layer CNN of the DCASE 2018 cross-task baseline):
+    4 ConvBlocks of two 3x3 convs (no bias), BatchNorm and ReLU, widths ``width`` x 1, 2, 4, 8
+    (64 ... 512 pretrained), 2x2 max pooling after blocks 1-3 and none after block 4, then the
+    mean over the mel axis. No input BatchNorm: the front end's fixed scaling
+    (:func:`adl.audio.sfx_logmel`) is the model's normalisation. aisfx then takes the max over
+    time for one 512-d embedding per 100-frame block; here the frames before that max are the
+    features (``time_pool`` averages them further), so the decoder reads a sequence. The
+    pretrained weights (``encoder.checkpoint: aisfx``) load with
+    :func:`adl.models.aisfx.load_sfx_weights`.
+
+    At hop 1024 one trunk step is 8 frames = 186 ms. Padded frames are zeroed before every
+    conv, so in ``eval()`` a padded clip gives the features of the clip alone.
+
+    Args:
+        n_mels: mel bins of the input (96 for the pretrained weights).
+        width: channels of the first block (aisfx's ``hl1``; 64 pretrained).
+        time_pool: total time stride in input frames (a multiple of 8).
+        n_classes: outputs of an optional linear tagging head on max+mean over time; None
+            (the default, and what the pretrained weights have) for none.
+
+    Shapes: ``forward``: ``(B, T, n_mels) -> (B, T // time_pool, 8 * width)``.
+    """
+
+    def __init__(self, n_mels: int = SFX_N_MELS, *, width: int = SFX_WIDTH,
+                 time_pool: int = SFX_TRUNK_STRIDE, n_classes: int | None = None) -> None:
+        super().__init__()
+        width = int(width)
+        if width < 1:
+            raise ConfigError(f"encoder.width: must be positive, got {width}")
+        if time_pool < 1 or time_pool % SFX_TRUNK_STRIDE:
+            raise ConfigError(f"encoder.time_pool: must be a positive multiple of "
+                              f"{SFX_TRUNK_STRIDE} for sfx_cnn, got {time_pool}")
+        if n_mels < SFX_TRUNK_STRIDE:
+            raise ConfigError(f"encoder n_mels: sfx_cnn needs at least {SFX_TRUNK_STRIDE} mel "
+                              f"bins, got {n_mels}")
+        self.n_mels = n_mels
+        self.width = width
+        self.out_dim = 8 * width
+        self.stride = time_pool
+        self.trunk_stride = SFX_TRUNK_STRIDE
+        self.n_classes = n_classes
+        in_ch = 1
+        for i, ch in enumerate((width, 2 * width, 4 * width, 8 * width), start=1):
+            pool = (2, 2) if i < 4 else (1, 1)
+            self.add_module(f"conv_block{i}", _SfxBlock(in_ch, ch, pool))
+            in_ch = ch
+        self.fc = nn.Linear(in_ch, n_classes) if n_classes is not None else None
+        self.apply(_init_sfx_layer)
+
+    def _blocks(self) -> list[_SfxBlock]:
+        return [getattr(self, f"conv_block{i}") for i in range(1, 5)]
+
+    def _trunk(self, logmel: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        x = logmel.unsqueeze(1)  # (B, 1, T, M)
+        for block in self._blocks():
+            x = block(x, lengths)
+            if lengths is not None and block.pool != (1, 1):
+                lengths = torch.div(lengths, block.pool[0], rounding_mode="floor")
+        return x.mean(dim=3)  # (B, C, T / 8)
+
+    def _head(self, pooled: torch.Tensor) -> torch.Tensor:
+        assert self.fc is not None
+        return self.fc(pooled)
+
+
 # ---- factory and adapter ------------------------------------------------------------------
 
-_ENCODERS: dict[str, type[AudioEncoder]] = {"cnn14": Cnn14Encoder, "small_cnn": SmallCnnEncoder}
+_ENCODERS: dict[str, type[AudioEncoder]] = {"cnn14": Cnn14Encoder, "small_cnn": SmallCnnEncoder,
+                                            "sfx_cnn": SfxCnnEncoder}
 
 
 def build_encoder(name: str, **kwargs: Any) -> AudioEncoder:
-    """Build an encoder by name: ``"cnn14"`` or ``"small_cnn"``.
+    """Build an encoder by name: ``"cnn14"``, ``"small_cnn"`` or ``"sfx_cnn"``.
 
     Args:
         name: the encoder's name (``encoder.name`` in the config).
-        **kwargs: constructor arguments of :class:`Cnn14Encoder` or :class:`SmallCnnEncoder`.
+        **kwargs: constructor arguments of :class:`Cnn14Encoder`, :class:`SmallCnnEncoder` or
+            :class:`SfxCnnEncoder`.
 
     Raises:
         ConfigError: for an unknown name or an argument the encoder does not take.
