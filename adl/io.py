@@ -7,6 +7,7 @@ renames it over the destination (``os.replace`` is atomic on POSIX and Windows).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -53,6 +54,15 @@ def free_bytes(path: str | os.PathLike[str]) -> tuple[Path, int]:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     return probe, shutil.disk_usage(probe).free
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:

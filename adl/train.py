@@ -38,8 +38,8 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from adl.audio import LogMel
-from adl.config import METHODS, Config, dataset_root, load_config, save_config
+from adl.config import (METHODS, SFX_CHECKPOINT, Config, dataset_root, load_config,
+                        save_config)
 from adl.data.clotho import load_clotho
 from adl.data.corpus_files import events_csv, load_scene_events
 from adl.data.esc50 import load_esc50
@@ -50,7 +50,8 @@ from adl.errors import ADLError, ConfigError, DataError
 from adl.feature_cache import FeatureCache, encoder_digest, input_features
 from adl.inference import resolve_device
 from adl.io import atomic_open
-from adl.models.captioner import Captioner, build_captioner
+from adl.models.aisfx import load_sfx_weights
+from adl.models.captioner import Captioner, build_captioner, build_frontend
 from adl.models.checkpoints import load_panns_checkpoint
 from adl.pretrain import load_tagger_encoder, pretrain_tagger
 from adl.runs import (RunError, checkpoint_folder, load_checkpoint, read_run_info,
@@ -82,8 +83,10 @@ def init_encoder(cfg: Config, captioner: Captioner, root: str | os.PathLike[str]
     """Load the pretrained encoder weights the config names; returns where they came from.
 
     ``encoder.checkpoint``: ``tagger`` (the small CNN pretrained as an event tagger on the
-    embedded corpus, pretrained now if missing), a path to a PANNs / DCASE2023 checkpoint (CNN14),
-    or null (random init: only sensible with ``freeze: false``).
+    embedded corpus, pretrained now if missing), ``aisfx`` (the sound-effects CNN's pinned
+    weights, fetched into ``<data root>/pretrained/`` and converted on first use, see
+    :mod:`adl.models.aisfx`), a path to a PANNs / DCASE2023 checkpoint (CNN14), or null (random
+    init: only sensible with ``freeze: false``, or for quick tests).
     """
     ckpt = cfg.encoder.checkpoint
     if ckpt is None:
@@ -102,6 +105,10 @@ def init_encoder(cfg: Config, captioner: Captioner, root: str | os.PathLike[str]
         captioner.encoder.load_state_dict(state, strict=True)
         log(f"encoder: event tagger {result.weights} (evaluation mAP {result.eval_map:.3f})")
         return str(result.weights)
+    if ckpt == SFX_CHECKPOINT:  # the config allows it for sfx_cnn only
+        path = load_sfx_weights(captioner.encoder, root if root is not None else cfg.data.root)
+        log(f"encoder: sound-effects CNN of Ma and Lerch (ISMIR 2022, CC BY 4.0), {path}")
+        return str(path)
     if cfg.encoder.name != "cnn14":
         raise ConfigError("encoder.checkpoint: a PANNs/DCASE checkpoint file is for cnn14")
     load_panns_checkpoint(captioner.encoder, ckpt)
@@ -181,7 +188,7 @@ def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, 
 
 def min_samples(cfg: Config) -> int:
     """The shortest input clip the config's encoder takes (one output frame's worth)."""
-    return (cfg.encoder.time_pool - 1) * LogMel(sr=cfg.data.sr).hop_length
+    return (cfg.encoder.time_pool - 1) * build_frontend(cfg).hop_length
 
 
 # -- schedule ------------------------------------------------------------------------------------

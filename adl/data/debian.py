@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import fnmatch
 import gzip
-import hashlib
 import http.client
 import io
 import json
@@ -57,7 +56,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from adl.errors import DataError, DownloadError, one_line
-from adl.io import atomic_path, write_json
+from adl.io import atomic_path, sha256_file, write_json
 
 # Module constants so that tests can point them elsewhere.
 DEBIAN_MIRROR = "https://deb.debian.org/debian"
@@ -164,15 +163,6 @@ def audio_path(folder: str | os.PathLike[str], member: str) -> Path:
     if sep:
         return Path(folder) / f"{path}.d" / f"{int(index):02d}.wav"
     return Path(folder) / path
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 hex digest of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(_CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------
