@@ -355,7 +355,10 @@ def sfx_logmel(*, input_gain_db: float = 0.0) -> LogMel:
     Padding: ``center=True`` with zeros. aisfx pins librosa 0.9.2, whose default ``pad_mode``
     is already ``"constant"`` (librosa 0.9.0 changed it from ``"reflect"``), and the Essentia
     front end the model was trained with also centres its first frame on sample 0 with zeros
-    (``FrameCutter(startFromZero=False)``). Silence and padding map to exactly 0.
+    (``FrameCutter(startFromZero=False)``). Silence and padding map to exactly 0. The output
+    is ``(frames, 96)``, the layout the model reads (aisfx's librosa route returns
+    ``(96, frames)`` untransposed and then blocks it along the mel axis; its Essentia route,
+    which the paper used, returns ``(frames, 96)``).
 
     Input level: aisfx's librosa route peak-normalises every clip; Essentia's ``EasyLoader``,
     which the paper's training used, leaves the level as it is (``replayGain = -6`` cancels

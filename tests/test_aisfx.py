@@ -148,6 +148,28 @@ def test_os_system_is_refused_by_name(tmp_path: Path) -> None:
     assert not (tmp_path / "shell.txt").exists()
 
 
+def _archive(tmp_path: Path, data_pkl: bytes) -> Path:
+    """A wheel whose checkpoint is a torch zip holding only this data.pkl."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("archive/data.pkl", data_pkl)
+    return _write_wheel(tmp_path / "crafted.whl", buf.getvalue())
+
+
+@pytest.mark.parametrize("target", [b"torch._utils\n_rebuild_tensor_v2", b"torch\nFloatStorage",
+                                    b"numpy\ndtype"])
+def test_a_pickle_cannot_alter_the_allowed_globals(tmp_path: Path, target: bytes) -> None:
+    """BUILD on an allowed global (to change it for later loads) is refused."""
+    for state in (b"}X\x03\x00\x00\x00fooK\x01s",                    # a __dict__ update
+                  b"N}X\x08\x00\x00\x00__call__K\x01s\x86"):      # (None, slot state)
+        path = _archive(tmp_path, b"\x80\x02c" + target + b"\n" + state + b"b.")
+        with pytest.raises(CheckpointError, match="refused to set"):
+            read_checkpoint(path)
+    state, _ = read_checkpoint(_write_wheel(tmp_path / "ok.whl", _checkpoint_bytes(
+        (OrderedDict(w=torch.arange(3.0)), {}))))
+    assert torch.equal(state["w"], torch.arange(3.0))  # the stand-ins still work
+
+
 @pytest.mark.parametrize("what", ["checkpoint", "wheel"])
 def test_truncated_files_give_one_line(wheel: Path, tmp_path: Path, what: str) -> None:
     if what == "checkpoint":

@@ -241,14 +241,53 @@ def fetch_wheel(pin: WheelPin = AISFX, root: str | os.PathLike[str] | None = Non
 # Reading the checkpoint without running pickled code
 
 
-class _Storage:
+class _Refused(pickle.UnpicklingError):
+    """The pickle asked for something outside the allowed few; ``what`` says what."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class _Sealed:
+    """What ``find_class`` hands out: no attribute can be set, and a pickle's BUILD on it is
+    refused, so a file cannot alter the stand-ins (or their defaults) for later loads."""
+
+    __slots__ = ()
+    label = "object"
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise _Refused(f"refused to set {key!r} on {self.label}")
+
+    def __setstate__(self, state: Any) -> None:
+        raise _Refused(f"refused to set the state of {self.label}")
+
+
+class _Storage(_Sealed):
     """Stands in for a torch storage class (``torch.FloatStorage``, ...): only its dtype."""
 
-    def __init__(self, name: str, dtype: torch.dtype) -> None:
-        self.name, self.dtype = name, dtype
+    __slots__ = ("name", "dtype")
 
-    def __repr__(self) -> str:
+    def __init__(self, name: str, dtype: torch.dtype) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "dtype", dtype)
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
         return f"torch.{self.name}"
+
+
+class _Function(_Sealed):
+    """Stands in for an allowed function: calls a local implementation of it."""
+
+    __slots__ = ("label", "_fn")
+
+    def __init__(self, label: str, fn: Callable[..., Any]) -> None:
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "_fn", fn)
+
+    def __call__(self, *args: Any) -> Any:
+        return self._fn(*args)
 
 
 _STORAGES = {name: _Storage(name, dtype) for name, dtype in (
@@ -300,22 +339,20 @@ def _latin1_encode(text: Any, encoding: Any = "utf-8") -> bytes:
     return text.encode("latin1")
 
 
-#: (module, name) -> the local stand-in returned instead of the real object.
+#: (module, name) -> the local stand-in returned instead of the real object. OrderedDict is the
+#: real class: a C type, which a pickle can neither alter nor use to run anything.
 _ALLOWED: dict[tuple[str, str], Any] = {
-    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+    ("torch._utils", "_rebuild_tensor_v2"): _Function("torch._utils._rebuild_tensor_v2",
+                                                      _rebuild_tensor),
     ("collections", "OrderedDict"): collections.OrderedDict,
-    ("numpy.core.multiarray", "scalar"): _numpy_scalar,
-    ("numpy._core.multiarray", "scalar"): _numpy_scalar,
-    ("numpy", "dtype"): _numpy_dtype,
-    ("_codecs", "encode"): _latin1_encode,
+    ("numpy.core.multiarray", "scalar"): _Function("numpy.core.multiarray.scalar",
+                                                   _numpy_scalar),
+    ("numpy._core.multiarray", "scalar"): _Function("numpy._core.multiarray.scalar",
+                                                    _numpy_scalar),
+    ("numpy", "dtype"): _Function("numpy.dtype", _numpy_dtype),
+    ("_codecs", "encode"): _Function("_codecs.encode", _latin1_encode),
     **{("torch", name): storage for name, storage in _STORAGES.items()},
 }
-
-
-class _RefusedGlobal(pickle.UnpicklingError):
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
 
 
 class _WeightsUnpickler(pickle.Unpickler):
@@ -330,7 +367,7 @@ class _WeightsUnpickler(pickle.Unpickler):
         try:
             return _ALLOWED[(module, name)]
         except KeyError:
-            raise _RefusedGlobal(f"{module}.{name}") from None
+            raise _Refused(f"refused to unpickle the global {module}.{name}") from None
 
     def persistent_load(self, pid: Any) -> torch.Tensor:
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
@@ -392,10 +429,9 @@ def read_checkpoint(path: str | os.PathLike[str], *, member: str | None = AISFX.
         obj = _load_torch_zip(raw, source)
     except CheckpointError:
         raise
-    except _RefusedGlobal as err:
-        raise CheckpointError(f"{source}: refused to unpickle the global {err.name} (only "
-                              "tensors, OrderedDict and numpy numbers are allowed); nothing "
-                              "was executed") from None
+    except _Refused as err:
+        raise CheckpointError(f"{source}: {err.what} (only tensors, OrderedDict and numpy "
+                              "numbers are allowed); nothing was executed") from None
     except KeyError as err:
         raise CheckpointError(f"{source}: missing from the archive ({one_line(err)}); "
                               "truncated or corrupt file?") from None
