@@ -321,7 +321,7 @@ def file_split(file: str) -> str:
                 return fold_split(int(fold))
             except ValueError:
                 pass
-    raise DataError(f"{PROVENANCE}: {file!r} is neither a scene "
+    raise DataError(f"{file!r} is neither a scene "
                     f"({CLOTHO_DIR}/{CLOTHO_AUDIO_DIR}/<subset>/...) nor a bank file "
                     f"({ESC50_DIR}/{ESC50_AUDIO_DIR}/<fold>-...)")
 
@@ -352,7 +352,11 @@ def recording_splits(root: str | os.PathLike[str]) -> RecordingSplits:
     background: set[tuple[str, str]] = set()
     for row in load_provenance(root):
         key = (row["package"], row["source_path"])
-        splits.setdefault(key, set()).add(file_split(row["file"]))
+        try:
+            split = file_split(row["file"])
+        except DataError as e:
+            raise DataError(f"{root / PROVENANCE}: {e}") from None
+        splits.setdefault(key, set()).add(split)
         files.setdefault(key, set()).add(row["file"])
         if row["role"] in BACKGROUND_ROLES:
             background.add(key)
@@ -384,8 +388,8 @@ def has_provenance(root: str | os.PathLike[str]) -> bool:
 def format_recording_splits(report: RecordingSplits, *, max_listed: int = 10) -> str:
     """The report as text: one line per split, then the shared recordings (at most
     ``max_listed``, each with its splits and how many files hold it)."""
-    lines = [f"{report.root}: embedded corpus of real recordings, every recording in one split "
-             f"(read from {PROVENANCE})"]
+    lines = [f"{report.root}: embedded corpus of real recordings; the different recordings "
+             f"each split plays, from {PROVENANCE}"]
     for s in SUBSETS:
         lines.append(f"{s}: {_count(report.events[s], 'event recording')}, "
                      f"{_count(report.backgrounds[s], 'background recording')}")
