@@ -55,13 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
                       help="data root (default: $ADL_DATA_ROOT, or ./data)")
     down.set_defaults(func=_data_download)
     chk = data_sub.add_parser(
-        "check", help="report Freesound sounds shared by ESC-50 and Clotho (DCASE excludes them)")
+        "check", help="report sounds shared between splits: Freesound sounds shared by ESC-50 "
+                      "and Clotho (DCASE excludes them), or recordings of the embedded corpus "
+                      "heard in two splits")
     chk.add_argument("--preset", default="default",
                      help="whose data root to check: paper for real data (default: default)")
     chk.add_argument("--root", type=Path, default=None,
                      help="data root (default: $ADL_DATA_ROOT, or ./data)")
     chk.add_argument("--list", type=int, default=10, metavar="N",
-                     help="list at most N shared sounds per split (default: 10)")
+                     help="list at most N shared sounds per split, or N shared recordings "
+                          "(default: 10)")
     chk.set_defaults(func=_data_check)
     data.set_defaults(func=lambda a: (data.print_help(), 2)[1])
 
@@ -184,10 +187,13 @@ def _data_check(args: argparse.Namespace) -> int:
     """Exit 0 when the Clotho evaluation split shares no sound with ESC-50; 1 (a warning) when
     it does, or when its metadata is missing so that it could not be checked; 2 on errors.
 
-    The development split is checked and reported too, for information only.
+    The development split is checked and reported too, for information only. A recordings
+    corpus (embedded, with a ``provenance.csv``) is checked for recordings that sound in two
+    splits instead: 1 (a warning) when one does.
     """
     from adl.config import dataset_root, load_preset
-    from adl.data.check import check_overlap, format_report, report_warnings
+    from adl.data.check import (check_overlap, format_recording_splits, format_report,
+                                has_provenance, recording_splits, report_warnings)
     from adl.errors import DataError
 
     if args.list < 0:
@@ -201,6 +207,15 @@ def _data_check(args: argparse.Namespace) -> int:
         raise DataError(f"{root}: data root does not exist; {hint}")
     decisive = ("evaluation",)
     report = check_overlap(root, splits=(*decisive, "development"))
+    if report.embedded and has_provenance(root):
+        splits = recording_splits(root)
+        print(format_recording_splits(splits, max_listed=args.list), flush=True)
+        if splits.shared:
+            print(f"warning: {len(splits.shared)} recording(s) sound in more than one split, so "
+                  f"evaluation may measure memory rather than hearing: regenerate the corpus "
+                  f"(`adl data prepare --preset {cfg.name}`)", file=sys.stderr)
+            return 1
+        return 0
     print(format_report(report, decisive=decisive, max_listed=args.list), flush=True)
     for line in report_warnings(report, decisive=decisive):
         print(f"warning: {line}", file=sys.stderr)

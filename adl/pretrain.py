@@ -6,12 +6,14 @@ audio tagger on AudioSet (PANNs). For the embedded corpus the analogue is
 head as a multi-label tagger (binary cross-entropy over the corpus's event classes) and saves the
 weights, which captioning runs then load with :func:`load_tagger_encoder` and freeze.
 
-Training data: the development scenes (multi-hot labels from the corpus's event metadata) and
-the bank events of ESC-50 folds 1-4 (one-hot). Fold 5 is held aside for the difference
-experiments, so the references used there are never seen by the tagger. The validation scenes
-pick nothing (the final weights are kept) but are scored every epoch; the evaluation scenes are
-scored once at the end. The score is the macro mean average precision over classes
-(:func:`mean_average_precision`).
+Training data: the development recordings only, that is the development scenes (multi-hot
+labels from the corpus's event metadata) and the bank events of ESC-50 folds 1-3 (one-hot),
+which hold the same recordings (:data:`adl.data.layout.SPLIT_FOLDS`). Fold 4 holds the
+validation recordings and fold 5 the evaluation ones, which the difference experiments use, so
+the tagger never hears a recording of the scenes or references it is judged on. The validation
+scenes pick nothing (the final weights are kept) but are scored every epoch; the evaluation
+scenes and fold 5 are scored once at the end. The score is the macro mean average precision
+over classes (:func:`mean_average_precision`).
 
 Example::
 
@@ -48,7 +50,7 @@ from adl.data.clotho import load_clotho
 from adl.data.corpus import corpus_classes
 from adl.data.corpus_files import MANIFEST, load_scene_events
 from adl.data.esc50 import load_esc50
-from adl.data.layout import events_csv
+from adl.data.layout import SPLIT_FOLDS, events_csv
 from adl.errors import ConfigError, DataError
 from adl.io import atomic_path, write_json
 from adl.models.checkpoints import CheckpointError
@@ -67,9 +69,12 @@ __all__ = [
 WEIGHTS_FILE = "encoder.safetensors"
 REPORT_FILE = "tagger.json"
 #: Bumped when the recipe changes (data, augmentation, schedule), so old weights are retrained.
-RECIPE_VERSION = 2  # 2: classes read from the corpus's bank; fold 5 scored
-#: Bank folds the tagger trains on; fold 5 stays unseen for the difference experiments.
-TRAIN_FOLDS: tuple[int, ...] = (1, 2, 3, 4)
+RECIPE_VERSION = 3  # 2: classes read from the corpus's bank; fold 5 scored. 3: folds 1-3 only
+#: Bank folds the tagger trains on: those of the development recordings. Fold 4 (validation)
+#: and fold 5 (evaluation, the difference experiments' events) stay unheard.
+TRAIN_FOLDS: tuple[int, ...] = SPLIT_FOLDS["development"]
+#: The bank fold of the evaluation recordings, scored as ``fold5_map``.
+UNHEARD_FOLDS: tuple[int, ...] = SPLIT_FOLDS["evaluation"]
 #: Share of training examples mixed with a second clip of the batch (labels: the union).
 MIX_PROB = 0.5
 #: The second clip's level relative to the first, drawn uniformly in this range (dB).
@@ -365,7 +370,8 @@ def pretrain_tagger(cfg: Config, *, root: str | os.PathLike[str] | None = None,
                     progress: bool | Callable[[str], None] | None = True) -> TaggerResult:
     """Pretrain ``SmallCnnEncoder`` as an event tagger on the embedded corpus, or reuse it.
 
-    Data: development scenes (multi-hot) + bank events of folds 1-4 (one-hot); log-mels are
+    Data: development scenes (multi-hot) + bank events of folds 1-3 (one-hot), the
+    development recordings only (:data:`TRAIN_FOLDS`); log-mels are
     computed once and kept in memory. Training: Adam at ``cfg.tagger.lr`` with a cosine decay
     to zero, ``cfg.tagger.epochs`` epochs of ``cfg.tagger.batch_size`` clips of similar lengths
     (padded, lengths passed to the encoder), BCE with logits. Augmentation: half of each batch
@@ -436,7 +442,7 @@ def _train(cfg: Config, data_dir: Path, out: Path, settings: dict[str, Any], see
     train = _Split(dev.features + bank.features, torch.cat([dev.targets, bank.targets]))
     val = _scene_split(data_dir, "validation", cfg.data.sr, logmel, classes)
     test = _scene_split(data_dir, "evaluation", cfg.data.sr, logmel, classes)
-    unheard = _bank_split(data_dir, cfg.data.sr, logmel, classes, folds=(5,))
+    unheard = _bank_split(data_dir, cfg.data.sr, logmel, classes, folds=UNHEARD_FOLDS)
     say(f"tagger data: {len(dev.features)} scenes + {len(bank.features)} events "
         f"({time.perf_counter() - start:.1f} s for audio and log-mels)")
 
@@ -537,7 +543,8 @@ def _install_shipped(src: Path, cfg: Config, data_dir: Path, out: Path,
     bs = cfg.tagger.batch_size
     splits = {"val_map": _scene_split(data_dir, "validation", cfg.data.sr, logmel, classes),
               "eval_map": _scene_split(data_dir, "evaluation", cfg.data.sr, logmel, classes),
-              "fold5_map": _bank_split(data_dir, cfg.data.sr, logmel, classes, folds=(5,))}
+              "fold5_map": _bank_split(data_dir, cfg.data.sr, logmel, classes,
+                                       folds=UNHEARD_FOLDS)}
     here = {k: _split_map(model, split, bs) for k, split in splits.items()}
     off = {k: abs(here[k] - float(report[k])) for k in here}
     if max(off.values()) > SHIPPED_MAP_TOLERANCE:

@@ -92,7 +92,8 @@ CONDITION_TITLES: dict[str, str] = {"input": "(1) input", "input+event": "(2) in
                                     "mixture-input": "(4) mixture - input"}
 #: Caption metrics of the difference conditions (SPIDEr where SPICE is available).
 DIFFERENCE_METRICS: tuple[str, ...] = ("cider_d", "meteor", "spider")
-#: ESC-50 fold that training never uses as a reference (``adl.train.REFERENCE_FOLDS`` is 1-4).
+#: ESC-50 fold that training never uses as a reference (``adl.train.REFERENCE_FOLDS`` is 1-3):
+#: in the embedded corpus, the evaluation recordings, never heard in training.
 HELD_ASIDE_FOLD = 5
 #: The event scores of each condition, beside its caption metrics.
 EVENT_METRICS: tuple[str, ...] = ("event_precision", "event_recall")

@@ -43,7 +43,7 @@ from adl.config import (METHODS, SFX_CHECKPOINT, Config, dataset_root, load_conf
 from adl.data.clotho import load_clotho
 from adl.data.corpus_files import events_csv, load_scene_events
 from adl.data.esc50 import load_esc50
-from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR
+from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, SPLIT_FOLDS
 from adl.data.training import (MixingDataset, PlanBatches, epoch_size, load_clips, pad_batch,
                                plan_epoch, to_device)
 from adl.errors import ADLError, ConfigError, DataError
@@ -58,8 +58,10 @@ from adl.runs import (RunError, checkpoint_folder, load_checkpoint, read_run_inf
                       save_checkpoint, save_weights, write_run_info)
 from adl.tokenizer import encode_captions, load_tokenizer, save_tokenizer, train_tokenizer
 
-# Fold 5 of the reference bank is held aside for the difference experiments (Table 2).
-REFERENCE_FOLDS = (1, 2, 3, 4)
+# The development folds of the reference bank (1-3). In the embedded corpus they hold the
+# development recordings; fold 4 holds the validation ones and fold 5, held aside for the
+# difference experiments (Table 2), the evaluation ones. Real ESC-50 uses the same folds.
+REFERENCE_FOLDS = SPLIT_FOLDS["development"]
 STEP_FIELDS = ("epoch", "step", "global_step", "loss", "lr", "examples_per_s", "n_adl",
                "n_mixgen")
 EPOCH_FIELDS = ("epoch", "global_step", "train_loss", "val_loss", "seconds", "best")
@@ -149,7 +151,7 @@ class TrainingData:
 
 def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, *,
                        with_references: bool = True) -> TrainingData:
-    """Decode the development and validation clips and the reference bank (folds 1-4)."""
+    """Decode the development and validation clips and the reference bank (folds 1-3)."""
     base = dataset_root(cfg, root)
     if not base.exists():
         hint = (f"run `adl data prepare --preset {cfg.name}`" if cfg.data.source == "embedded"

@@ -1,5 +1,6 @@
 """``adl data check``: Freesound sounds shared by ESC-50 and Clotho, on tiny fixtures in the real
-layouts (and on the embedded corpus, which has no Freesound ids)."""
+layouts (and on the embedded corpus, which has no Freesound ids); and recordings of the
+recordings corpus that sound in two splits, from a hand-made ``provenance.csv``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 
 from adl.cli import main
 from adl.config import CorpusConfig
-from adl.data import OverlapReport, SharedSound, check_overlap
+from adl.data import OverlapReport, SharedRecording, SharedSound, check_overlap
+from adl.data.check import file_split, recording_splits, shared_recordings
 from adl.data.corpus import prepare_corpus
 from adl.errors import DataError
 
@@ -248,3 +250,83 @@ def test_cli_errors_are_one_line_with_status_2(tmp_path, case, needles):
     assert code == 2 and out == ""
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert all(n in lines[0] for n in needles), lines[0]
+
+
+# ------------------------------------------------------- the recordings corpus: one split each
+
+PROVENANCE_HEADER = ["file", "role", "label", "package", "version", "source_path", "license",
+                     "credit", "processing"]
+
+
+def make_provenance(folder: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A recordings corpus's manifest and ``provenance.csv``: rows of (file, role, package,
+    source_path)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "embedded_corpus.json").write_text("{}")
+    write_csv(folder / "provenance.csv", PROVENANCE_HEADER,
+              [[f, role, "x", pkg, "1.0", path, "CC0-1.0", "someone", "cut"]
+               for f, role, pkg, path in rows])
+    return folder
+
+
+SCENE = "CLOTHO_v2.1/clotho_audio_files/{}/{}_00001.wav"
+PROVENANCE_ROWS = [
+    ("ESC-50-master/audio/1-200000-A-0.wav", "event", "pkg", "a.wav"),
+    ("ESC-50-master/audio/4-200001-A-0.wav", "event", "pkg", "b.wav"),
+    ("ESC-50-master/audio/5-200002-A-0.wav", "event", "pkg", "c.wav"),
+    (SCENE.format("development", "development"), "background", "amb", "rain1.wav"),
+    (SCENE.format("development", "development"), "event", "pkg", "a.wav"),
+    (SCENE.format("validation", "validation"), "room_tone", "amb", "hum.wav"),
+    (SCENE.format("validation", "validation"), "event", "pkg", "b.wav"),
+    (SCENE.format("evaluation", "evaluation"), "background", "amb", "rain2.wav"),
+    (SCENE.format("evaluation", "evaluation"), "event", "pkg", "c.wav"),
+]
+
+
+def test_recordings_in_one_split_each_share_nothing(tmp_path):
+    root = make_provenance(tmp_path / "corpus", PROVENANCE_ROWS)
+    assert shared_recordings(root) == ()
+    report = recording_splits(root)
+    assert report.events == {"development": 1, "validation": 1, "evaluation": 1}
+    assert report.backgrounds == {"development": 1, "validation": 1, "evaluation": 1}
+
+
+def test_a_recording_in_two_splits_is_reported(tmp_path):
+    # The development scene's background also sounds in an evaluation scene, and the fold-5
+    # recording c.wav in a development scene (the bank's fold 5 is the evaluation split).
+    rows = [*PROVENANCE_ROWS,
+            (SCENE.format("evaluation", "evaluation").replace("00001", "00002"), "background",
+             "amb", "rain1.wav"),
+            (SCENE.format("development", "development").replace("00001", "00002"), "event",
+             "pkg", "c.wav")]
+    root = make_provenance(tmp_path / "corpus", rows)
+    shared = shared_recordings(root)
+    assert [(s.package, s.source_path, s.splits) for s in shared] == [
+        ("amb", "rain1.wav", ("development", "evaluation")),
+        ("pkg", "c.wav", ("development", "evaluation"))]
+    assert isinstance(shared[0], SharedRecording) and len(shared[1].files) == 3
+    assert recording_splits(root).events["development"] == 2
+
+
+def test_cli_reports_a_shared_recording_and_exits_1(tmp_path):
+    make_provenance(tmp_path / "embedded-default", PROVENANCE_ROWS)
+    code, out, err = run_cli("--root", str(tmp_path))
+    assert (code, err) == (0, "")
+    assert "development: 1 event recording, 1 background recording" in out
+    assert "0 recordings shared between splits" in out
+    rows = [*PROVENANCE_ROWS, ("ESC-50-master/audio/2-200003-B-0.wav", "event", "pkg", "b.wav")]
+    make_provenance(tmp_path / "embedded-default", rows)
+    code, out, err = run_cli("--root", str(tmp_path))
+    assert code == 1
+    assert "1 recording shared between splits" in out
+    assert "pkg b.wav: development, validation (3 files)" in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: ") and "more than one split" in lines[0]
+
+
+def test_a_provenance_row_of_an_unknown_file_is_one_line(tmp_path):
+    root = make_provenance(tmp_path / "corpus", [("elsewhere/x.wav", "event", "pkg", "a.wav")])
+    with pytest.raises(DataError, match=r"corpus/provenance.csv: 'elsewhere/x.wav' is neither"):
+        shared_recordings(root)
+    assert file_split("ESC-50-master/audio/3-1-A-0.wav") == "development"
+    assert file_split(SCENE.format("validation", "v")) == "validation"

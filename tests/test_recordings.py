@@ -2,8 +2,9 @@
 
 Two small ``.deb`` files (``ar`` holding ``data.tar.xz``) carry short tones and noises written
 by soundfile: four complete event classes of three recordings each, one class with a single
-recording (too few: left out), and two backgrounds. A fake fetcher copies them; nothing touches
-the network.
+recording (too few: left out), and background kinds of three (one per split), two (development
+and evaluation) and one recording (development only). A fake fetcher copies them; nothing
+touches the network.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ from adl.data.corpus import corpus_classes, prepare_corpus
 from adl.data.corpus_files import (CAPTION_EVENT_COLUMNS, EVENT_COLUMNS, MANIFEST, SUBSETS,
                                    load_scene_events)
 from adl.data.debian import DebPin
-from adl.data.recordings import (HELD_OUT_FOLD, PROVENANCE_COLUMNS, assign_folds,
-                                 load_attribution, load_provenance)
+from adl.data.check import file_split, recording_splits, shared_recordings
+from adl.data.layout import SPLIT_FOLDS, fold_split
+from adl.data.recordings import (HELD_OUT_FOLD, PROVENANCE_COLUMNS, assign_backgrounds,
+                                 assign_folds, assign_splits, load_attribution,
+                                 load_provenance)
 from adl.data.sources import (SOURCES, DebSource, Recording, complete_classes,
                               recordings_by_class)
 from adl.errors import ConfigError, DataError, DownloadError
@@ -107,8 +111,15 @@ EVENT_FILES = [
 ]
 BACKGROUND_FILES = [
     ("ambience/rain.wav", "background", "rain", 1.5, 11025, "WAV", 1),  # short: looped
+    ("ambience/rain2.wav", "background", "rain", 5.0, 22050, "WAV", 1),
+    ("ambience/rain3.ogg", "background", "rain", 4.5, 44100, "OGG", 1),
     ("ambience/hum.ogg", "background", "hum", 6.0, 44100, "OGG", 1),
+    ("ambience/hum2.wav", "background", "hum", 5.0, 16000, "WAV", 1),
+    ("ambience/wind.wav", "background", "wind", 4.0, 22050, "WAV", 1),  # development only
 ]
+#: The background kinds each split may have (hum: development and evaluation; wind: development).
+SPLIT_KINDS = {"development": {"rain", "hum", "wind"}, "validation": {"rain"},
+               "evaluation": {"rain", "hum"}}
 
 
 def _make_source(folder: Path, package: str, files: list[tuple], *,
@@ -197,28 +208,71 @@ def test_config_kind_is_checked_and_presets_choose() -> None:
     assert (default.n_development, default.n_validation, default.n_evaluation) == (1000, 200, 200)
 
 
-def test_fold_five_holds_every_class_and_folds_one_to_four_are_balanced() -> None:
+@pytest.mark.parametrize("n, held_out", [(3, 1), (4, 1), (9, 1), (10, 2), (14, 2), (25, 5)])
+def test_a_group_of_three_or_more_is_in_every_split_mostly_development(n, held_out) -> None:
+    for seed in range(5):
+        splits = assign_splits(n, np.random.default_rng(seed))
+        assert len(splits) == n
+        assert splits.count("evaluation") == splits.count("validation") == held_out
+        assert splits.count("development") == n - 2 * held_out >= held_out
+    # The shuffle decides which recordings: not always the same positions.
+    assert len({tuple(assign_splits(n, np.random.default_rng(s))) for s in range(8)}) > 1
+
+
+def test_a_group_of_one_or_two_keeps_development_first() -> None:
+    assert assign_splits(1, np.random.default_rng(0)) == ["development"]
+    for seed in range(4):
+        assert sorted(assign_splits(2, np.random.default_rng(seed))) == \
+            ["development", "evaluation"]
+    assert assign_splits(0, np.random.default_rng(0)) == []
+
+
+def test_folds_follow_splits_and_development_folds_are_balanced() -> None:
     counts = [3, 3, 4, 10, 5, 3, 6]
     folds = assign_folds(counts, lambda t: np.random.default_rng(t))
+    assert folds == assign_folds(counts, lambda t: np.random.default_rng(t))  # seeded
     totals = {f: 0 for f in range(1, 6)}
     for n, fs in zip(counts, folds):
-        assert len(fs) == n and fs.count(HELD_OUT_FOLD) == -(-n // 5)
-        assert sum(f != HELD_OUT_FOLD for f in fs) >= 2
-        inner = [fs.count(f) for f in range(1, 5)]
-        assert max(inner) - min(inner) <= 1 + n // 5  # balanced within the class
+        assert len(fs) == n
+        assert fs.count(HELD_OUT_FOLD) == fs.count(4) == max(1, n // 5)
+        assert sum(f in SPLIT_FOLDS["development"] for f in fs) == n - 2 * max(1, n // 5)
         for f in fs:
             totals[f] += 1
-    inner_totals = [totals[f] for f in range(1, 5)]
-    assert max(inner_totals) - min(inner_totals) <= 1  # and over the bank
+    dev_totals = [totals[f] for f in SPLIT_FOLDS["development"]]
+    assert max(dev_totals) - min(dev_totals) <= 1  # balanced over the bank
+    assert [fold_split(f) for f in (1, 2, 3, 4, 5)] == \
+        ["development"] * 3 + ["validation", "evaluation"]
 
 
-def test_the_real_sources_give_enough_classes_for_every_fold() -> None:
+def test_backgrounds_by_kind_go_to_one_split_each() -> None:
+    from types import SimpleNamespace
+
+    source = SimpleNamespace(package="p")  # only (package, path) matters here
+    names = {"hum": ["h1", "h2"], "rain": [f"r{i}" for i in range(5)], "wind": ["w"]}
+    kinds = {k: [(source, Recording(path, "background", "", 1.0, k)) for path in paths]
+             for k, paths in names.items()}
+    out = assign_backgrounds(kinds, lambda k: np.random.default_rng(k))
+    placed = {split: {k: sorted(r.path for _, r in v) for k, v in d.items()}
+              for split, d in out.items()}
+    assert set(placed["validation"]) == {"rain"}
+    assert set(placed["evaluation"]) == {"hum", "rain"}
+    assert set(placed["development"]) == {"hum", "rain", "wind"}
+    assert len(placed["development"]["rain"]) == 3 and placed["development"]["wind"] == ["w"]
+    every = [p for d in placed.values() for v in d.values() for p in v]
+    assert sorted(every) == sorted(p for paths in names.values() for p in paths)  # once each
+
+
+def test_the_real_sources_give_every_class_and_kind_to_every_split() -> None:
+    from adl.data.sources import backgrounds_by_kind
+
     classes = complete_classes(SOURCES)
     assert len(classes) >= 30 and classes == sorted(classes)
     by_class = recordings_by_class(SOURCES)
     counts = [len({(s.package, r.path) for s, r in by_class[c]}) for c in classes]
     folds = assign_folds(counts, lambda t: np.random.default_rng(t))
-    assert all(HELD_OUT_FOLD in fs and len(set(fs)) >= 3 for fs in folds)
+    assert all({fold_split(f) for f in fs} == set(SUBSETS) for fs in folds)
+    out = assign_backgrounds(backgrounds_by_kind(SOURCES), lambda k: np.random.default_rng(k))
+    assert all(out[split] for split in SUBSETS)  # every split has backgrounds to draw from
 
 
 # -- layouts ----------------------------------------------------------------------------------
@@ -295,6 +349,7 @@ def test_scenes_have_a_background_and_one_to_four_events(corpus: Path) -> None:
     prov = load_provenance(corpus)
     bank_fold = {(p["package"], p["source_path"]): int(p["file"].rsplit("/", 1)[1][0])
                  for p in prov if p["file"].startswith("ESC-50-master/")}
+    seen_kinds: dict[str, set[str]] = {s: set() for s in SUBSETS}
     for subset in SUBSETS:
         scenes = load_scene_events(corpus, subset)
         _, rows = _read_csv(corpus / "CLOTHO_v2.1" / "clotho_csv_files"
@@ -307,36 +362,67 @@ def test_scenes_have_a_background_and_one_to_four_events(corpus: Path) -> None:
             assert list(meta.onsets_s) == sorted(meta.onsets_s)
             assert all(o >= 0 and o + d <= meta.duration_s + 1e-9
                        for o, d in zip(meta.onsets_s, meta.durations_s))
-            assert meta.background in (None, "rain", "hum")
+            assert meta.background is None or meta.background in SPLIT_KINDS[subset]
             assert meta.background_gain_db is not None
             rows_here = [p for p in prov if p["file"].endswith(f"/{subset}/{meta.file_name}")]
             beds = [p for p in rows_here if p["role"] in ("background", "room_tone")]
             assert len(beds) == 1  # always exactly one background
             assert (beds[0]["role"] == "background") == (meta.background is not None)
+            assert beds[0]["label"] in SPLIT_KINDS[subset]  # a room tone too
+            seen_kinds[subset].add(beds[0]["label"])
             if meta.background is not None:
                 assert beds[0]["label"] == meta.background
             events = [p for p in rows_here if p["role"] == "event"]
             assert [p["label"] for p in events] == list(meta.labels)
-            if subset != "evaluation":  # training scenes never use fold 5
-                assert all(bank_fold[(p["package"], p["source_path"])] != HELD_OUT_FOLD
-                           for p in events)
+            # A scene's events come from its own split's recordings: those of its folds.
+            assert all(bank_fold[(p["package"], p["source_path"])] in SPLIT_FOLDS[subset]
+                       for p in events)
             assert len(meta.caption_events) == 5
             for i, named in enumerate(meta.caption_events, start=1):
                 text = row[f"caption_{i}"]
                 assert set(named) <= set(meta.labels), text
                 assert events_in_caption(text) == set(named), text
+    assert seen_kinds["validation"] == {"rain"}  # its only kind, as room tone too
 
 
-def test_evaluation_scenes_may_use_fold_five(packages, tmp_path: Path) -> None:
-    cfg = CorpusConfig(**{**CFG.__dict__, "n_development": 1, "n_validation": 1,
-                          "n_evaluation": 40, "scene_seconds": (2.0, 2.0)})
-    _prepare(tmp_path, packages, cfg=cfg)
-    prov = load_provenance(tmp_path)
-    bank_fold = {(p["package"], p["source_path"]): int(p["file"].rsplit("/", 1)[1][0])
-                 for p in prov if p["file"].startswith("ESC-50-master/")}
-    folds = {bank_fold[(p["package"], p["source_path"])] for p in prov
-             if "/evaluation/" in p["file"] and p["role"] == "event"}
-    assert HELD_OUT_FOLD in folds and len(folds) > 1
+def test_no_recording_sounds_in_two_splits(corpus: Path) -> None:
+    assert shared_recordings(corpus) == ()
+    report = recording_splits(corpus)
+    # Four classes of three recordings: one each in development, validation and evaluation.
+    assert report.events == {"development": 4, "validation": 4, "evaluation": 4}
+    # Those that sound (a few scenes need not use every background their split has).
+    assert report.backgrounds["validation"] == 1
+    assert 1 <= report.backgrounds["development"] <= 3
+    assert 1 <= report.backgrounds["evaluation"] <= 2
+    splits: dict[tuple[str, str], set[str]] = {}
+    for p in load_provenance(corpus):
+        splits.setdefault((p["package"], p["source_path"]), set()).add(file_split(p["file"]))
+    assert all(len(s) == 1 for s in splits.values())
+    manifest = json.loads((corpus / MANIFEST).read_text())  # what the plan gives each split
+    assert manifest["recordings_per_split"] == {
+        "development": {"events": 4, "backgrounds": 3},
+        "validation": {"events": 4, "backgrounds": 1},
+        "evaluation": {"events": 4, "backgrounds": 2}}
+    assert manifest["backgrounds_per_split"] == {s: sorted(SPLIT_KINDS[s]) for s in SUBSETS}
+
+
+def test_data_check_on_the_built_corpus(corpus: Path, tmp_path: Path, capsys) -> None:
+    from adl.cli import main
+
+    (tmp_path / "embedded-default").symlink_to(corpus, target_is_directory=True)
+    assert main(["data", "check", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr()
+    assert "0 recordings shared between splits" in out.out and out.err == ""
+    assert "validation: 4 event recordings, 1 background recording\n" in out.out
+
+
+def test_a_split_without_backgrounds_is_one_line(packages, tmp_path: Path) -> None:
+    (events, ambience), debs = packages
+    wind_only = DebSource(ambience.pin, ambience.size, ambience.license, ambience.copyright,
+                          tuple(r for r in ambience.recordings if r.kind == "wind"))
+    with pytest.raises(DataError) as err:
+        _prepare(tmp_path, ((events, wind_only), debs))
+    assert "validation split has none" in _one_line(err)
 
 
 # -- provenance -------------------------------------------------------------------------------
@@ -370,7 +456,8 @@ def test_manifest_records_kind_pins_and_counts(corpus: Path, packages) -> None:
     assert manifest["format_version"] == recordings.FORMAT_VERSION
     assert manifest["sources"] == [{"package": s.package, "version": s.version,
                                     "sha256": s.pin.sha256} for s in sources]
-    assert manifest["classes"] == CLASSES and manifest["backgrounds"] == ["hum", "rain"]
+    assert manifest["classes"] == CLASSES
+    assert manifest["backgrounds"] == ["hum", "rain", "wind"]
     assert manifest["n_recordings"] == 12
     assert manifest["n_bank_events"] == len(_esc50(corpus))
 
@@ -467,10 +554,10 @@ def test_changed_sources_regenerate(packages, tmp_path: Path) -> None:
     (events, ambience), debs = packages
     _prepare(tmp_path, packages)
     fewer = DebSource(ambience.pin, ambience.size, ambience.license, ambience.copyright,
-                      ambience.recordings[:1])
+                      tuple(r for r in ambience.recordings if r.kind != "wind"))
     summary = _prepare(tmp_path, ((events, fewer), debs))
     assert not summary.reused
-    assert json.loads((tmp_path / MANIFEST).read_text())["backgrounds"] == ["rain"]
+    assert json.loads((tmp_path / MANIFEST).read_text())["backgrounds"] == ["hum", "rain"]
 
 
 def test_load_attribution_without_a_corpus(tmp_path: Path) -> None:

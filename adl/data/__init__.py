@@ -5,7 +5,8 @@ Notebook: 01_data_mixing
 """
 
 from adl.data.captions import EventMention, events_in_caption, write_captions
-from adl.data.check import OverlapReport, SharedSound, SplitOverlap, check_overlap
+from adl.data.check import (OverlapReport, RecordingSplits, SharedRecording, SharedSound,
+                            SplitOverlap, check_overlap, recording_splits, shared_recordings)
 from adl.data.clotho import CLOTHO_SUBSETS, ClothoItem, load_clotho
 from adl.data.corpus import CorpusSummary, prepare_corpus
 from adl.data.corpus_files import SceneMeta, load_scene_events
@@ -21,7 +22,9 @@ __all__ = [
     "ESC50Item",
     "EventMention",
     "OverlapReport",
+    "RecordingSplits",
     "SceneMeta",
+    "SharedRecording",
     "SharedSound",
     "SplitOverlap",
     "check_overlap",
@@ -32,6 +35,8 @@ __all__ = [
     "load_esc50",
     "load_scene_events",
     "prepare_corpus",
+    "recording_splits",
+    "shared_recordings",
     "synthesize",
     "write_captions",
 ]

@@ -1,4 +1,4 @@
-"""Check the real-data route: Freesound sounds shared by ESC-50 and Clotho.
+"""Check that training never heard what evaluation plays: sounds shared between splits.
 
 Both data sets were cut from Freesound. ESC-50's ``meta/esc50.csv`` names each clip's source
 sound in ``src_file`` (a Freesound sound id), and Clotho's ``clotho_metadata_{subset}.csv`` has a
@@ -13,14 +13,22 @@ The Clotho metadata is read from either layout that :mod:`adl.data.clotho` reads
 
 Only the metadata CSVs are read, not the audio, so the check also runs on a download that has
 only its CSVs. The embedded corpus (:mod:`adl.data.corpus`) writes no Clotho metadata and its
-``src_file`` values are generated numbers, not Freesound ids: it is reported as having nothing
-to check.
+``src_file`` values are generated numbers, not Freesound ids: :func:`check_overlap` reports it
+as having nothing to check.
+
+The recordings corpus (:mod:`adl.data.recordings`) is checked from its ``provenance.csv``
+instead: every row names a corpus file and a source recording in it, identified by
+``(package, source_path)``. A scene belongs to its Clotho subset, a bank file to the split of
+its fold (:data:`adl.data.layout.SPLIT_FOLDS`: 1-3 development, 4 validation, 5 evaluation).
+The corpus puts every recording in one split; :func:`shared_recordings` lists any found in two,
+and :func:`recording_splits` also counts each split's event and background recordings.
 
 Example::
 
-    from adl.data.check import check_overlap
+    from adl.data.check import check_overlap, shared_recordings
     report = check_overlap("data", splits=("evaluation", "development"))
     report.split("evaluation").shared   # SharedSound(sound_id, clotho_fnames, esc50_fnames)
+    shared_recordings("data/embedded-default")   # () when no recording is in two splits
 """
 
 from __future__ import annotations
@@ -32,9 +40,10 @@ from pathlib import Path
 
 from adl.data.clotho import column_index, normalize_subset, read_csv_rows
 from adl.data.corpus import _MARKER as CORPUS_MARKER
-from adl.data.corpus_files import MANIFEST
+from adl.data.corpus_files import MANIFEST, PROVENANCE, SUBSETS
 from adl.data.esc50 import esc50_dir
-from adl.data.layout import (CLOTHO_CSV_DIR, CLOTHO_DIR, ESC50_DIR, ESC50_META_CSV, ESC50_META_DIR,
+from adl.data.layout import (CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR, ESC50_AUDIO_DIR,
+                             ESC50_DIR, ESC50_META_CSV, ESC50_META_DIR, fold_split,
                              metadata_csv)
 from adl.errors import DataError
 
@@ -262,3 +271,133 @@ def report_warnings(report: OverlapReport, *,
                        f"DCASE asks to exclude such overlaps: leave those clips out of the "
                        f"references")
     return out
+
+
+# -- the recordings corpus: one split per recording -------------------------------------------
+
+#: ``provenance.csv`` roles of a background recording (a room tone is one too).
+BACKGROUND_ROLES: tuple[str, ...] = ("background", "room_tone")
+
+
+@dataclass(frozen=True)
+class SharedRecording:
+    """A source recording that sounds in more than one split.
+
+    ``splits`` run in the order development, validation, evaluation; ``files`` are the corpus
+    files (paths relative to the corpus) that hold it, sorted.
+    """
+
+    package: str
+    source_path: str
+    splits: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordingSplits:
+    """What :func:`recording_splits` found: per split, how many different event and background
+    recordings sound in it, and the recordings that sound in more than one."""
+
+    root: Path
+    events: dict[str, int]
+    backgrounds: dict[str, int]
+    shared: tuple[SharedRecording, ...]
+
+
+def file_split(file: str) -> str:
+    """The split of a corpus file named as ``provenance.csv`` names it: a scene's Clotho
+    subset, or the split of a bank file's fold.
+
+    Raises:
+        DataError: the path is neither a scene nor a bank file.
+    """
+    parts = file.replace("\\", "/").split("/")
+    if len(parts) == 4 and parts[:2] == [CLOTHO_DIR, CLOTHO_AUDIO_DIR] and parts[2] in SUBSETS:
+        return parts[2]
+    if len(parts) == 3 and parts[:2] == [ESC50_DIR, ESC50_AUDIO_DIR]:
+        fold = parts[2].split("-", 1)[0]
+        if fold.isdigit():
+            try:
+                return fold_split(int(fold))
+            except ValueError:
+                pass
+    raise DataError(f"{file!r} is neither a scene "
+                    f"({CLOTHO_DIR}/{CLOTHO_AUDIO_DIR}/<subset>/...) nor a bank file "
+                    f"({ESC50_DIR}/{ESC50_AUDIO_DIR}/<fold>-...)")
+
+
+def recording_splits(root: str | os.PathLike[str]) -> RecordingSplits:
+    """Which splits every source recording of a recordings corpus sounds in.
+
+    Reads ``<root>/provenance.csv`` (no audio). A recording is ``(package, source_path)``; it
+    counts as a background where some row gives it a role of :data:`BACKGROUND_ROLES`, else as
+    an event.
+
+    Args:
+        root: the corpus folder (the one that holds ``provenance.csv``).
+
+    Returns:
+        A :class:`RecordingSplits`; its ``shared`` is empty when every recording sounds in one
+        split only, as the corpus builder makes it.
+
+    Raises:
+        DataError: no ``provenance.csv`` (a synthesised corpus, or real data), other columns, or
+            a file that is neither a scene nor a bank file.
+    """
+    from adl.data.recordings import load_provenance  # lazily: it imports the audio stack
+
+    root = Path(root).expanduser()
+    splits: dict[tuple[str, str], set[str]] = {}
+    files: dict[tuple[str, str], set[str]] = {}
+    background: set[tuple[str, str]] = set()
+    for row in load_provenance(root):
+        key = (row["package"], row["source_path"])
+        try:
+            split = file_split(row["file"])
+        except DataError as e:
+            raise DataError(f"{root / PROVENANCE}: {e}") from None
+        splits.setdefault(key, set()).add(split)
+        files.setdefault(key, set()).add(row["file"])
+        if row["role"] in BACKGROUND_ROLES:
+            background.add(key)
+    events = {s: sum(s in splits[k] for k in splits if k not in background) for s in SUBSETS}
+    backgrounds = {s: sum(s in splits[k] for k in background) for s in SUBSETS}
+    shared = tuple(SharedRecording(k[0], k[1], tuple(s for s in SUBSETS if s in splits[k]),
+                                   tuple(sorted(files[k])))
+                   for k in sorted(splits) if len(splits[k]) > 1)
+    return RecordingSplits(root, events, backgrounds, shared)
+
+
+def shared_recordings(root: str | os.PathLike[str]) -> tuple[SharedRecording, ...]:
+    """The source recordings of a recordings corpus that sound in more than one split, read
+    from its ``provenance.csv`` (``()`` when every recording keeps to one split); see
+    :func:`recording_splits`.
+
+    Raises:
+        DataError: as :func:`recording_splits`.
+    """
+    return recording_splits(root).shared
+
+
+def has_provenance(root: str | os.PathLike[str]) -> bool:
+    """True for a folder with a ``provenance.csv``: a recordings corpus, which
+    :func:`recording_splits` checks."""
+    return (Path(root).expanduser() / PROVENANCE).is_file()
+
+
+def format_recording_splits(report: RecordingSplits, *, max_listed: int = 10) -> str:
+    """The report as text: one line per split, then the shared recordings (at most
+    ``max_listed``, each with its splits and how many files hold it)."""
+    lines = [f"{report.root}: embedded corpus of real recordings; the different recordings "
+             f"each split plays, from {PROVENANCE}"]
+    for s in SUBSETS:
+        lines.append(f"{s}: {_count(report.events[s], 'event recording')}, "
+                     f"{_count(report.backgrounds[s], 'background recording')}")
+    lines.append(f"{_count(len(report.shared), 'recording')} shared between splits")
+    for rec in report.shared[:max(max_listed, 0)]:
+        lines.append(f"  {rec.package} {rec.source_path}: {', '.join(rec.splits)} "
+                     f"({_count(len(rec.files), 'file')})")
+    hidden = len(report.shared) - max(max_listed, 0)
+    if hidden > 0:
+        lines.append(f"  ... and {hidden} more")
+    return "\n".join(lines)

@@ -44,7 +44,8 @@ EVENT_COLUMNS: tuple[str, ...] = (FILE_NAME_COLUMN, "duration_s", "labels", "ons
 CAPTION_EVENT_COLUMNS: tuple[str, ...] = tuple(f"caption_{i}_events" for i in range(1, 6))
 # Per-clip seed streams: spawn_key = (stream, index, part) for scenes, (stream, target, index)
 # for bank events.
-_STREAMS = {"development": 0, "validation": 1, "evaluation": 2, "bank": 3, "folds": 4}
+_STREAMS = {"development": 0, "validation": 1, "evaluation": 2, "bank": 3, "folds": 4,
+            "background_splits": 5}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ sets come in and the same loaders read both::
     ESC-50-master/meta/esc50.csv     filename, fold, target, category, esc10, src_file, take
     ESC-50-master/audio/{fold}-{src_file}-{take}-{target}.wav
 
+The bank's folds map onto the three splits (:data:`SPLIT_FOLDS`).
+
 Clotho's layout is the one of aac-datasets (https://github.com/Labbeti/aac-datasets); ESC-50's
 is the official repository's (Piczak 2015, https://github.com/karolpiczak/ESC-50).
 """
@@ -30,6 +32,20 @@ ESC50_AUDIO_DIR = "audio"
 ESC50_COLUMNS: tuple[str, ...] = ("filename", "fold", "target", "category", "esc10", "src_file",
                                   "take")
 ESC50_FOLDS: tuple[int, ...] = (1, 2, 3, 4, 5)
+#: The bank folds of each split. The embedded corpus puts each recording in one split: its
+#: development recordings in folds 1-3, its validation ones in fold 4, its evaluation ones in
+#: fold 5. Training takes its references from the development folds on real ESC-50 too, and the
+#: difference experiments (Table 2) their events from the evaluation fold.
+SPLIT_FOLDS: dict[str, tuple[int, ...]] = {"development": (1, 2, 3), "validation": (4,),
+                                           "evaluation": (5,)}
+
+
+def fold_split(fold: int) -> str:
+    """The split whose recordings a bank fold holds (see :data:`SPLIT_FOLDS`)."""
+    for split, folds in SPLIT_FOLDS.items():
+        if fold in folds:
+            return split
+    raise ValueError(f"ESC-50 fold {fold}: folds are 1..5")
 
 
 def captions_csv(subset: str) -> str:

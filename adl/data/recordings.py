@@ -9,6 +9,21 @@ synthesised. The corpus is written in the layouts of :mod:`adl.data.corpus`, plu
                         path inside the package, licence, credit) and what was done to them
     ATTRIBUTION.md      per package: licence, copyright holders and the recordings used
 
+**One split per recording.** Every event and background recording sounds in exactly one split,
+development, validation or evaluation, in its scenes and in the bank's folds of that split
+(:data:`adl.data.layout.SPLIT_FOLDS`: folds 1-3, 4 and 5), so evaluation measures hearing, not
+memory of a recording heard in training. :func:`assign_splits` decides per group (a class's
+events, a background kind's recordings), in an order shuffled by the seed: a group of three or
+more recordings gives one in five (at least one) to evaluation, as many to validation, and the
+rest, the most, to development. Event classes with fewer than three recordings are left out of
+the corpus (:func:`adl.data.sources.complete_classes`), so every class sounds in every split. A
+background kind with two recordings has one in development and one in evaluation, a kind with
+one recording is in development only; scenes of a split draw their background among the kinds
+it has, so a caption never names a kind whose recordings belong to another split. The room tone
+of a split is its ``desert`` and ``hum`` recordings (any of its backgrounds if it has neither).
+``adl data check`` (:func:`adl.data.check.shared_recordings`) reads ``provenance.csv`` and
+reports any recording found in two splits.
+
 **The bank** (``ESC-50-master``). Only classes with at least three different recordings
 (:func:`adl.data.sources.complete_classes`) are used; ``target`` indexes their sorted list.
 
@@ -24,31 +39,32 @@ synthesised. The corpus is written in the layouts of :mod:`adl.data.corpus`, plu
   gets an equal share; at most :data:`MAX_TAKES` takes per recording): a speed change of
   ±5 % by resampling (soxr; pitch and tempo together), a random crop offset or placement, one
   mild filter (a ±6 dB low or high shelf, or a gentle low- or high-pass) and a gain of ±6 dB.
-* Folds by source recording: every cut and augmentation of a recording has its fold. Within
-  a class, the recordings (in an order shuffled by the seed) go round-robin over
-  ``5, 1, 2, 3, 4, 5, 1, ...``: the first goes to fold 5, so **fold 5 holds at least one
-  recording of every class** (Table 2's "never heard" fold), and at least two recordings of
-  every class lie in folds 1-4, since every class has three or more. The 1-4 rotation continues from class to class, so those
-  folds stay balanced over the bank; a class with three recordings leaves two of them empty.
+* Folds by source recording (:func:`assign_folds`): every cut and augmentation of a
+  recording has its fold, the fold of its split. Evaluation recordings are in fold 5, so
+  **fold 5 holds at least one recording of every class**, none heard in training (Table 2's
+  "never heard" fold); validation recordings in fold 4; development recordings go in turn to
+  folds 1, 2 and 3, the rotation continuing from class to class so that those folds stay
+  balanced over the bank (a class with three recordings has a single development one).
 * ``src_file`` is an integer per source recording (``200000 + 1000 * target + i``); ``take``
   is ``A``, ``B``, ... per cut, then per augmentation.
 
 **The scenes** (``CLOTHO_v2.1``), ``scene_seconds`` long:
 
-* Always a real background. With probability ``background_prob`` it is a background kind that
-  captions may name (rain, wind, birds, traffic, ...), :data:`BACKGROUND_DB` relative to the
-  event level; otherwise a quiet room tone, a ``desert`` or ``hum`` recording
-  (:data:`ROOM_TONE_KINDS`) at :data:`ROOM_TONE_DB`, which captions do not name (the events
-  file then leaves ``background`` empty and keeps its gain). Short backgrounds (several are
+* Always a real background, a recording of the scene's split. With probability
+  ``background_prob`` it is a background kind that captions may name (rain, wind, birds,
+  traffic, ...), :data:`BACKGROUND_DB` relative to the event level; otherwise a quiet room
+  tone, a ``desert`` or ``hum`` recording (:data:`ROOM_TONE_KINDS`) at :data:`ROOM_TONE_DB`,
+  which captions do not name (the events file then leaves ``background`` empty and keeps its
+  gain). Short backgrounds (several are
   4 s at 11 kHz) are looped from a random start with equal-power crossfades.
 * 1 to ``max_events`` events of distinct classes, weighted toward few (weights
   ``max_events, ..., 2, 1``), each cut from a bank recording (its active part, at most
   ``event_seconds``, from a random offset), at a gain in :data:`EVENT_DB` dB (the first one
   drawn in :data:`LEAD_EVENT_DB`, so that not every event is faint), at any onset; events may
-  overlap. Development and validation scenes take their events from recordings of folds 1-4
-  only; evaluation scenes from any fold, fold 5 included. The bank's references and the
-  scenes share recordings, as Clotho and ESC-50 share Freesound; what fold 5 guarantees is
-  that a fold-5 reference was never heard in a training scene.
+  overlap. A scene takes its events from the recordings of its split only: development scenes
+  from those of folds 1-3, validation scenes from fold 4's, evaluation scenes from fold 5's.
+  Within a split the bank and the scenes share recordings, as Clotho and ESC-50 share
+  Freesound; across splits nothing is shared.
 * Five captions by :func:`adl.data.annotators.annotate`, as if from five people, told the
   background's level (one at -6 dB or more is prominent, about a third of them); the classes
   each names go to ``caption_1_events`` ... ``caption_5_events``.
@@ -86,14 +102,15 @@ from adl.data.corpus_files import (ATTRIBUTION, MANIFEST, PROVENANCE, SUBSETS, S
                              _write_esc50_csv, _write_scene_csvs, clip_seed)
 from adl.data.debian import Fetcher, exact, extract_dir, is_complete
 from adl.data.layout import (CLOTHO_AUDIO_DIR, CLOTHO_DIR, ESC50_AUDIO_DIR, ESC50_DIR,
-                             ESC50_FOLDS)
-from adl.data.sources import (SOURCES, DebSource, Recording, backgrounds_by_kind,
-                              complete_classes, fetch_sources, recordings_by_class)
+                             ESC50_FOLDS, SPLIT_FOLDS, fold_split)
+from adl.data.sources import (MIN_RECORDINGS, SOURCES, DebSource, Recording,
+                              backgrounds_by_kind, complete_classes, fetch_sources,
+                              recordings_by_class)
 from adl.errors import AudioError, DataError, one_line
 from adl.io import atomic_open, free_bytes, write_text
 
 #: Bumped whenever the builder's output changes, so an old corpus is regenerated.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every recording in one split (events and backgrounds)
 #: RMS (over its active frames) of an event at gain 0 dB, in dB full scale.
 REFERENCE_DBFS = -20.0
 #: The floor under every bank clip, in dB full scale: never digital silence.
@@ -113,7 +130,10 @@ GAIN_DB_RANGE = (-6.0, 6.0)
 #: ESC-50 takes are single letters.
 TAKES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_TAKES = len(TAKES)
-HELD_OUT_FOLD = 5
+HELD_OUT_FOLD = SPLIT_FOLDS["evaluation"][0]
+#: A group (one class's events, one kind's backgrounds) of at least :data:`MIN_RECORDINGS`
+#: gives one in this many of its recordings (at least one) to validation, as many to evaluation.
+HELD_OUT_SHARE = 5
 PROVENANCE_COLUMNS: tuple[str, ...] = ("file", "role", "label", "package", "version",
                                        "source_path", "license", "credit", "processing")
 
@@ -156,6 +176,11 @@ class BankRecording:
     @property
     def key(self) -> tuple[str, str]:
         return (self.source.package, self.recording.path)
+
+    @property
+    def split(self) -> str:
+        """The split whose scenes may use it (the one its fold belongs to)."""
+        return fold_split(self.fold)
 
 
 def default_sources() -> tuple[DebSource, ...]:
@@ -221,8 +246,8 @@ class _State:
     out: Path
     classes: list[str]
     bank: list[list[BankRecording]]               # per target
-    backgrounds: dict[str, list[tuple[DebSource, Recording]]]
-    room_tone: list[tuple[DebSource, Recording]]
+    backgrounds: dict[str, dict[str, list[tuple[DebSource, Recording]]]]  # split -> kind -> recs
+    room_tone: dict[str, list[tuple[DebSource, Recording]]]               # split -> recs
     audio: dict[tuple[str, str], np.ndarray]      # events: active part, levelled; backgrounds: raw
     floors: dict[tuple[str, str], np.ndarray | None]
 
@@ -230,33 +255,82 @@ class _State:
 _STATE: _State | None = None
 
 
-def assign_folds(n_recordings: Sequence[int], rng_for: Callable[[int], np.random.Generator]
-                 ) -> list[list[int]]:
-    """Folds of each class's recordings, by position in its (shuffled) order.
+def assign_splits(n: int, rng: np.random.Generator) -> list[str]:
+    """The split of each recording of one group: a class's events or a kind's backgrounds.
+
+    In an order shuffled by ``rng``, a group of :data:`MIN_RECORDINGS` or more gives its first
+    ``max(1, n // HELD_OUT_SHARE)`` recordings to evaluation, as many to validation, and the
+    rest (the most) to development. A smaller group cannot be in all three splits: of two
+    recordings one goes to development and one to evaluation (the validation scenes do without
+    that group), a single one goes to development only.
 
     Args:
-        n_recordings: recordings per class, in target order.
+        n: the group's recordings, in their sorted order.
+        rng: the generator that shuffles them.
+
+    Returns:
+        The split of each recording, in sorted order.
+    """
+    if n >= MIN_RECORDINGS:
+        k = max(1, n // HELD_OUT_SHARE)
+        plan = ["evaluation"] * k + ["validation"] * k + ["development"] * (n - 2 * k)
+    else:
+        plan = ["development", "evaluation"][:n]
+    split_of = [""] * n
+    for position, i in enumerate(rng.permutation(n)):
+        split_of[int(i)] = plan[position]
+    return split_of
+
+
+def assign_folds(n_recordings: Sequence[int], rng_for: Callable[[int], np.random.Generator]
+                 ) -> list[list[int]]:
+    """Bank folds of each class's recordings: their split (:func:`assign_splits`) as a fold.
+
+    Args:
+        n_recordings: recordings per class, in target order (each at least
+            :data:`MIN_RECORDINGS`, so every class has recordings in every split).
         rng_for: the generator that shuffles class ``target``'s order.
 
     Returns:
-        Per class, the fold of each recording in sorted order: round-robin over
-        ``5, 1, 2, 3, 4`` in the shuffled order, so the first recording goes to fold 5; the
-        rotation over folds 1-4 continues from one class to the next, which keeps those folds
+        Per class, the fold of each recording in sorted order: evaluation recordings in fold 5,
+        validation ones in fold 4, development ones in folds 1-3 (:data:`SPLIT_FOLDS`), which
+        take them in turn, continuing from one class to the next, so that those folds stay
         balanced over the bank.
     """
+    dev_folds = SPLIT_FOLDS["development"]
     folds: list[list[int]] = []
     rotation = 0
     for target, n in enumerate(n_recordings):
-        order = rng_for(target).permutation(n)
-        fold_of = [0] * n
-        for position, i in enumerate(order):
-            if position % len(ESC50_FOLDS) == 0:
-                fold_of[int(i)] = HELD_OUT_FOLD
-            else:
-                fold_of[int(i)] = 1 + rotation % (len(ESC50_FOLDS) - 1)
+        fold_of = []
+        for split in assign_splits(n, rng_for(target)):
+            if split == "development":
+                fold_of.append(dev_folds[rotation % len(dev_folds)])
                 rotation += 1
+            else:
+                fold_of.append(SPLIT_FOLDS[split][0])
         folds.append(fold_of)
     return folds
+
+
+def assign_backgrounds(backgrounds: dict[str, list[tuple[DebSource, Recording]]],
+                       rng_for: Callable[[int], np.random.Generator]
+                       ) -> dict[str, dict[str, list[tuple[DebSource, Recording]]]]:
+    """Each split's background recordings, by kind (:func:`assign_splits` per kind).
+
+    Args:
+        backgrounds: kind -> its recordings, in sorted kind order.
+        rng_for: the generator that shuffles the recordings of the kind at this position.
+
+    Returns:
+        Split -> kind -> its recordings there (a kind with fewer than :data:`MIN_RECORDINGS`
+        recordings is missing from a split or two; scenes of that split never have it).
+    """
+    out: dict[str, dict[str, list[tuple[DebSource, Recording]]]] = {s: {} for s in SPLIT_FOLDS}
+    for k, kind in enumerate(sorted(backgrounds)):
+        recs = sorted(backgrounds[kind], key=lambda sr_: (sr_[0].package, sr_[1].path))
+        for rec, split in zip(recs, assign_splits(len(recs), rng_for(k))):
+            out[split].setdefault(kind, []).append(rec)
+    return out
 
 
 def _load(source: DebSource, rec: Recording, root: Path, sr: int) -> np.ndarray:
@@ -320,12 +394,18 @@ def _prepare(cfg: CorpusConfig, sr: int, out: Path, sources: Sequence[DebSource]
     for c in classes:
         unique = {(s.package, r.path): (s, r) for s, r in by_class[c]}
         per_class.append([unique[k] for k in sorted(unique)])
-    backgrounds = backgrounds_by_kind(sources)
-    if not backgrounds:
-        raise DataError("the recordings corpus needs background recordings; the sources have "
-                        "none")
-    room_tone = [sr_ for k in ROOM_TONE_KINDS for sr_ in backgrounds.get(k, [])] \
-        or [sr_ for k in sorted(backgrounds) for sr_ in backgrounds[k]]
+    backgrounds = {kind: list({(s.package, r.path): (s, r) for s, r in recs}.values())
+                   for kind, recs in backgrounds_by_kind(sources).items()}
+    by_split = assign_backgrounds(
+        backgrounds, lambda k: np.random.default_rng(clip_seed(cfg.seed, "background_splits", k)))
+    for split, kinds in by_split.items():
+        if not kinds:
+            raise DataError(f"the recordings corpus needs background recordings in every split, "
+                            f"and the {split} split has none: it takes a kind with "
+                            f"{MIN_RECORDINGS} or more recordings (or 2, for evaluation)")
+    room_tone = {split: [sr_ for k in ROOM_TONE_KINDS for sr_ in kinds.get(k, [])]
+                 or [sr_ for k in sorted(kinds) for sr_ in kinds[k]]
+                 for split, kinds in by_split.items()}
 
     n_load = sum(map(len, per_class)) + sum(map(len, backgrounds.values()))
     say(f"recordings corpus: decoding {n_load} recordings at {sr} Hz")
@@ -356,7 +436,7 @@ def _prepare(cfg: CorpusConfig, sr: int, out: Path, sources: Sequence[DebSource]
                                      folds[target][i], s, r, n_cuts,
                                      min(MAX_TAKES, max(n_cuts, share[i]))))
         bank.append(row)
-    return _State(cfg, sr, out, classes, bank, backgrounds, room_tone, audio, floors)
+    return _State(cfg, sr, out, classes, bank, by_split, room_tone, audio, floors)
 
 
 def _init_worker(cfg: CorpusConfig, sr: int, out: str, sources: Sequence[DebSource],
@@ -552,11 +632,12 @@ def _render_scene(st: _State, subset: str, index: int) -> tuple[Any, ...]:
     ref = 10 ** (REFERENCE_DBFS / 20)
 
     # The background: always there.
+    kinds = st.backgrounds[subset]  # this split's recordings only
     if rng.random() < cfg.background_prob:
-        kind: str | None = sorted(st.backgrounds)[int(rng.integers(len(st.backgrounds)))]
-        pool, role, gain_range = st.backgrounds[kind], "background", BACKGROUND_DB
+        kind: str | None = sorted(kinds)[int(rng.integers(len(kinds)))]
+        pool, role, gain_range = kinds[kind], "background", BACKGROUND_DB
     else:
-        kind, pool, role, gain_range = None, st.room_tone, "room_tone", ROOM_TONE_DB
+        kind, pool, role, gain_range = None, st.room_tone[subset], "room_tone", ROOM_TONE_DB
     bg_source, bg_rec = pool[int(rng.integers(len(pool)))]
     bg_gain = round(float(rng.uniform(*gain_range)), 1)
     bed, how = _loop(st.audio[(bg_source.package, bg_rec.path)], n, sr, rng)
@@ -573,9 +654,7 @@ def _render_scene(st: _State, subset: str, index: int) -> tuple[Any, ...]:
     e = round(cfg.event_seconds * sr)
     placed = []
     for j, target in enumerate(int(t) for t in targets):
-        recs = st.bank[target]
-        allowed = recs if subset == "evaluation" else \
-            [b for b in recs if b.fold != HELD_OUT_FOLD] or recs
+        allowed = [b for b in st.bank[target] if b.split == subset]  # never empty: >= 3 each
         br = allowed[int(rng.integers(len(allowed)))]
         x = st.audio[br.key]
         start = int(rng.integers(0, len(x) - e + 1)) if len(x) > e else 0
@@ -653,14 +732,20 @@ def build(out: Path, cfg: CorpusConfig, *, sr: int, workers: int | None,
     write_text(out / ATTRIBUTION, _attribution(st, sources, provenance))
 
     per_fold = {str(f): sum(b.fold == f for row in st.bank for b in row) for f in ESC50_FOLDS}
+    per_split = {split: {"events": sum(b.split == split for row in st.bank for b in row),
+                         "backgrounds": sum(map(len, st.backgrounds[split].values()))}
+                 for split in SUBSETS}
     return {
         "sizes": sizes,
         "n_bank_events": n_bank,
         "classes": list(st.classes),
-        "backgrounds": sorted(st.backgrounds),
-        "room_tone_kinds": sorted({str(r.kind) for _, r in st.room_tone}),
+        "backgrounds": sorted({k for kinds in st.backgrounds.values() for k in kinds}),
+        "backgrounds_per_split": {split: sorted(st.backgrounds[split]) for split in SUBSETS},
+        "room_tone_kinds": sorted({str(r.kind) for recs in st.room_tone.values()
+                                   for _, r in recs}),
         "n_recordings": sum(len(row) for row in st.bank),
         "recordings_per_fold": per_fold,
+        "recordings_per_split": per_split,
         "total_audio_seconds": round(total_seconds, 3),
     }
 
@@ -676,6 +761,8 @@ def _attribution(st: _State, sources: Sequence[DebSource],
                  provenance: Sequence[tuple[str, ...]]) -> str:
     used = {(p[3], p[5]) for p in provenance}
     fold = {b.key: b.fold for row in st.bank for b in row}
+    bg_split = {(s.package, r.path): split for split, kinds in st.backgrounds.items()
+                for recs in kinds.values() for s, r in recs}
     lines = [
         "# Attribution",
         "",
@@ -701,8 +788,9 @@ def _attribution(st: _State, sources: Sequence[DebSource],
             "",
         ]
         for r in sorted(recs, key=lambda r: r.path):
-            used_as = (f"{r.label}, fold {fold[(s.package, r.path)]}" if r.kind is None
-                       else f"background: {r.kind}")
+            key = (s.package, r.path)
+            used_as = (f"{r.label}, fold {fold[key]}" if r.kind is None
+                       else f"background: {r.kind}, {bg_split[key]}")
             credit = f"; credit: {r.credit}" if r.credit else ""
             lines.append(f"- `{r.path}` ({used_as}): {r.description}; licence "
                          f"{s.license_of(r)}{credit}")
@@ -753,6 +841,7 @@ def load_provenance(root: str | os.PathLike[str]) -> list[dict[str, str]]:
 
 __all__ = [
     "ATTRIBUTION", "BankRecording", "FORMAT_VERSION", "MANIFEST", "PROVENANCE",
-    "PROVENANCE_COLUMNS", "assign_folds", "build", "check_space", "default_sources",
-    "estimate_bytes", "fetch_packages", "identity", "load_attribution", "load_provenance",
+    "PROVENANCE_COLUMNS", "assign_backgrounds", "assign_folds", "assign_splits", "build",
+    "check_space", "default_sources", "estimate_bytes", "fetch_packages", "identity",
+    "load_attribution", "load_provenance",
 ]
