@@ -111,8 +111,17 @@ class MixingConfig:
     # does, without looking at the scene), or only classes "absent" from the input scene (needs
     # the embedded corpus's scene events; Table 2 always uses absent ones).
     reference_classes: str = "any"
+    # Mixtures drawn and encoded once per corpus (ADL and AL-MixGen each): every epoch's added
+    # examples come from this pool, with fresh captions. 0: mix afresh every epoch and encode
+    # on the fly (what a GPU affords; a pretrained CNN on a CPU does not). Needs a frozen,
+    # cached encoder.
+    pool_size: int = 0
+    pool_seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.pool_size < 0:
+            raise ConfigError(f"mixing.pool_size: must be 0 (no pool) or more, got "
+                              f"{self.pool_size}")
         if not math.isfinite(self.snr_db):
             raise ConfigError(f"mixing.snr_db: must be a finite number of dB, got {self.snr_db}")
         _check_probability("mixing.p_adl", self.p_adl)
@@ -264,6 +273,9 @@ class TrainingConfig:
     # A frozen encoder gives each unmixed clip the same features every epoch: compute them once
     # (adl.feature_cache) instead of re-running the front end and encoder at every step.
     cache_features: bool = True
+    # Keep a frozen encoder's features on disk, in <dataset root>/features, so that every run,
+    # evaluation and notebook that shares the encoder encodes each clip once per corpus.
+    store_features: bool = False
     # torch.compile the decoder (worth it on a GPU for long runs; it costs a warm-up).
     compile: bool = False
 

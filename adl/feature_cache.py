@@ -16,13 +16,19 @@ so the cache is the same on every start and a resumed run stays bit-for-bit on i
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
+from typing import Any
+from pathlib import Path
 
+import numpy as np
 import torch
 
 from adl.data.training import pad_batch
+from adl.io import atomic_path
+from adl.mixing import mix
 
-__all__ = ["FeatureCache", "encoder_digest", "input_features"]
+__all__ = ["FeatureCache", "FeatureStore", "MixturePool", "attach_store", "encoder_digest", "feature_store_dir", "input_features"]
 
 
 class FeatureCache:
@@ -104,9 +110,63 @@ def encoder_digest(model: torch.nn.Module) -> str:
     return h.hexdigest()
 
 
+class MixturePool:
+    """A run's mixture pool (:func:`adl.data.training.draw_pool`), encoded once.
+
+    Args:
+        examples: the pool's mixtures (kind, input, partner, offset).
+        mixtures: features of each mixture, indexed like ``examples``.
+        references: for ADL, features of each mixture's aligned reference; None for AL-MixGen.
+    """
+
+    def __init__(self, examples: Sequence[Any], mixtures: FeatureCache,
+                 references: FeatureCache | None) -> None:
+        self.examples = list(examples)
+        self.mixtures = mixtures
+        self.references = references
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the cached tensors take, in bytes."""
+        return self.mixtures.nbytes + (self.references.nbytes if self.references else 0)
+
+    @classmethod
+    @torch.no_grad()
+    def build(cls, model: torch.nn.Module, examples: Sequence[Any],
+              clips: Sequence[torch.Tensor], references: Sequence[torch.Tensor], *,
+              snr_db: float, batch_size: int = 32, device: torch.device | str = "cpu",
+              autocast: bool = False, chunk: int = 128) -> MixturePool:
+        """Mix and encode every pooled example (``chunk`` waveforms in memory at a time).
+
+        An ADL mixture is ``mix(input, event, snr_db, offset)`` and its reference the aligned
+        event, as :class:`adl.data.training.MixingDataset` makes them; an AL-MixGen mixture is
+        two inputs mixed the same way.
+        """
+        mixed: list[torch.Tensor] = []
+        placed: list[torch.Tensor] = []
+        has_refs = any(ex.kind == "adl" for ex in examples)
+        for s in range(0, len(examples), chunk):
+            waves, refs = [], []
+            for ex in examples[s: s + chunk]:
+                partner = references[ex.partner] if ex.kind == "adl" else clips[ex.partner]
+                m, r = mix(clips[ex.index], partner, snr_db=snr_db, offset=ex.offset)
+                waves.append(m)
+                refs.append(r)
+            mixed += FeatureCache.build(model, waves, batch_size=batch_size, device=device,
+                                        autocast=autocast).features
+            if has_refs:
+                placed += FeatureCache.build(model, refs, batch_size=batch_size,
+                                             device=device, autocast=autocast).features
+        return cls(examples, FeatureCache(mixed), FeatureCache(placed) if has_refs else None)
+
+
 @torch.no_grad()
 def input_features(model: torch.nn.Module, cache: FeatureCache, clip: torch.Tensor,
                    wave: torch.Tensor, lengths: torch.Tensor,
+                   pool: MixturePool | None = None, pool_index: torch.Tensor | None = None,
                    ) -> tuple[torch.Tensor, torch.Tensor]:
     """The encoder's output for a training batch, cached rows read and the others encoded.
 
@@ -117,19 +177,31 @@ def input_features(model: torch.nn.Module, cache: FeatureCache, clip: torch.Tens
         wave: (B, S) waveforms (only the rows with ``clip < 0`` are read), or (F, S) those
             rows alone, in order (as :func:`adl.data.training.collate` gives them); lengths
             (B,) samples of every row.
+        pool, pool_index: the run's mixture pool and (B,) each row's index in it (-1: not
+            pooled); pooled rows are read from the pool, not encoded.
     Returns:
         ``(features (B, T', C), out_lengths (B,))``, as ``model.encode(wave, lengths)`` gives.
     """
     device = wave.device
     clip = clip.cpu()
+    pooled_rows = torch.zeros_like(clip, dtype=torch.bool)
+    if pool is not None and pool_index is not None:
+        pool_index = pool_index.cpu()
+        pooled_rows = pool_index >= 0
     cached = (clip >= 0).nonzero(as_tuple=True)[0]
-    fresh = (clip < 0).nonzero(as_tuple=True)[0]
+    fresh = ((clip < 0) & ~pooled_rows).nonzero(as_tuple=True)[0]
     parts: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     if len(cached):
         f, n = cache.gather(clip[cached].tolist(), device)
         parts.append((cached, f, n))
+    if bool(pooled_rows.any()):
+        rows = pooled_rows.nonzero(as_tuple=True)[0]
+        assert pool is not None and pool_index is not None
+        f, n = pool.mixtures.gather(pool_index[rows].tolist(), device)
+        parts.append((rows, f, n))
     if len(fresh):
         rows = fresh.to(device)
+        # (B, S), or (F, S) the fresh rows alone: pooled rows carry no samples either.
         if wave.shape[0] != len(fresh):
             wave = wave[rows]
         # Crop to the longest fresh row: the plain rows' samples are not in the batch.
@@ -147,3 +219,81 @@ def input_features(model: torch.nn.Module, cache: FeatureCache, clip: torch.Tens
         out[rows, : f.shape[1]] = f.to(dtype)
         out_len[rows] = n
     return out, out_len
+
+
+class FeatureStore:
+    """A frozen encoder's features on disk, addressed by the encoder and the waveform's bytes.
+
+    Every clip the book encodes with a frozen encoder (training inputs, the mixture pool,
+    evaluation clips, Table 2's mixtures and events) is encoded once per corpus: the key is
+    ``sha256(encoder digest, context, samples)``, so a clip encoded by any run, in any notebook,
+    is read back by every later run that shares the encoder. Features are stored as float32
+    ``.npy`` files, written atomically, under ``folder/<digest[:16]>/``.
+
+    A clip's features do not depend on its batch (the encoders zero padded frames), so a stored
+    clip gives what encoding it again would give, up to float rounding of the batch it was
+    encoded in. ``context`` separates features computed in different numerics (a GPU under bf16
+    autocast against a CPU in float32).
+
+    Args:
+        folder: where the store lives (created on first write).
+        digest: :func:`encoder_digest` of the encoder whose features these are.
+        context: anything else the features depend on.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str], digest: str, *, context: str = "") -> None:
+        self.folder = Path(folder) / digest[:16]
+        self._prefix = f"{digest}|{context}|".encode()
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, wave: torch.Tensor) -> str:
+        """The address of a (samples,) waveform's features."""
+        h = hashlib.sha256(self._prefix)
+        h.update(wave.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+        return h.hexdigest()[:40]
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.npy"
+
+    def get(self, key: str) -> torch.Tensor | None:
+        """The stored ``(T', C)`` features, or None (a missing or unreadable file is a miss)."""
+        path = self._path(key)
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return torch.from_numpy(arr)
+
+    def put(self, key: str, features: torch.Tensor) -> None:
+        """Store ``(T', C)`` features atomically (a crash leaves no partial file)."""
+        path = self._path(key)
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, features.detach().to("cpu", torch.float32).contiguous().numpy(),
+                        allow_pickle=False)
+
+
+def feature_store_dir(dataset_dir: str | os.PathLike[str]) -> Path:
+    """Where a corpus keeps its frozen-encoder features: ``<dataset dir>/features``."""
+    return Path(dataset_dir) / "features"
+
+
+def attach_store(model: torch.nn.Module, folder: str | os.PathLike[str] | None, *,
+                 context: str = "") -> FeatureStore | None:
+    """Give a captioner whose encoder is frozen a :class:`FeatureStore` in ``folder``.
+
+    Returns the store, or None (and detaches any) when ``folder`` is None or the encoder is not
+    frozen (its features would change as it trains). ``model.encode`` then reads stored
+    features and stores what it computes.
+    """
+    encoder = model.encoder
+    frozen = not encoder.training and not any(p.requires_grad for p in encoder.parameters())
+    if folder is None or not frozen:
+        model.feature_store = None
+        return None
+    store = FeatureStore(folder, encoder_digest(model), context=context)
+    model.feature_store = store
+    return store

@@ -19,9 +19,10 @@ from typing import Any
 import torch
 
 from adl.audio import load_audio
-from adl.config import Config, load_config
+from adl.config import Config, dataset_root, load_config
 from adl.data.training import pad_batch
 from adl.errors import AudioError, ConfigError
+from adl.feature_cache import attach_store, feature_store_dir
 from adl.models.captioner import Captioner, build_captioner
 from adl.runs import RunError, checkpoint_folder, load_weights, read_run_info
 from adl.tokenizer import decode_captions, load_tokenizer
@@ -68,12 +69,17 @@ def weights_path(run: str | os.PathLike[str], which: str = "best") -> Path:
 
 
 def load_run(run: str | os.PathLike[str], *, which: str = "best",
-             device: str | torch.device = "cpu") -> tuple[Captioner, Any, Config]:
+             device: str | torch.device = "cpu",
+             root: str | os.PathLike[str] | None = None) -> tuple[Captioner, Any, Config]:
     """Load a trained run for inference: ``(captioner in eval mode, tokenizer, config)``.
+
+    A run trained with ``training.store_features`` reads and writes its corpus's feature store
+    (:class:`adl.feature_cache.FeatureStore`), when the corpus folder exists.
 
     Args:
         which: "best" (lowest validation loss) or "last".
         device: where the model goes.
+        root: the data root (None: the run config's, then ``$ADL_DATA_ROOT``).
     """
     run = Path(run)
     read_run_info(run)  # refuses a run of a newer format
@@ -82,6 +88,13 @@ def load_run(run: str | os.PathLike[str], *, which: str = "best",
     model = build_captioner(cfg, vocab_size=len(tok))
     load_weights(model, weights_path(run, which))
     model.eval().to(device)
+    if cfg.training.store_features and cfg.encoder.freeze:
+        model.freeze_encoder()
+        base = dataset_root(cfg, root)
+        if base.is_dir():
+            kind = torch.device(device).type
+            attach_store(model, feature_store_dir(base),
+                         context=f"{kind}:{'bf16' if kind == 'cuda' else 'fp32'}")
     return model, tok, cfg
 
 

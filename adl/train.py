@@ -44,10 +44,11 @@ from adl.data.clotho import load_clotho
 from adl.data.corpus_files import events_csv, load_scene_events
 from adl.data.esc50 import load_esc50
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, SPLIT_FOLDS
-from adl.data.training import (MixingDataset, PlanBatches, epoch_size, load_clips, pad_batch,
-                               plan_epoch, to_device)
+from adl.data.training import (MixingDataset, PlanBatches, draw_pool, epoch_size, load_clips,
+                               pad_batch, plan_epoch, to_device)
 from adl.errors import ADLError, ConfigError, DataError
-from adl.feature_cache import FeatureCache, encoder_digest, input_features
+from adl.feature_cache import (FeatureCache, MixturePool, attach_store, encoder_digest,
+                               feature_store_dir, input_features)
 from adl.inference import resolve_device
 from adl.io import atomic_open
 from adl.models.aisfx import load_sfx_weights
@@ -208,7 +209,8 @@ def lr_factor(step: int, total: int, warmup: int) -> float:
 
 
 def train_step(model: Captioner, batch: dict[str, Any], method: str, *,
-               cache: FeatureCache | None = None) -> torch.Tensor:
+               cache: FeatureCache | None = None, pool: MixturePool | None = None,
+               ) -> torch.Tensor:
     """The loss of one training batch: encode, subtract, decode, cross-entropy.
 
     The data path has already mixed each row (:class:`adl.data.training.MixingDataset`): an ADL
@@ -223,6 +225,8 @@ def train_step(model: Captioner, batch: dict[str, Any], method: str, *,
         batch: from :func:`adl.data.training.collate`, on the model's device.
         method: baseline, mixgen or adl; only adl subtracts a reference.
         cache: a frozen encoder's features of the unmixed clips (:mod:`adl.feature_cache`).
+        pool: the run's mixture pool, encoded once; pooled rows (``batch["pool"] >= 0``) read
+            their mixture's and reference's features from it.
     Returns:
         The token-mean cross-entropy, a scalar tensor.
 
@@ -233,15 +237,28 @@ def train_step(model: Captioner, batch: dict[str, Any], method: str, *,
     # Encode. A frozen encoder's features of a plain row are read from the cache; mixtures are
     # new every epoch and are encoded here.
     features = None
+    pool_index = batch.get("pool")
     if cache is not None:
         captioner = getattr(model, "module", model)  # unwrap DDP
-        features = input_features(captioner, cache, batch["clip"], wave, lengths)
-    # Subtract: ADL rows read Z(X_mix) - Z(X_ref), the reference encoded by the same encoder;
-    # rows without a reference read Z(X) alone.
+        features = input_features(captioner, cache, batch["clip"], wave, lengths,
+                                  pool, pool_index)
+    # Subtract: ADL rows read Z(X_mix) - Z(X_ref), the reference encoded by the same encoder
+    # (or read from the pool, where it was encoded once); rows without a reference read Z(X)
+    # alone.
     reference = batch["reference"] if method == "adl" else None
+    reference_features = None
+    if method == "adl" and pool is not None and pool_index is not None:
+        if pool.references is None:
+            raise ValueError("an ADL run's mixture pool needs its references' features")
+        has_ref = batch["has_reference"].cpu()
+        if bool((pool_index.cpu()[has_ref] < 0).any()):
+            raise ValueError("with a mixture pool every ADL row must be pooled")
+        if bool(has_ref.any()):
+            reference_features, _ = pool.references.gather(
+                pool_index.cpu()[has_ref].tolist(), wave.device)
     # Decode with teacher forcing; the loss is the cross-entropy against the target's tokens.
     _, loss = model(wave, lengths, batch["labels"], batch["labels_mask"], reference,
-                    batch["has_reference"], features)
+                    batch["has_reference"], features, reference_features)
     return loss
 
 
@@ -411,6 +428,10 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     encode = lambda caps: encode_captions(tok, caps, max_length=cfg.decoder.max_caption_tokens)
     device = accelerator.device
     cache = val_cache = None
+    pool: MixturePool | None = None
+    if cfg.training.store_features and cfg.encoder.freeze:
+        attach_store(model, feature_store_dir(dataset_root(cfg, root)),
+                     context=f"{device.type}:{'bf16' if device.type == 'cuda' else 'fp32'}")
     if cfg.training.cache_features and cfg.encoder.freeze:
         t0 = time.perf_counter()
         autocast = device.type == "cuda"
@@ -438,10 +459,33 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     n_caps = [len(c) for c in data.captions]
     allowed = (data.allowed_references()
                if method == "adl" and cfg.mixing.reference_classes == "absent" else None)
+    if cfg.mixing.pool_size and method != "baseline":
+        if cache is None:
+            raise ConfigError("mixing.pool_size: a mixture pool needs a frozen encoder with "
+                              "training.cache_features: true")
+        if cfg.training.adl_mode != "add":
+            raise ConfigError("mixing.pool_size: a mixture pool needs training.adl_mode: add")
+        t0 = time.perf_counter()
+        pool_key = ("pool", key, method, cfg.mixing.pool_size, cfg.mixing.pool_seed,
+                    cfg.mixing.snr_db, cfg.mixing.reference_classes)
+        pool = data.feature_caches.get(pool_key)  # type: ignore[assignment]
+        if pool is None:
+            examples = draw_pool(len(data.clips), n_caps, lengths, ref_lengths, method=method,
+                                 size=cfg.mixing.pool_size, seed=cfg.mixing.pool_seed,
+                                 allowed_refs=allowed)
+            pool = MixturePool.build(model, examples, data.clips, data.references,
+                                     snr_db=cfg.mixing.snr_db,
+                                     batch_size=cfg.training.batch_size, device=device,
+                                     autocast=device.type == "cuda")
+            data.feature_caches[pool_key] = pool  # type: ignore[assignment]
+        say(f"mixture pool: {len(pool)} {method} mixtures ({pool.nbytes / 2**20:.0f} MiB, "
+            f"{time.perf_counter() - t0:.1f} s)")
+    pooled = pool.examples if pool is not None else None
     plan_for = lambda ep: plan_epoch(len(data.clips), n_caps, lengths, ref_lengths,
                                      method=method, p_adl=cfg.mixing.p_adl,
                                      p_mixgen=cfg.mixing.p_mixgen, seed=seed, epoch=ep,
-                                     mode=cfg.training.adl_mode, allowed_refs=allowed)
+                                     mode=cfg.training.adl_mode, allowed_refs=allowed,
+                                     pool=pooled)
     B = cfg.training.batch_size
     # One loader over every remaining step of the run: its workers live for the whole run (what
     # persistent_workers would buy) and prepare the next epoch's batches during validation.
@@ -475,7 +519,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                 n_local = batch["labels_mask"].sum()
                 n_global = accelerator.reduce(n_local.clone(), reduction="sum")
                 with accelerator.autocast():
-                    loss = train_step(ddp_model, batch, method, cache=cache)
+                    loss = train_step(ddp_model, batch, method, cache=cache, pool=pool)
                 # DDP averages gradients over processes: weigh each process's token-mean loss
                 # by its share of the global tokens, so every token counts the same.
                 scaled = loss * n_local * world / n_global

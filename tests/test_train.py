@@ -107,7 +107,8 @@ def test_difference_is_taken_per_row(model_and_batch):
         z_ref, _ = model.features(ref, lengths)
     # Z(x) - Enc(0) minus Z(r) - Enc(0): the silences cancel.
     assert torch.allclose(z_diff[0], z_in[0] - z_ref[0], atol=1e-6)
-    assert torch.equal(z_diff[1][mask[1]], z_in[1][mask[1]])
+    # Batched and alone, the same up to the rounding of the thread pool's kernels.
+    assert torch.allclose(z_diff[1][mask[1]], z_in[1][mask[1]], atol=1e-6)
     assert torch.allclose(z_diff[2], z_in[2] - z_ref[2], atol=1e-6)
     assert mask.shape == z_diff.shape[:2]
     assert mask[1].sum() < mask[0].sum()  # the shorter clip has fewer valid frames

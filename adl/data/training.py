@@ -39,6 +39,8 @@ class PlannedExample:
     partner: int = -1
     partner_caption: int = -1
     offset: int = 0
+    #: Index into the run's mixture pool (:func:`draw_pool`), -1 for a mixture made fresh.
+    pool: int = -1
 
 
 def load_clips(paths: Sequence[Path], sr: int, *, on_bad_audio: str = "skip",
@@ -78,7 +80,8 @@ def load_clips(paths: Sequence[Path], sr: int, *, on_bad_audio: str = "skip",
 def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence[int],
                ref_lengths: Sequence[int], *, method: str, p_adl: float, p_mixgen: float,
                seed: int, epoch: int, mode: str = "add",
-               allowed_refs: Sequence[Sequence[int]] | None = None) -> list[PlannedExample]:
+               allowed_refs: Sequence[Sequence[int]] | None = None,
+               pool: Sequence[PlannedExample] | None = None) -> list[PlannedExample]:
     """Draw one epoch's examples: a permutation of the inputs, one caption each, and partners.
 
     Args:
@@ -95,6 +98,9 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
             ``p`` (the ablation; the plans of runs made before ``add`` existed).
         allowed_refs: per input, the bank indices its reference may be drawn from
             (``mixing.reference_classes: absent``); None: any event.
+        pool: mixtures drawn once for the whole run (:func:`draw_pool`): the added examples
+            are then drawn from it (each at most once per epoch while the pool is large
+            enough), with a fresh caption, instead of being mixed anew. "add" mode only.
     Returns:
         ``n_inputs`` examples in "replace" mode, ``n_inputs + round(p * n_inputs)`` in "add"
         mode (:func:`epoch_size`).
@@ -105,6 +111,10 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
         raise ValueError(f"unknown mode {mode!r}; choose add or replace")
     if method == "adl" and not ref_lengths:
         raise ValueError("method 'adl' needs a non-empty reference bank")
+    if pool is not None and mode != "add":
+        raise ValueError("a mixture pool adds its mixtures: it needs mode 'add'")
+    if pool is not None and method != "baseline" and not pool:
+        raise ValueError("the mixture pool is empty")
     g = torch.Generator().manual_seed(_mix_seed(seed, epoch))
     order = torch.randperm(n_inputs, generator=g).tolist()
     plan = []
@@ -123,6 +133,22 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
         return plan
     # Added examples: their own generator, so the plain part above is the baseline's plan.
     g = torch.Generator().manual_seed(_mix_seed(seed, epoch) ^ 0x5EED)
+    if pool is not None:
+        extra = _from_pool(pool, n_extra, n_captions, g)
+    else:
+        extra = _fresh_extra(n_inputs, n_extra, n_captions, input_lengths, ref_lengths,
+                             method=method, allowed_refs=allowed_refs, g=g)
+    # Random slots for the added examples; both kinds keep their own order.
+    total = n_inputs + n_extra
+    slots = set(torch.randperm(total, generator=g)[:n_extra].tolist())
+    plain_it, extra_it = iter(plan), iter(extra)
+    return [next(extra_it) if k in slots else next(plain_it) for k in range(total)]
+
+
+def _fresh_extra(n_inputs: int, n_extra: int, n_captions: Sequence[int],
+                 input_lengths: Sequence[int], ref_lengths: Sequence[int], *, method: str,
+                 allowed_refs: Sequence[Sequence[int]] | None,
+                 g: torch.Generator) -> list[PlannedExample]:
     chosen = torch.randperm(n_inputs, generator=g)[:n_extra].tolist()
     extra = []
     for i in chosen:
@@ -131,11 +157,65 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
             extra.append(_adl_example(i, cap, input_lengths, ref_lengths, allowed_refs, g))
         else:
             extra.append(_mixgen_example(i, cap, n_inputs, n_captions, input_lengths, g))
-    # Random slots for the added examples; both kinds keep their own order.
-    total = n_inputs + n_extra
-    slots = set(torch.randperm(total, generator=g)[:n_extra].tolist())
-    plain_it, extra_it = iter(plan), iter(extra)
-    return [next(extra_it) if k in slots else next(plain_it) for k in range(total)]
+    return extra
+
+
+def _from_pool(pool: Sequence[PlannedExample], n_extra: int, n_captions: Sequence[int],
+               g: torch.Generator) -> list[PlannedExample]:
+    # Whole permutations of the pool first, so no mixture repeats within an epoch unless the
+    # pool is smaller than the epoch's share of mixtures.
+    order: list[int] = []
+    while len(order) < n_extra:
+        order += torch.randperm(len(pool), generator=g).tolist()
+    extra = []
+    for k in order[:n_extra]:
+        ex = pool[k]
+        cap = int(torch.randint(0, n_captions[ex.index], (1,), generator=g))
+        partner_cap = (int(torch.randint(0, n_captions[ex.partner], (1,), generator=g))
+                       if ex.kind == "mixgen" else -1)
+        extra.append(PlannedExample(ex.index, cap, ex.kind, ex.partner, partner_cap,
+                                    ex.offset, k))
+    return extra
+
+
+def draw_pool(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence[int],
+              ref_lengths: Sequence[int], *, method: str, size: int, seed: int,
+              allowed_refs: Sequence[Sequence[int]] | None = None) -> list[PlannedExample]:
+    """Draw a run's mixture pool: ``size`` mixtures (input, partner, offset), made once.
+
+    With a frozen encoder that is far slower than the decoder (a pretrained CNN on a CPU),
+    encoding fresh mixtures every epoch costs more than all the rest of training; a pool is
+    encoded once (and stored: :class:`adl.feature_cache.FeatureStore`) and each epoch draws its
+    added examples from it with fresh captions (:func:`plan_epoch`). Inputs are spread evenly:
+    every input appears ``size // n_inputs`` or one more times. The pool depends on ``seed``
+    alone, so every run given the same seed shares it.
+
+    Args:
+        method: "adl" (input + a reference event) or "mixgen" (input + another input).
+        size: mixtures in the pool.
+        seed: the pool's own seed.
+    Returns:
+        ``size`` examples with ``kind``, ``index``, ``partner`` and ``offset`` set.
+    """
+    if method not in ("adl", "mixgen"):
+        raise ValueError(f"a mixture pool is for adl or mixgen, not {method!r}")
+    if size < 1:
+        raise ValueError(f"the mixture pool needs at least one mixture, got size {size}")
+    if method == "adl" and not ref_lengths:
+        raise ValueError("method 'adl' needs a non-empty reference bank")
+    if method == "mixgen" and n_inputs < 2:
+        raise ValueError("AL-MixGen needs at least two inputs")
+    g = torch.Generator().manual_seed(_mix_seed(seed, -1) ^ 0x9001)
+    inputs: list[int] = []
+    while len(inputs) < size:
+        inputs += torch.randperm(n_inputs, generator=g).tolist()
+    pool = []
+    for i in inputs[:size]:
+        if method == "adl":
+            pool.append(_adl_example(i, 0, input_lengths, ref_lengths, allowed_refs, g))
+        else:
+            pool.append(_mixgen_example(i, 0, n_inputs, n_captions, input_lengths, g))
+    return pool
 
 
 def epoch_size(n_inputs: int, *, method: str, p_adl: float, p_mixgen: float,
@@ -207,6 +287,13 @@ class MixingDataset(Dataset):
         ex = self.plan[k]
         x = self.clips[ex.index]
         caption = self.captions[ex.index][ex.caption]
+        if ex.pool >= 0:
+            # A pooled mixture: its features (and its reference's) come from the pool's
+            # caches, so no samples are made or copied.
+            if ex.kind == "mixgen":
+                caption = join_captions(caption, self.captions[ex.partner][ex.partner_caption])
+            return {"input": None, "reference": None, "has_reference": ex.kind == "adl",
+                    "caption": caption, "clip": -1, "pool": ex.pool, "length": x.shape[0]}
         if ex.kind == "adl":
             mixture, aligned = mix(x, self.references[ex.partner], snr_db=self.snr_db,
                                    offset=ex.offset)
@@ -260,13 +347,15 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
     Returns:
         dict with ``input`` (F, S): the rows that carry samples, in batch order (F = B unless
         plain rows come from a feature cache), ``lengths`` (B,) every row's length in samples,
-        ``reference`` (H, S): the aligned references of the ``has_reference`` rows, in batch
-        order, ``has_reference`` (B,) bool, ``clip`` (B,) long (-1 for mixtures), ``labels``
+        ``reference`` (H, S): the aligned references of the ``has_reference`` rows that are not
+        pooled, in batch order, ``has_reference`` (B,) bool, ``clip`` (B,) long (-1 for
+        mixtures), ``pool`` (B,) long (the pool index of a pooled mixture, else -1), ``labels``
         (B, L), ``labels_mask`` (B, L), ``captions`` list[str].
     """
     signals = [it["input"] for it in items if it["input"] is not None]
     inputs, _ = pad_batch(signals) if signals else (torch.zeros(0, 1), None)
-    refs, _ = pad_batch([it["reference"] for it in items if it["has_reference"]],
+    refs, _ = pad_batch([it["reference"] for it in items
+                         if it["has_reference"] and it.get("pool", -1) < 0],
                         length=inputs.shape[1])
     lengths = torch.tensor([it["length"] if it["input"] is None else it["input"].shape[0]
                             for it in items], dtype=torch.long)
@@ -275,6 +364,7 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
     return {"input": inputs, "lengths": lengths, "reference": refs,
             "has_reference": torch.tensor([it["has_reference"] for it in items]),
             "clip": torch.tensor([it.get("clip", -1) for it in items], dtype=torch.long),
+            "pool": torch.tensor([it.get("pool", -1) for it in items], dtype=torch.long),
             "labels": labels, "labels_mask": labels_mask, "captions": captions}
 
 

@@ -65,6 +65,8 @@ class Captioner(nn.Module):
         self.no_reference = no_reference
         # Enc(silence) per (log-mel frames, device, dtype), while the encoder is frozen.
         self._silence: dict[tuple[int, str, torch.dtype], torch.Tensor] = {}
+        # Encoder features on disk (adl.feature_cache.attach_store); None: encode every time.
+        self.feature_store: Any = None
 
     # -- features ---------------------------------------------------------------------------
 
@@ -77,12 +79,49 @@ class Captioner(nn.Module):
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Encoder features of waveforms or log-mels (before the adapter).
 
+        With a :class:`adl.feature_cache.FeatureStore` attached (``feature_store``, see
+        :func:`adl.feature_cache.attach_store`) and the encoder still frozen, each waveform's
+        features are read from the store when it holds them, and stored when it does not.
+
         Args:
             wave: (B, S) zero-padded waveforms with lengths (B,) in samples, or (B, T, M)
                 log-mels with lengths (B,) in frames.
         Returns:
             ``(features (B, T', C), out_lengths (B,))``.
         """
+        store = self.feature_store
+        if (store is not None and wave.dim() == 2 and not self.encoder.training
+                and not any(p.requires_grad for p in self.encoder.parameters())):
+            return self._encode_stored(wave, lengths, store)
+        return self._encode(wave, lengths)
+
+    def _encode_stored(self, wave: torch.Tensor, lengths: torch.Tensor, store: Any,
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`encode` through a feature store: only the clips it lacks are encoded."""
+        rows = [wave[b, : int(lengths[b])] for b in range(wave.shape[0])]
+        keys = [store.key(r) for r in rows]
+        found: list[torch.Tensor | None] = [store.get(k) for k in keys]
+        missing = [b for b, f in enumerate(found) if f is None]
+        if missing:
+            idx = torch.tensor(missing, device=wave.device)
+            sub_len = lengths[idx]
+            feats, out_len = self._encode(wave[idx, : int(sub_len.max())], sub_len)
+            for j, b in enumerate(missing):
+                f = feats[j, : int(out_len[j])].float()
+                store.put(keys[b], f)
+                found[b] = f
+        out_len = torch.tensor([f.shape[0] for f in found], dtype=torch.long,  # type: ignore
+                               device=wave.device)
+        first = found[0]
+        assert first is not None
+        out = torch.zeros(len(found), int(out_len.max()), first.shape[1], device=wave.device)
+        for b, f in enumerate(found):
+            out[b, : f.shape[0]] = f.to(wave.device)  # type: ignore[union-attr]
+        return out, out_len
+
+    def _encode(self, wave: torch.Tensor, lengths: torch.Tensor,
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`encode` without the store."""
         if wave.dim() == 3:
             return self.encoder(wave, lengths)
         B = wave.shape[0]
@@ -166,6 +205,7 @@ class Captioner(nn.Module):
                  reference: torch.Tensor | None = None,
                  has_reference: torch.Tensor | None = None,
                  input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
+                 reference_features: torch.Tensor | None = None,
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """What the decoder reads: ``diff(Z_input, Z_ref)`` for every row.
 
@@ -181,6 +221,9 @@ class Captioner(nn.Module):
                 out_lengths (B,))``, when it is already known (a frozen encoder's cache, see
                 :mod:`adl.feature_cache`); ``wave`` is then not encoded, but ``lengths`` must
                 still be the inputs' lengths.
+            reference_features: ``(H, T', C)`` the encoder's output for the references of the
+                ``has_reference`` rows, in order, when already known (a mixture pool); then
+                ``reference`` is not read (it may be None).
         Returns:
             ``(z (B, T', D), mask (B, T') bool)``.
         """
@@ -191,7 +234,17 @@ class Captioner(nn.Module):
         B = feats.shape[0]
         has_ref = torch.zeros(B, dtype=torch.bool, device=feats.device)
         refs: list[tuple[torch.Tensor, torch.Tensor]] = []  # (rows, Z_ref of those rows)
-        if reference is not None:
+        if reference_features is not None:
+            if has_reference is None:
+                raise ValueError("reference_features needs has_reference")
+            has_ref = has_reference.to(feats.device)
+            rows = has_ref.nonzero(as_tuple=True)[0]
+            if reference_features.shape[0] != rows.shape[0]:
+                raise ValueError(f"reference_features has {reference_features.shape[0]} rows "
+                                 f"for {rows.shape[0]} rows with a reference")
+            if len(rows):
+                refs.append((rows, reference_features.to(feats.device)))
+        elif reference is not None:
             if has_reference is None:
                 has_reference = torch.ones(B, dtype=torch.bool)
             has_ref = has_reference.to(feats.device)
@@ -233,6 +286,7 @@ class Captioner(nn.Module):
 
     def load_state_dict(self, *args, **kwargs):  # type: ignore[override]
         self._silence.clear()  # new encoder weights, new Enc(silence)
+        self.feature_store = None  # and new features: attach a store again after loading
         return super().load_state_dict(*args, **kwargs)
 
     # -- training -----------------------------------------------------------------------------
@@ -241,13 +295,16 @@ class Captioner(nn.Module):
                 labels_mask: torch.Tensor, reference: torch.Tensor | None = None,
                 has_reference: torch.Tensor | None = None,
                 input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
+                reference_features: torch.Tensor | None = None,
                 ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Teacher-forced cross-entropy (``input_features`` as in :meth:`features`).
+        """Teacher-forced cross-entropy (``input_features`` and ``reference_features`` as in
+        :meth:`features`).
 
         Returns:
             ``(logits (B, L, V), loss)``.
         """
-        z, mask = self.features(wave, lengths, reference, has_reference, input_features)
+        z, mask = self.features(wave, lengths, reference, has_reference, input_features,
+                                reference_features)
         return self.decoder(z, mask, labels, labels_mask)
 
     # -- inference ----------------------------------------------------------------------------
