@@ -506,9 +506,9 @@ def hearing_table(runs: Sequence[str | os.PathLike[str]],
     evaluated without event labels has no event columns), never made up.
 
     Returns:
-        One row per run (``method``, ``seed``, ``run`` = its folder name), then ``floor`` and
-        ``ceiling`` when they were written, with :data:`HEARING_COLUMNS`; index ``system``
-        (the run's name, ``floor`` or ``ceiling``).
+        One row per run (``method``, ``seed``), then ``floor`` and ``ceiling`` when they were
+        written, with :data:`HEARING_COLUMNS`; index ``system`` (the run's folder name,
+        ``floor`` or ``ceiling``).
 
     Notebook: 04_evaluation
     """
@@ -523,10 +523,11 @@ def hearing_table(runs: Sequence[str | os.PathLike[str]],
     for system, name in SYSTEM_NAMES.items():
         path = system_paths(output_dir, system)[0]
         if path.is_file():
-            rows.append({"system": system, "method": name, "seed": math.nan,
+            rows.append({"system": system, "method": name, "seed": None,
                          **_row(json.loads(path.read_text(encoding="utf-8")))})
-    return pd.DataFrame(rows, columns=["system", "method", "seed", *HEARING_COLUMNS]
-                        ).set_index("system")
+    table = pd.DataFrame(rows, columns=["system", "method", "seed", *HEARING_COLUMNS])
+    table["seed"] = table["seed"].astype("Int64")  # the floor and ceiling have none (<NA>)
+    return table.set_index("system")
 
 
 def floor_ceiling_rows(output_dir: str | os.PathLike[str], metrics: Sequence[str], *,

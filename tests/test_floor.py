@@ -130,6 +130,7 @@ def test_floor_and_ceiling_are_written_and_scored_like_runs(tiny_run, labelled, 
     table = hearing_table([run], out)
     assert list(table.index) == ["baseline-seed0", "floor", "ceiling"]
     assert table.loc["ceiling", "event_precision"] == 1.0
+    assert table.loc["baseline-seed0", "seed"] == 0 and table["seed"].isna().sum() == 2
     assert table.loc["floor", "cider_d"] == pytest.approx(saved["scores"]["cider_d"])
 
 
