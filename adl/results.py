@@ -24,14 +24,13 @@ import numpy as np
 import pandas as pd
 
 from adl.config import dataset_root
-from adl.data.corpus_files import load_scene_events
-from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
+from adl.events import EventScores, load_event_labels
 from adl.runs import read_run_info
 from adl.table1 import METHOD_NAMES, format_mean_std, relative_change, result_paths, run_config
-from adl.table2 import CONDITIONS, caption_language, event_precision_recall, read_table2
+from adl.table2 import CONDITIONS, read_table2
 
-__all__ = ["Comparison", "compare", "conclusion", "event_scores", "gpu_estimate", "paired_differences",
-           "per_run_scores",
+__all__ = ["EVENT_COLUMNS", "Comparison", "compare", "conclusion", "event_columns", "event_scores",
+           "gpu_estimate", "paired_differences", "per_run_scores",
            "summarise", "table2_claims", "table2_over_seeds"]
 
 
@@ -62,38 +61,55 @@ def event_scores(runs: Sequence[str | os.PathLike[str]],
     the clip: below 1, the model *hallucinates* sounds (says "a dog barks" where no dog is).
     Recall is the share of the clip's classes its caption names (the corpus's own captions leave
     faint events out, so recall stays below 1 even for them). Micro-averaged over the
-    evaluation clips (:func:`adl.table2.event_precision_recall`); only the embedded corpus has
-    the event labels this needs.
+    evaluation clips, by :func:`adl.events.caption_event_scores`, the computation behind the
+    ``events`` of each run's ``metrics.json`` (read from there when it was scored on the same
+    data, else computed from ``captions.csv``); only the embedded corpus has the event labels
+    this needs.
 
     Args:
         runs: evaluated runs (their ``captions.csv``).
         root: the data root (None: each run config's).
     Returns:
         One row per run with captions: ``method, seed, run, event_precision, event_recall,
-        hallucinating`` (the share of captions that name at least one absent class); empty when
-        the data has no event labels.
+        event_f1, absent_share, distinct_captions, n_clips`` and ``hallucinating`` (the same
+        as ``absent_share``: the share of captions that name at least one absent class);
+        empty when the data has no event labels.
 
     Notebook: 07_results
     """
     rows = []
     for run in map(Path, runs):
-        captions_csv = result_paths(run)[1]
+        metrics_json, captions_csv = result_paths(run)
         base = dataset_root(run_config(run), root)
-        if not captions_csv.is_file() or not (
-                base / CLOTHO_DIR / CLOTHO_CSV_DIR / events_csv("evaluation")).is_file():
+        if not captions_csv.is_file():
             continue
-        meta = load_scene_events(base, "evaluation")
-        language = caption_language(base)
-        frame = pd.read_csv(captions_csv, keep_default_na=False)
-        named = [language.events_in_caption(c) for c in frame["candidate"]]
-        true = [set(meta[f].labels) if f in meta else set() for f in frame["file_name"]]
-        precision, recall = event_precision_recall(named, true)
+        labels = load_event_labels(base, "evaluation")
+        if labels is None:
+            continue
+        saved = (json.loads(metrics_json.read_text(encoding="utf-8"))
+                 if metrics_json.is_file() else {})
+        if saved.get("events") and saved.get("data_root") == str(base.resolve()):
+            ev = EventScores.from_json(saved["events"])
+        else:
+            frame = pd.read_csv(captions_csv, keep_default_na=False)
+            ev = labels.score(frame["candidate"].tolist(), frame["file_name"].tolist())
         info = read_run_info(run)
         rows.append({"method": info["method"], "seed": info["seed"], "run": run.name,
-                     "event_precision": precision, "event_recall": recall,
-                     "hallucinating": float(np.mean([bool(n - t) for n, t in zip(named, true)]))})
-    return pd.DataFrame(rows, columns=["method", "seed", "run", "event_precision",
-                                       "event_recall", "hallucinating"])
+                     **event_columns(ev), "hallucinating": ev.absent_share})
+    return pd.DataFrame(rows, columns=["method", "seed", "run", *EVENT_COLUMNS,
+                                       "hallucinating"])
+
+
+#: The columns :func:`event_columns` gives, as the book's tables name them.
+EVENT_COLUMNS: tuple[str, ...] = ("event_precision", "event_recall", "event_f1", "absent_share",
+                                  "distinct_captions", "n_clips")
+
+
+def event_columns(ev: EventScores) -> dict[str, float]:
+    """:class:`adl.events.EventScores` as table columns (:data:`EVENT_COLUMNS`)."""
+    return {"event_precision": ev.precision, "event_recall": ev.recall, "event_f1": ev.f1,
+            "absent_share": ev.absent_share, "distinct_captions": ev.distinct_captions,
+            "n_clips": ev.n_clips}
 
 
 @dataclass(frozen=True)

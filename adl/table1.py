@@ -15,8 +15,11 @@ and METEOR. This module does the same for the book's runs:
 
 Files written into a run ``RUN/``::
 
-    metrics.json         {"split", "n_clips", "metrics", "scores", "unavailable", "decode_seconds",
-                          "metric_seconds", ...}  (other splits: metrics_<split>.json)
+    metrics.json         {"split", "n_clips", "metrics", "scores", "unavailable", "events",
+                          "decode_seconds", "metric_seconds", ...}  (other splits:
+                          metrics_<split>.json); "events" holds the event precision, recall,
+                          f1, absent_share, distinct_captions and n_clips of the captions
+                          (adl.events.EventScores), or null with "events_unavailable" (why)
     captions.csv         file_name, candidate, reference_1..5, one column per per-clip metric
                          (other splits: captions_<split>.csv)
 
@@ -43,6 +46,7 @@ from adl.config import Config, dataset_root, load_config
 from adl.data.clotho import ClothoItem, load_clotho, normalize_subset
 from adl.data.training import load_clips
 from adl.errors import ADLError, DataError
+from adl.events import event_entry, load_event_labels
 from adl.inference import caption_waves, load_run, resolve_device, weights_path
 from adl.io import atomic_open, write_json
 from adl.metrics import CorpusScores, MetricUnavailableWarning, check_metrics, evaluate
@@ -174,6 +178,18 @@ def _fmt_scores(scores: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
 
 
+def _fmt_events(entry: Mapping[str, Any]) -> str:
+    """One log line for the ``events`` entry of a ``metrics.json``."""
+    ev = entry.get("events")
+    if ev is None:
+        return f"events: unavailable ({entry.get('events_unavailable')})"
+    def num(v: Any) -> str:
+        return "undefined" if v is None else f"{v:.3f}"
+    return (f"events: precision {num(ev['precision'])}, recall {num(ev['recall'])}, "
+            f"f1 {num(ev['f1'])}, absent share {num(ev['absent_share'])}, "
+            f"{ev['distinct_captions']} distinct captions of {ev['n_clips']}")
+
+
 #: Reasons for unavailable metrics already logged by this process: Table 1 evaluates nine runs in
 #: one kernel, and the reader needs the SPICE explanation (and its install command) once.
 _REASONS_SAID: set[str] = set()
@@ -219,9 +235,11 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
 
     Batched beam search with the run config's ``generation`` settings; one
     :func:`adl.metrics.evaluate` call (one tokenizer JVM, one METEOR JVM) for all clips. Writes
-    ``metrics.json`` and ``captions.csv`` into the run (see :func:`result_paths`), atomically.
-    If ``metrics.json`` already holds the same split, metrics, weights choice and data root, and
-    is newer than the weights, it is returned without decoding again.
+    ``metrics.json`` and ``captions.csv`` into the run (see :func:`result_paths`), atomically,
+    with the captions' event scores (:func:`adl.events.caption_event_scores`) where the data
+    has event labels. If ``metrics.json`` already holds the same split, metrics, weights choice
+    and data root, and is newer than the weights, it is returned without decoding again (one
+    written before event scores existed gets them from its ``captions.csv``).
 
     Args:
         run: a run directory written by :func:`adl.train.train`.
@@ -259,6 +277,12 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
                 and old.get("which") == which and old.get("data_root") == str(base.resolve())
                 and old.get("reference", "none") == reference)
         if same and weights.stat().st_mtime < metrics_json.stat().st_mtime:
+            if "events" not in old:  # written before event scores: add them from the captions
+                frame = pd.read_csv(captions_csv, keep_default_na=False)
+                old.update(event_entry(load_event_labels(base, split),
+                                       frame["candidate"].tolist(), frame["file_name"].tolist()))
+                write_json(metrics_json, old)
+                log(f"{metrics_json}: event scores added from {captions_csv.name}")
             log(f"{metrics_json}: up to date, reused (force=True recomputes)")
             return CorpusScores(old["scores"], unavailable=old["unavailable"])
 
@@ -280,6 +304,8 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
     metric_s = time.perf_counter() - start
     log(f"metrics: {metric_s:.1f} s; {_fmt_scores(scores)}")
     log_unavailable(scores.unavailable, log)
+    events = event_entry(load_event_labels(base, split), candidates, [it.fname for it in items])
+    log(_fmt_events(events))
 
     names = list(sents)
     write_csv(captions_csv,
@@ -292,6 +318,7 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
         "split": split, "n_clips": len(items), "which": which, "metrics": wanted,
         "reference": reference,
         **scores.to_json(),
+        **events,
         "decode_seconds": round(decode_s, 3), "metric_seconds": round(metric_s, 3),
         "skipped": [list(s) for s in skipped],
         "data_root": str(base.resolve()),

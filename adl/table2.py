@@ -54,11 +54,12 @@ from adl.audio import load_audio
 from adl.config import dataset_root
 from adl.data import annotators, captions
 from adl.data.captions import EventMention
-from adl.data.corpus_files import corpus_kind, load_scene_events
+from adl.data.corpus_files import load_scene_events
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
 from adl.data.clotho import load_clotho
 from adl.data.esc50 import load_esc50
 from adl.errors import DataError, SilentAudioError
+from adl.events import caption_language, event_precision_recall
 from adl.inference import load_run, resolve_device, weights_path
 from adl.io import write_json
 from adl.metrics import check_metrics
@@ -97,35 +98,6 @@ DIFFERENCE_METRICS: tuple[str, ...] = ("cider_d", "meteor", "spider")
 HELD_ASIDE_FOLD = 5
 #: The event scores of each condition, beside its caption metrics.
 EVENT_METRICS: tuple[str, ...] = ("event_precision", "event_recall")
-
-
-def event_precision_recall(named: Sequence[set[str]], true: Sequence[set[str]],
-                           ) -> tuple[float, float]:
-    """Micro-averaged event precision and recall of captions.
-
-    ``precision = sum |named_i & true_i| / sum |named_i|`` and
-    ``recall = sum |named_i & true_i| / sum |true_i|``; NaN where the denominator is 0
-    (no caption names any event: precision is undefined, not 0).
-
-    Args:
-        named: per caption, the classes it names (:func:`adl.data.events_in_caption`).
-        true: per caption, the classes that sound in its audio.
-
-    Returns:
-        ``(precision, recall)``; :func:`difference_conditions` reports them per condition.
-    """
-    if len(named) != len(true):
-        raise ValueError(f"{len(named)} named sets for {len(true)} true sets")
-    hits = sum(len(set(n) & set(t)) for n, t in zip(named, true))
-    n_named, n_true = sum(len(n) for n in named), sum(len(t) for t in true)
-    return (hits / n_named if n_named else math.nan, hits / n_true if n_true else math.nan)
-
-
-def caption_language(root: str | os.PathLike[str]) -> ModuleType:
-    """The module that writes and reads a corpus's captions (``write_captions``,
-    ``events_in_caption``, ``LEXICON``): :mod:`adl.data.annotators` for the corpus of real
-    recordings, :mod:`adl.data.captions` (the grammar) for the synthesised one and real data."""
-    return annotators if corpus_kind(root) == "recordings" else captions
 
 
 def names_category(caption: str, category: str, *, language: ModuleType = captions) -> bool:

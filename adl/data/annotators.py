@@ -1110,6 +1110,21 @@ def events_in_caption(caption: str) -> set[str]:
     return {_WORD_TO_CLASS[w] for w in _TOKEN.findall(caption.lower()) if w in _WORD_TO_CLASS}
 
 
+def class_phrases(label: str) -> tuple[str, ...]:
+    """The noun phrases the writers use for ``label`` that name it and no other class: its
+    sources first ("a dog", "a puppy"), then its sounds ("barking"), in bank order.
+
+    A template caption can say any of them (:mod:`adl.floor` picks the one the development
+    captions use most).
+
+    Raises:
+        KeyError: ``label`` is not a class of :data:`LEXICON`.
+    """
+    bank = _BANKS[label]
+    texts = [t.text for g in bank.groups for t in g.things] + [s.text for s in bank.sounds]
+    return tuple(dict.fromkeys(t for t in texts if events_in_caption(t) == {label}))
+
+
 # -- one caption ---------------------------------------------------------------------------------
 
 

@@ -261,6 +261,20 @@ def events_in_caption(caption: str) -> set[str]:
     return {label for label, pattern in _PATTERNS.items() if pattern.search(caption)}
 
 
+def class_phrases(label: str) -> tuple[str, ...]:
+    """The noun phrases the grammar uses for ``label`` that name it and no other class, in
+    the grammar's order ("a church bell", "church bells", ...).
+
+    A template caption can say any of them (:mod:`adl.floor` picks the one the development
+    captions use most).
+
+    Raises:
+        KeyError: ``label`` is not a class of :data:`LEXICON`.
+    """
+    texts = [f"{art} {noun}".strip() for g in _WORDS[label].groups for art, noun, _ in g.nps]
+    return tuple(dict.fromkeys(t for t in texts if events_in_caption(t) == {label}))
+
+
 def loudness(gain_db: float) -> str:
     """``"loud"``, ``"faint"`` or ``"normal"`` for a gain in dB."""
     if gain_db >= LOUD_DB:
