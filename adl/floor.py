@@ -373,7 +373,7 @@ def tagger_floor(run: str | os.PathLike[str], output_dir: str | os.PathLike[str]
     run_cfg = run_config(run)
     base = dataset_root(run_cfg, root)
     labels = {s: _labels(base, s) for s in ("development", "validation", "evaluation")}
-    model, _, cfg = load_run(run, which=which, device=device or resolve_device(
+    model, _, cfg = load_run(run, which=which, root=root, device=device or resolve_device(
         run_cfg.training.device, fallback_to_cpu=True))
     digest = encoder_digest(model)
     key = {"system": "floor", "metrics": wanted, "run": str(run.resolve()), "which": which,

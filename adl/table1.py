@@ -286,7 +286,7 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
             log(f"{metrics_json}: up to date, reused (force=True recomputes)")
             return CorpusScores(old["scores"], unavailable=old["unavailable"])
 
-    model, tok, cfg = load_run(run, which=which, device=device or resolve_device(
+    model, tok, cfg = load_run(run, which=which, root=root, device=device or resolve_device(
         run_cfg.training.device, fallback_to_cpu=True))
     items, waves, skipped = load_split(cfg, base, split)
     log(f"{run}: decoding {len(waves)} {split} clips from {base}")

@@ -183,7 +183,7 @@ def difference_conditions(run: str | os.PathLike[str], *,
         log(f"{run / 'table2.json'}: up to date, reused (force=True recomputes)")
         tidy = _tidy(reused, wanted)
         return tidy, _summary(tidy, wanted)
-    model, tok, cfg = load_run(run, which=which, device=device or resolve_device(
+    model, tok, cfg = load_run(run, which=which, root=root, device=device or resolve_device(
         run_cfg.training.device, fallback_to_cpu=True))
     items, inputs, skipped = load_split(cfg, base, "evaluation")
     if n_clips is not None:
@@ -643,3 +643,37 @@ def example_html(example: ExampleAudio, *, fmt: str = "mp3") -> str:
                                      index_names=False)
     return (f'<div class="adl-table2-example" style="margin-bottom:2em">{head}'
             f'<div>{players}</div>{table}</div>')
+
+
+def caption_listening(runs: Mapping[str, str | os.PathLike[str]],
+                      root: str | os.PathLike[str]) -> pd.DataFrame:
+    """Caption the corpus's listening set (real recordings no split uses) with each run.
+
+    Args:
+        runs: a name (e.g. "ADL") -> a trained run.
+        root: the corpus folder (its ``listening.csv``, :func:`adl.data.recordings.load_listening`).
+
+    Returns:
+        One row per recording: ``file`` (absolute path), ``label``, ``description``, ``credit``,
+        then per run its caption (column ``<name>``) and whether that caption names the
+        recording's class (column ``<name> names it``). Empty without a listening set.
+
+    Notebook: 05_latent_space_analysis
+    """
+    from adl.data.recordings import load_listening
+    from adl.inference import caption_files
+
+    rows = load_listening(root)
+    if not rows:
+        return pd.DataFrame(columns=["file", "label", "description", "credit"])
+    language = caption_language(root)
+    frame = pd.DataFrame({"file": [r["path"] for r in rows], "label": [r["label"] for r in rows],
+                          "description": [r["description"] for r in rows],
+                          "credit": [f"{r['credit']}; {r['license']}; Debian package "
+                                     f"{r['package']} {r['version']}" for r in rows]})
+    for name, run in runs.items():
+        caps = caption_files(run, list(frame["file"]))
+        frame[name] = caps
+        frame[f"{name} names it"] = [label in language.events_in_caption(c)
+                                     for c, label in zip(caps, frame["label"])]
+    return frame

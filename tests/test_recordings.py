@@ -57,7 +57,7 @@ def _sound(kind: str, seconds: float, sr: int, seed: int, channels: int = 1) -> 
         x = 0.1 * rng.standard_normal(t.size)
     else:
         freq = {"bell": 1200.0, "cow_moo": 180.0, "dog_bark": 600.0, "engine": 90.0,
-                "owl_hoot": 400.0}[kind] * (1 + 0.07 * seed)
+                "owl_hoot": 400.0, "songbird": 2400.0}[kind] * (1 + 0.07 * seed)
         env = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.05)
         x = env * (0.4 * np.sin(2 * np.pi * freq * t) + 0.02 * rng.standard_normal(t.size))
     x = x.astype(np.float32)
@@ -563,3 +563,27 @@ def test_changed_sources_regenerate(packages, tmp_path: Path) -> None:
 def test_load_attribution_without_a_corpus(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="ATTRIBUTION.md"):
         load_attribution(tmp_path)
+
+
+def test_a_large_class_lends_one_recording_to_the_listening_set(packages, tmp_path: Path,
+                                                                monkeypatch) -> None:
+    sources, debs = packages
+    birds = [(f"bird/{k}.wav", "songbird", None, 1.0 + 0.2 * k, 22050, "WAV", 1)
+             for k in range(4)]
+    extra, extra_deb = _make_source(tmp_path, "adl-test-birds", birds)
+    monkeypatch.setattr(recordings, "LISTENING_MIN", 4)
+    out = tmp_path / "corpus"
+    prepare_corpus(out, CFG, sr=SR, workers=1, sources=(*sources, extra),
+                   fetch=Fetch({**debs, "adl-test-birds": extra_deb}))
+    listening = recordings.load_listening(out)
+    assert [row["label"] for row in listening] == ["songbird"]  # the only class with 4
+    row = listening[0]
+    assert Path(row["path"]).is_file() and row["package"] == "adl-test-birds"
+    assert row["license"] == "CC0-1.0" and row["credit"]
+    # It sounds in no split: no bank event or scene was cut from it.
+    used = {p["source_path"] for p in load_provenance(out)}
+    assert row["source_path"] not in used
+    assert sum(p.startswith(BASE + "bird/") for p in used) == 3
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["n_listening"] == 1
+    assert recordings.load_listening(tmp_path) == []  # a corpus without one

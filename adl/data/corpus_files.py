@@ -45,7 +45,7 @@ CAPTION_EVENT_COLUMNS: tuple[str, ...] = tuple(f"caption_{i}_events" for i in ra
 # Per-clip seed streams: spawn_key = (stream, index, part) for scenes, (stream, target, index)
 # for bank events.
 _STREAMS = {"development": 0, "validation": 1, "evaluation": 2, "bank": 3, "folds": 4,
-            "background_splits": 5}
+            "background_splits": 5, "listening": 6}
 
 
 @dataclass(frozen=True)

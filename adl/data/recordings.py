@@ -48,6 +48,12 @@ reports any recording found in two splits.
 * ``src_file`` is an integer per source recording (``200000 + 1000 * target + i``); ``take``
   is ``A``, ``B``, ... per cut, then per augmentation.
 
+**The listening set**: a class with :data:`LISTENING_MIN` or more recordings lends one (drawn by
+the seed) to no split at all. Its active part, levelled and at most :data:`LISTENING_SECONDS`
+long, is written to ``listening/<class>.wav`` with its provenance in ``listening.csv``
+(:func:`load_listening`): real recordings of the corpus's classes that no scene, bank event,
+tagger or head has heard, for trying a trained captioner on.
+
 **The scenes** (``CLOTHO_v2.1``), ``scene_seconds`` long:
 
 * Always a real background, a recording of the scene's split. With probability
@@ -110,7 +116,7 @@ from adl.errors import AudioError, DataError, one_line
 from adl.io import atomic_open, free_bytes, write_text
 
 #: Bumped whenever the builder's output changes, so an old corpus is regenerated.
-FORMAT_VERSION = 2  # 2: every recording in one split (events and backgrounds)
+FORMAT_VERSION = 3  # 2: every recording in one split; 3: and a listening set in none
 #: RMS (over its active frames) of an event at gain 0 dB, in dB full scale.
 REFERENCE_DBFS = -20.0
 #: The floor under every bank clip, in dB full scale: never digital silence.
@@ -130,6 +136,14 @@ GAIN_DB_RANGE = (-6.0, 6.0)
 #: ESC-50 takes are single letters.
 TAKES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_TAKES = len(TAKES)
+#: A class with this many recordings or more lends one to the listening set: a real recording
+#: that no split, fold or head ever uses (the book captions them: chapter 5).
+LISTENING_MIN = 7
+#: The listening set's folder and its index, in the corpus folder.
+LISTENING_DIR = "listening"
+LISTENING_CSV = "listening.csv"
+#: The longest listening clip, in seconds (its active part, cut from the middle).
+LISTENING_SECONDS = 10.0
 HELD_OUT_FOLD = SPLIT_FOLDS["evaluation"][0]
 #: A group (one class's events, one kind's backgrounds) of at least :data:`MIN_RECORDINGS`
 #: gives one in this many of its recordings (at least one) to validation, as many to evaluation.
@@ -246,6 +260,7 @@ class _State:
     out: Path
     classes: list[str]
     bank: list[list[BankRecording]]               # per target
+    listening: list[tuple[str, DebSource, Recording]]  # (class, source, recording), in no split
     backgrounds: dict[str, dict[str, list[tuple[DebSource, Recording]]]]  # split -> kind -> recs
     room_tone: dict[str, list[tuple[DebSource, Recording]]]               # split -> recs
     audio: dict[tuple[str, str], np.ndarray]      # events: active part, levelled; backgrounds: raw
@@ -391,9 +406,16 @@ def _prepare(cfg: CorpusConfig, sr: int, out: Path, sources: Sequence[DebSource]
                         "recordings; the sources have none")
     by_class = recordings_by_class(sources)
     per_class: list[list[tuple[DebSource, Recording]]] = []
-    for c in classes:
+    listening: list[tuple[str, DebSource, Recording]] = []
+    for target, c in enumerate(classes):
         unique = {(s.package, r.path): (s, r) for s, r in by_class[c]}
-        per_class.append([unique[k] for k in sorted(unique)])
+        recs = [unique[k] for k in sorted(unique)]
+        if len(recs) >= LISTENING_MIN:
+            # One recording of a large class is kept out of every split, for listening.
+            rng = np.random.default_rng(clip_seed(cfg.seed, "listening", target))
+            k = int(rng.integers(len(recs)))
+            listening.append((c, *recs.pop(k)))
+        per_class.append(recs)
     backgrounds = {kind: list({(s.package, r.path): (s, r) for s, r in recs}.values())
                    for kind, recs in backgrounds_by_kind(sources).items()}
     by_split = assign_backgrounds(
@@ -436,7 +458,7 @@ def _prepare(cfg: CorpusConfig, sr: int, out: Path, sources: Sequence[DebSource]
                                      folds[target][i], s, r, n_cuts,
                                      min(MAX_TAKES, max(n_cuts, share[i]))))
         bank.append(row)
-    return _State(cfg, sr, out, classes, bank, by_split, room_tone, audio, floors)
+    return _State(cfg, sr, out, classes, bank, listening, by_split, room_tone, audio, floors)
 
 
 def _init_worker(cfg: CorpusConfig, sr: int, out: str, sources: Sequence[DebSource],
@@ -730,6 +752,7 @@ def build(out: Path, cfg: CorpusConfig, *, sr: int, workers: int | None,
         total_seconds += sum(m.duration_s for _, _, m, _ in rows)
     _write_provenance(out, provenance)
     write_text(out / ATTRIBUTION, _attribution(st, sources, provenance))
+    _write_listening(out, st.listening, sr, root)
 
     per_fold = {str(f): sum(b.fold == f for row in st.bank for b in row) for f in ESC50_FOLDS}
     per_split = {split: {"events": sum(b.split == split for row in st.bank for b in row),
@@ -744,10 +767,57 @@ def build(out: Path, cfg: CorpusConfig, *, sr: int, workers: int | None,
         "room_tone_kinds": sorted({str(r.kind) for recs in st.room_tone.values()
                                    for _, r in recs}),
         "n_recordings": sum(len(row) for row in st.bank),
+        "n_listening": len(st.listening),
         "recordings_per_fold": per_fold,
         "recordings_per_split": per_split,
         "total_audio_seconds": round(total_seconds, 3),
     }
+
+
+def _write_listening(out: Path, listening: Sequence[tuple[str, DebSource, Recording]],
+                     sr: int, root: Path) -> None:
+    """Write the listening set: each recording's active part (levelled, at most
+    :data:`LISTENING_SECONDS` from its middle) as ``listening/<class>.wav``, and
+    ``listening.csv`` with its class, description and full provenance."""
+    from adl.audio import save_audio
+
+    rows = []
+    for label, source, rec in listening:
+        x = _active_part(_load(source, rec, root, sr), sr)
+        n = round(LISTENING_SECONDS * sr)
+        if len(x) > n:
+            start = (len(x) - n) // 2
+            x = x[start: start + n]
+        name = f"{LISTENING_DIR}/{label}.wav"
+        save_audio(out / name, _limit(_fade(x, sr)), sr)
+        rows.append((name, label, rec.description, source.package, source.version, rec.path,
+                     source.license_of(rec), rec.credit or source.copyright))
+    with atomic_open(out / LISTENING_CSV, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(("file", "label", "description", "package", "version", "source_path",
+                         "license", "credit"))
+        writer.writerows(rows)
+
+
+def load_listening(root: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """The corpus's listening set: real recordings of its classes that no split uses.
+
+    Returns:
+        One dict per recording (``file`` relative to the corpus folder, ``path`` absolute,
+        ``label``, ``description``, ``package``, ``version``, ``source_path``, ``license``,
+        ``credit``); empty for a corpus without one (the synthesised ``smoke`` corpus).
+
+    Notebook: 05_latent_space_analysis
+    """
+    base = Path(root).expanduser()
+    path = base / LISTENING_CSV
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["path"] = str(base / row["file"])
+    return rows
 
 
 def _write_provenance(out: Path, rows: Sequence[tuple[str, ...]]) -> None:
@@ -843,5 +913,5 @@ __all__ = [
     "ATTRIBUTION", "BankRecording", "FORMAT_VERSION", "MANIFEST", "PROVENANCE",
     "PROVENANCE_COLUMNS", "assign_backgrounds", "assign_folds", "assign_splits", "build",
     "check_space", "default_sources", "estimate_bytes", "fetch_packages", "identity",
-    "load_attribution", "load_provenance",
+    "load_attribution", "load_listening", "load_provenance",
 ]
