@@ -179,6 +179,9 @@ class EncoderConfig:
     diff_at: str = "adapter"
     width: int = SFX_WIDTH
     input_gain_db: float = 0.0
+    # Prepend the mean and the max over time of what the decoder reads as two more tokens
+    # (adl.models.captioner.add_summary_tokens).
+    summary_tokens: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("encoder.name", self.name, ENCODERS)

@@ -437,3 +437,33 @@ def test_adapter_bias_is_fixed_when_it_cancels_in_every_row():
     zero = cfg.replace(model=dataclasses.replace(cfg.model, no_reference="zero"))
     before = cfg.replace(encoder=dataclasses.replace(cfg.encoder, diff_at="encoder"))
     assert bias(zero).requires_grad and bias(before).requires_grad
+
+
+def test_summary_tokens_are_the_mean_and_max_of_the_valid_frames():
+    from adl.models.captioner import add_summary_tokens
+
+    z = torch.tensor([[[1.0, -2.0], [3.0, 0.0], [99.0, 99.0]]])
+    mask = torch.tensor([[True, True, False]])
+    out, m = add_summary_tokens(z, mask)
+    assert out.shape == (1, 5, 2) and m.tolist() == [[True, True, True, True, False]]
+    assert out[0, 0].tolist() == [2.0, -1.0]  # the mean of the two valid frames
+    assert out[0, 1].tolist() == [3.0, 0.0]   # their max; the padded frame is ignored
+    assert torch.equal(out[0, 2:], z[0])
+
+
+def test_a_captioner_with_summary_tokens_trains_and_generates(model_and_batch):
+    _, wave, lengths, ref, labels, mask = model_and_batch
+    cfg = tiny_config("unused")
+    cfg = cfg.replace(encoder=dataclasses.replace(cfg.encoder, summary_tokens=True))
+    torch.manual_seed(0)
+    model = build_captioner(cfg, vocab_size=300).eval()
+    with torch.no_grad():
+        z, m = model.features(wave, lengths)
+        plain = build_captioner(tiny_config("unused"), vocab_size=300).eval()
+        plain.load_state_dict(model.state_dict())
+        z0, m0 = plain.features(wave, lengths)
+    assert z.shape[1] == z0.shape[1] + 2 and torch.equal(z[:, 2:], z0)
+    _, loss = model(wave, lengths, labels, mask)
+    assert torch.isfinite(loss)
+    out = model.generate(wave, lengths, num_beams=2, max_length=8, min_length=2)
+    assert out.shape[0] == 3

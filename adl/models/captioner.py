@@ -29,6 +29,28 @@ def subtract(z_input: torch.Tensor, z_ref: torch.Tensor) -> torch.Tensor:
     return z_input - z_ref
 
 
+def add_summary_tokens(z: torch.Tensor, mask: torch.Tensor,
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Prepend two clip-level tokens to a sequence: the mean and the max over its valid frames.
+
+    A frozen encoder's frames say *when* something sounds; a linear probe reads *what* sounds
+    from their mean and max over time. Giving the decoder those two vectors as tokens lets it
+    read the clip's classes in one attention step.
+
+    Args:
+        z: (B, T, D) what the decoder reads; mask: (B, T) bool, true on valid frames.
+    Returns:
+        ``(z' (B, T + 2, D), mask' (B, T + 2))``: ``[mean, max, z_1, ..., z_T]``.
+    """
+    m = mask[..., None].to(z.dtype)
+    mean = (z * m).sum(1) / m.sum(1).clamp_min(1.0)
+    top = z.masked_fill(~mask[..., None], torch.finfo(z.dtype).min).amax(1)
+    top = torch.where(mask.any(1, keepdim=True), top, torch.zeros_like(top))
+    z = torch.cat([mean[:, None], top[:, None], z], dim=1)
+    mask = torch.cat([mask.new_ones(mask.shape[0], 2), mask], dim=1)
+    return z, mask
+
+
 class Captioner(nn.Module):
     """Audio captioner with an optional reference whose features are subtracted.
 
@@ -43,6 +65,8 @@ class Captioner(nn.Module):
         no_reference: what a row without a reference subtracts: "silence" (the encoding of a
             silent clip as long as the input, cached per length while the encoder is frozen)
             or "zero" (nothing).
+        summary_tokens: prepend the mean and max over time of ``Z_diff`` as two tokens
+            (:func:`add_summary_tokens`); the mask then has ``T' + 2`` columns.
     """
 
     #: Clips per front-end + encoder call on a CPU (see :meth:`encode`).
@@ -50,7 +74,8 @@ class Captioner(nn.Module):
 
     def __init__(self, frontend: LogMel, encoder: nn.Module, adapter: nn.Module,
                  decoder: nn.Module, *, diff_at: str = "adapter",
-                 diff_fn: DiffFn = subtract, no_reference: str = "zero") -> None:
+                 diff_fn: DiffFn = subtract, no_reference: str = "zero",
+                 summary_tokens: bool = False) -> None:
         super().__init__()
         if diff_at not in ("adapter", "encoder"):
             raise ValueError(f"diff_at must be 'adapter' or 'encoder', got {diff_at!r}")
@@ -63,6 +88,7 @@ class Captioner(nn.Module):
         self.diff_at = diff_at
         self.diff_fn = diff_fn
         self.no_reference = no_reference
+        self.summary_tokens = summary_tokens
         # Enc(silence) per (log-mel frames, device, dtype), while the encoder is frozen.
         self._silence: dict[tuple[int, str, torch.dtype], torch.Tensor] = {}
         # Encoder features on disk (adl.feature_cache.attach_store); None: encode every time.
@@ -270,6 +296,8 @@ class Captioner(nn.Module):
             z = self._subtract_rows(self.adapter(feats),
                                     [(rows, self.adapter(rf)) for rows, rf in refs])
         mask = torch.arange(z.shape[1], device=z.device)[None, :] < out_len.to(z.device)[:, None]
+        if self.summary_tokens:
+            z, mask = add_summary_tokens(z, mask)
         return z, mask
 
     def _subtract_rows(self, z: torch.Tensor, refs: list[tuple[torch.Tensor, torch.Tensor]],
@@ -364,4 +392,5 @@ def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
         # turn into steps of size lr. It cannot change what the decoder reads: keep it fixed.
         adapter.net[-1].bias.requires_grad_(False)
     return Captioner(frontend, encoder, adapter, decoder,
-                     diff_at=cfg.encoder.diff_at, no_reference=cfg.model.no_reference)
+                     diff_at=cfg.encoder.diff_at, no_reference=cfg.model.no_reference,
+                     summary_tokens=cfg.encoder.summary_tokens)
