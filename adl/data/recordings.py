@@ -806,8 +806,7 @@ def load_listening(root: str | os.PathLike[str]) -> list[dict[str, str]]:
         One dict per recording (``file`` relative to the corpus folder, ``path`` absolute,
         ``label``, ``description``, ``package``, ``version``, ``source_path``, ``license``,
         ``credit``); empty for a corpus without one (the synthesised ``smoke`` corpus).
-
-    Notebook: 05_latent_space_analysis
+        :func:`adl.table2.caption_listening` captions them.
     """
     base = Path(root).expanduser()
     path = base / LISTENING_CSV
