@@ -391,9 +391,9 @@ _BANKS: dict[str, _Bank] = {
     "big_cat_roar": _bank(
         "lion lions lioness tiger tigers leopard jaguar panther",
         [("a lion; a tiger; a lioness; a large lion; a big tiger; a leopard; a jaguar",
-          "roars; growls; snarls; growls & roars; lets out a deep roar; roars fiercely; "
-          "rumbles a low growl; bares its teeth & roars")],
-        "a lion's roar!; a tiger's growl!; the roar of a lion; the growl of a tiger; "
+          "roars; roars loudly; lets out a roar; lets out a deep roar; roars fiercely; "
+          "roars menacingly; bares its teeth & roars")],
+        "a lion's roar!; a tiger's roar!; the roar of a lion; the roar of a tiger; "
         "a guttural lion roar",
         extras="fiercely; menacingly; in an enclosure; deeply; from the long grass; "
                "threateningly",
@@ -487,7 +487,52 @@ _BANKS: dict[str, _Bank] = {
         extras="plaintively; for attention; hungrily; insistently; from a windowsill; "
                "pitifully",
         places="home garden"),
+    "growl": _bank(
+        "growl growls growling growled snarl snarls snarling snarled",
+        [("an animal; a wild animal; a large animal; an angry animal; a beast; "
+          "a fierce animal; a cornered animal",
+          "growls; snarls; growls menacingly; snarls & growls; lets out a low growl; "
+          "growls a warning; snarls viciously; bares its teeth & growls")],
+        "growling; a growl; a low growl; a snarl; a menacing growl; a throaty snarl",
+        extras="menacingly; threateningly; in the dark; from the undergrowth; deeply",
+        places="wild night outdoors"),
     # -- people and things
+    "laughter": _bank(
+        "laugh laughs laughing laughed laughter giggle giggles giggling giggled chuckle "
+        "chuckles chuckling chuckled",
+        [("a man; a woman; a person; a child; someone; a young man; a cheerful woman",
+          "laughs; giggles; chuckles; laughs loudly; laughs heartily; bursts out laughing; "
+          "laughs at a joke; chuckles to themselves"),
+         ("laughter; a burst of laughter; a short laugh; a hearty laugh",
+          "rings out; breaks out; erupts; echoes")],
+        "laughter; a laugh; a giggle; a chuckle; a hearty laugh; a burst of laughter",
+        extras="happily; heartily; for a moment; with delight; gleefully",
+        places="home street"),
+    "cough": _bank(
+        "cough coughs coughing coughed",
+        [("a man; a woman; a person; someone; an old man; a sick person",
+          "coughs; coughs twice; coughs hoarsely; clears their throat with a cough; "
+          "has a coughing fit; coughs & splutters")],
+        "coughing; a cough; a dry cough; a hoarse cough; a fit of coughing",
+        extras="hoarsely; painfully; briefly; a few times",
+        places="home street"),
+    "speech": _bank(
+        "speech speaks speaking spoke spoken says saying utters uttering exclaims exclaiming",
+        [("a man; a woman; a person; someone; a young man; a woman's voice!; a man's voice!",
+          "speaks; says something; says a few words; speaks briefly; speaks clearly; "
+          "exclaims something; utters a short phrase; speaks loudly")],
+        "speech; a spoken phrase; someone speaking; a few spoken words*; a short spoken phrase",
+        extras="briefly; clearly; in a calm tone; in a raised tone; quickly",
+        places="home street shop"),
+    "pain_cry": _bank(
+        "pain painful agony yell yells yelling yelled",
+        [("a man; a woman; a person; someone; an old man; a wounded soldier",
+          "cries out in pain; yells; yells in pain; groans in pain; screams in agony; "
+          "lets out a yell; shrieks in pain; gasps in pain")],
+        "a cry of pain; a yell; a painful groan; a scream of agony; a sharp yell; "
+        "a yelp of pain",
+        extras="suddenly; loudly; briefly; desperately",
+        places="battle street"),
     "footstep": _bank(
         "footstep footsteps footfall footfalls step steps stepping stepped walk walks walking "
         "walked walker",
@@ -713,6 +758,14 @@ _BANKS: dict[str, _Bank] = {
                "stomps through a puddle with a splash",
         extras="suddenly; noisily; playfully",
         places="pond harbour outdoors"),
+    "dripping": _bank(
+        "drip drips dripping dripped droplet droplets plink plinks plinking",
+        [("water; a leaky tap; a faucet; a leak; a single droplet; droplets*; a wet ceiling",
+          "drips; drips slowly; drips steadily; plinks; drips into a puddle; "
+          "drips onto a hard floor")],
+        "dripping; a drip; the drip of water; a water droplet; the plink of a droplet",
+        extras="slowly; steadily; in a quiet room; one by one; in a cave",
+        places="home kitchen"),
     "bubbles": _bank(
         "bubble bubbles bubbling bubbled gurgle gurgles gurgling gurgled",
         [("a thick liquid; a pot; hot mud!; a cauldron; a pot of soup; a vat of syrup",
@@ -788,6 +841,19 @@ _BANKS: dict[str, _Bank] = {
         who="a soldier; someone",
         extras="rapidly; in short bursts; briefly; relentlessly",
         places="battle"),
+    "gunshot": _bank(
+        "pistol pistols shotgun shotguns rifle rifles handgun handguns revolver revolvers musket "
+        "muskets",
+        [("a pistol; a shotgun; a rifle; a handgun; a revolver; an old musket; a hunting rifle",
+          "fires; is fired; fires a single shot; goes off; fires a shot; cracks; "
+          "fires once; fires twice")],
+        "a pistol shot; a shotgun shot; a rifle shot; the crack of a rifle; "
+        "the boom of a shotgun",
+        agents="fires a pistol; fires a shotgun; shoots a rifle; fires a handgun; "
+               "fires a revolver; fires a shotgun into the air",
+        who="someone; a hunter; a man; a soldier",
+        extras="once; suddenly; sharply; in the distance",
+        places="battle outdoors"),
     # -- vehicles and machines
     "train": _bank(
         "train trains locomotive locomotives railway railways railroad railcar",
@@ -834,7 +900,7 @@ _BANKS: dict[str, _Bank] = {
         "engine engines motor motors bus buses truck trucks lorry lorries",
         [("an engine; a truck engine; a diesel engine; an old bus engine; a motor",
           "starts; starts up; sputters into life; revs up; rumbles; idles; turns over & starts; "
-          "coughs & starts"),
+          "splutters & starts"),
          ("a truck; a bus; a lorry; an old bus; a delivery truck",
           "starts & pulls away; starts up & drives off; pulls away; drives off; rumbles away; "
           "accelerates away")],
