@@ -11,28 +11,46 @@ How it was chosen (a survey of Debian 12 "bookworm", ``apt-cache search`` for so
 samples and ambience, then ``apt-get download`` and a listen-by-name plus duration, level and
 pitch checks with soundfile and librosa):
 
-* Exact duplicates (the same bytes under two names, common in game data) were removed, and so
-  were near-silent files, spoken lines (unit acknowledgements, Tux Paint's ``*_desc`` files),
-  music, and synthesiser tones. No recording is used twice.
-* ``widelands-data`` (birds, crickets, hammering, sawing, mills) was left out: it weighs 381 MB
-  for about 3 MB of effects, and ``megaglest-data`` gives the same kinds of sounds (farm animals,
+* Exact duplicates (the same bytes under two names, common in game data) were removed, and so were
+  near duplicates (one recording cut or re-encoded under another name, found by cross-correlating
+  the recordings of each class: three of BTanks' four cannon shots, a MegaGlest elephant call, a
+  winter wind that two tilesets share), near-silent files, spoken lines (unit acknowledgements,
+  Tux Paint's ``*_desc`` files), music, and synthesiser tones (a file whose spectrum is one pure
+  partial, such as gnome-pomodoro's bells, is taken for synthesised and left out). No recording
+  is used twice.
+* ``widelands-data`` (birds, crickets, hammering, sawing, mills) was left out: it weighs 381 MB for
+  about 3 MB of effects, and ``megaglest-data`` gives the same kinds of sounds (farm animals,
   long rain, wind, birdsong and night ambiences) in 242 MB. ``scratch`` is never used.
 * OpenTTD's ``openttd-opensfx`` keeps its Freesound effects in a ``.cat`` sample catalogue;
   :func:`adl.data.debian.read_opensfx_cat` decodes it, and each sample's embedded title line
   (author, origin, licence) is kept as its credit. A path ``...opensfx.cat#29`` names sample 29.
-
 * Voices are used only where the class is a voice: ``speech`` (a few Hedgewars and Wordwarvi
-  lines), ``laughter``, ``cough`` and
-  ``pain_cry`` (Wesnoth's hit and death cries). Hedgewars' hedgehog voices are pitched up: their
-  laughs and coughs are kept, their robot pack is not. Files whose level is near silence (some
-  MegaGlest anvils, hooves and pigs, one Wesnoth birdsong) were left out.
+  lines), ``laughter``, ``cough`` and ``pain_cry`` (Wesnoth's hit and death cries, and
+  cube2-data's ``aard`` cries, recorded by their author in his own voice). Hedgewars' hedgehog
+  voices are pitched up: their laughs and coughs are kept, their robot pack is not. Files whose
+  level is near silence (some MegaGlest anvils, hooves and pigs, one Wesnoth birdsong) were left
+  out.
+* Everyday and vehicle sounds come from ``simutrans-pak64`` (buses, trucks, a level crossing, a
+  boat horn, a buzz saw), ``searchandrescue-data`` (helicopters and jets starting and passing,
+  thunder, thuds, crashes, splashes, tyres on a runway), ``btanks-data``, ``trophy-data`` and
+  ``dustracing2d-data`` (engines, horns, skids, a dog, a cheering crowd), ``bucklespring-data``
+  (single key presses of a buckling-spring keyboard), ``gnome-shell-pomodoro-data`` (a ticking
+  clock and kitchen timer, a long birdsong background), ``cube2-data`` (guns, rocket launches, a
+  chainsaw, a door slam, a water drip; its per-file licences are kept) and a few files each from
+  Tux Paint, TuxMath, Brain Party, NetPanzer, GL-117, Micropolis, Lomiri's camera click and two
+  Minetest mods. Classification went by file name and folder, then by measurements (pitch and
+  voicing, onset rate and periodicity, spectral shape), and a file stayed out when they disagreed
+  with its name (lincity-ng's ``Rocket*`` and ``FireStation*`` loops, for example).
 * Left out for now: ``gcompris-qt-data`` (its sounds are packed in Qt ``.rcc`` resources),
-  ``openclonk-data`` (packed ``.ocg`` groups), ``cube2-data`` (173 MB for about 25 usable
-  effects), packages built per architecture (KDE's games), since a pin names an ``_all``
-  package, and ``sound-theme-freedesktop`` (its spoken channel names are ``.oga`` files, which
+  ``openclonk-data`` (packed ``.ocg`` groups), ``openarena-data`` and ``ufoai-sound`` (``.pk3``
+  archives), ``7kaa-data`` (``.RES`` archives), ``freecol`` (142 MB for four usable effects),
+  ``freedink-data`` (its free replacements reuse Wesnoth's sounds), packages built per
+  architecture (KDE's games), since a pin names an ``_all`` package, and
+  ``sound-theme-freedesktop`` (its spoken channel names are ``.oga`` files, which
   :func:`adl.audio.load_audio` does not open).
 
-The download is :func:`download_size` bytes (about 948 MB) for 15 packages. Event classes with
+The download is :func:`download_size` bytes (about 1285 MB) for 32 packages: 530 event
+recordings in 73 classes, 50 of them with six or more, and 44 backgrounds. Event classes with
 fewer than :data:`MIN_RECORDINGS` different recordings are listed in :data:`SHORT_CLASSES`; a
 corpus builder should not treat them like the others (they are kept because they are real and
 may be completed later). :data:`MIN_RECORDINGS` is what the split needs (one recording in each
@@ -167,12 +185,15 @@ EVENT_CLASSES: dict[str, str] = {
     "frog_croak": "a frog croaking",
     "cat_meow": "a cat meowing",
     "growl": "an animal growling",
+    "hawk_cry": "a bird of prey screeching",
+    "hooves": "hooves clopping",
     # people and things
     "laughter": "a person laughing",
     "cough": "a person coughing",
     "speech": "a person speaking",
     "pain_cry": "a person crying out in pain",
     "footstep": "footsteps",
+    "keyboard": "someone typing on a keyboard",
     "door": "a door opening or closing",
     "glass_break": "glass breaking",
     "metal_clang": "metal clanging",
@@ -209,6 +230,7 @@ EVENT_CLASSES: dict[str, str] = {
     "helicopter": "a helicopter",
     "engine": "an engine starting",
     "car_horn": "a horn honking",
+    "tire_skid": "tyres skidding",
     "ship_horn": "a ship's horn",
     "siren": "a siren wailing",
     "rocket": "a rocket launching",
@@ -259,6 +281,24 @@ _HEDGEWARS = "usr/share/games/hedgewars/Data/Sounds/"
 _HEDGEWARS_VOICES = _HEDGEWARS + "voices/"
 _WESNOTH = "usr/share/games/wesnoth/1.16/data/core/sounds/"
 _WARMUX = "usr/share/games/warmux/sound/default/"
+
+_SIMUTRANS = "usr/share/games/simutrans/pak/sound/"
+_BUCKLE = "usr/share/buckle/wav/"
+_SAR = "usr/share/games/searchandrescue/sounds/"
+_BTANKS = "usr/share/games/btanks/data/sounds/"
+_TROPHY = "usr/share/games/trophy/sounds/"
+_DUSTRAC = "usr/share/games/dustracing2d/sounds/"
+_POMODORO = "usr/share/gnome-pomodoro/sounds/"
+_NETPANZER = "usr/share/games/netpanzer/sound/"
+_BRAINPARTY = "usr/share/games/brainparty/"
+_TUXMATH = "usr/share/tuxmath/sounds/"
+_TUXPAINT = "usr/share/tuxpaint/sounds/"
+_HOMEDECOR = "usr/share/games/minetest/mods/homedecor/"
+_CUBE2 = "usr/share/games/cube2/packages/sounds/"
+_XDECOR = "usr/share/games/minetest/mods/xdecor/sounds/"
+_LOMIRI = "usr/share/sounds/lomiri/camera/click/"
+_GL117 = "usr/share/games/gl-117/sounds/"
+_MICROPOLIS = "usr/share/games/micropolis/res/sounds/"
 
 SOURCES: tuple[DebSource, ...] = (
     DebSource(
@@ -323,6 +363,7 @@ SOURCES: tuple[DebSource, ...] = (
                 "a metal mallet strikes", 0.22),
             _ev(_TUX + "hobbies/music/percussion/drumkit.ogg", "drum",
                 "a drum kit is played", 3.81),
+            _ev(_TUX + "animals/birds/quetzal.ogg", "songbird", "a tropical bird calls", 0.93),
         ),
     ),
     DebSource(
@@ -380,8 +421,6 @@ SOURCES: tuple[DebSource, ...] = (
             _bg(_MEGA_TILES + "desert2/sounds/rain.wav", "rain", "heavy rain", 17.76),
             _bg(_MEGA_TILES + "dark_forest/sounds/rain.ogg", "rain", "rain pattering", 3.77),
             _bg(_MEGA_TILES + "winter/sounds/wind.ogg", "wind", "cold wind blowing", 31.85),
-            _bg(_MEGA_TILES + "winter_forest/sounds/wind.ogg", "wind",
-                "wind through a winter forest", 31.85),
             _bg(_MEGA_TILES + "spring/sounds/day.ogg", "birds",
                 "birds singing on a spring day", 59.86),
             _bg(_MEGA_TILES + "fernland/sounds/day.ogg", "birds", "birdsong in a forest", 57.09),
@@ -430,6 +469,42 @@ SOURCES: tuple[DebSource, ...] = (
                 "birds singing in a forest by day", 38.49),
             _bg(_MEGA_TILES + "mediterran/sounds/night.ogg", "insects",
                 "crickets on a warm night", 42.97),
+            _ev(_MEGA_UNITS + "persian/units/elephant/sounds/ele4.wav", "elephant_trumpet",
+                "an elephant rumbles and trumpets", 1.8),
+            _ev(_MEGA_UNITS + "persian/units/elephant/sounds/ele5.wav", "elephant_trumpet",
+                "a low elephant call", 2.06),
+            _ev(_MEGA_UNITS + "persian/units/elephant/sounds/eleattack3.wav", "elephant_trumpet",
+                "an elephant blares a trumpet call", 0.66),
+            _ev(_MEGA_UNITS + "egypt/units/chicken/sounds/chicken_ack4.wav", "chicken_cluck",
+                "a chicken clucks", 0.93),
+            _ev(_MEGA_UNITS + "egypt/units/chicken/sounds/chicken_select3.wav", "chicken_cluck",
+                "a hen clucks twice", 0.74),
+            _ev(_MEGA_UNITS + "persian/units/sheep/sounds/sheep8.wav", "sheep_bleat",
+                "a sheep bleats", 1.29),
+            _ev(_MEGA_UNITS + "persian/units/sheep/sounds/sheep9.wav", "sheep_bleat",
+                "a loud sheep bleat", 1.07),
+            _ev(_MEGA_UNITS + "persian/units/sheep/sounds/sheep10.wav", "sheep_bleat",
+                "a sheep baas", 1.18),
+            _ev(_MEGA_UNITS + "norsemen/units/wild_sow/sounds/pig_attack1.wav", "pig_oink",
+                "a sow grunts angrily", 1.49),
+            _ev(_MEGA_UNITS + "norsemen/units/wild_sow/sounds/pig_attack3.wav", "pig_oink",
+                "a pig squeals and grunts", 1.24),
+            _ev(_MEGA_SFX + "cow_select2.wav", "cow_moo", "a cow moos quietly", 0.74),
+            _ev(_MEGA_SFX + "cow_select3.wav", "cow_moo", "a cow lows", 1.23),
+            _ev(_MEGA_UNITS + "indian/units/bull/sounds/bull_ack2.wav", "cow_moo",
+                "a bull bellows", 1.83),
+            _ev(_MEGA_UNITS + "indian/units/bull/sounds/bull_select2.wav", "cow_moo",
+                "a bull lows", 1.53),
+            _ev(_MEGA_SFX + "tech_building_fall4.wav", "crash", "a building crashes down", 4.1),
+            _ev(_MEGA_TILES + "desert4/sounds/hawk.ogg", "hawk_cry", "a hawk screeches", 1.32),
+            _ev(_MEGA_UNITS + "indian/units/thunderbird/sounds/eagle_ack1.wav", "hawk_cry",
+                "an eagle cries", 1.42),
+            _ev(_MEGA_UNITS + "indian/units/thunderbird/sounds/eagle_attack1.wav", "hawk_cry",
+                "an eagle screeches as it dives", 1.4),
+            _ev(_MEGA_SFX + "horseman_walk1.wav", "hooves", "hooves clop on the ground", 1.09),
+            _ev(_MEGA_SFX + "horseman_walk2.wav", "hooves",
+                "a horse walks, hooves clopping", 1.16),
+            _ev(_MEGA_SFX + "horseman_walk3.wav", "hooves", "hoofbeats", 1.19),
         ),
     ),
     DebSource(
@@ -509,6 +584,9 @@ SOURCES: tuple[DebSource, ...] = (
             _ev(_LUGARU + "BarkGrowl.ogg", "dog_bark", "a dog barks and growls", 0.27),
             _ev(_LUGARU + "Clank2.ogg", "metal_clang", "a metal clank", 0.6),
             _ev(_LUGARU + "Clank3.ogg", "metal_clang", "a dull metallic clank", 0.46),
+            _ev(_LUGARU + "Land.ogg", "thud", "someone lands with a thump", 0.38),
+            _ev(_LUGARU + "Land1.ogg", "thud", "a body lands heavily", 0.59),
+            _ev(_LUGARU + "Hawk.ogg", "hawk_cry", "a hawk cries", 2.03),
         ),
     ),
     DebSource(
@@ -609,6 +687,14 @@ SOURCES: tuple[DebSource, ...] = (
                 "someone wades through water", 2.49),
             _ev(_MINETEST + "default/sounds/default_dig_choppy.3.ogg", "wood_chop",
                 "a hatchet chops wood", 0.28),
+            _ev(_MINETEST + "default/sounds/default_cool_lava.3.ogg", "steam_hiss",
+                "something hot hisses in water", 0.41),
+            _ev(_MINETEST + "xpanes/sounds/xpanes_steel_bar_door_open.ogg", "door",
+                "a barred steel door opens", 0.65),
+            _ev(_MINETEST + "xpanes/sounds/xpanes_steel_bar_door_close.ogg", "door",
+                "a barred steel door shuts", 0.65),
+            _ev(_MINETEST + "fire/sounds/fire_fire.3.ogg", "fire_crackle",
+                "a fire crackles and pops", 4.27),
         ),
     ),
     DebSource(
@@ -1000,6 +1086,8 @@ SOURCES: tuple[DebSource, ...] = (
             _ev(_HEDGEWARS + "shutterclick.ogg", "camera_shutter",
                 "a camera shutter clicks", 0.52),
             _ev(_HEDGEWARS + "steps.ogg", "footstep", "soft footsteps", 0.3),
+            _ev(_HEDGEWARS + "steam.ogg", "steam_hiss", "steam hisses", 0.91),
+            _ev(_HEDGEWARS + "plane.ogg", "propeller_plane", "a propeller plane drones past", 3.8),
         ),
     ),
     DebSource(
@@ -1044,6 +1132,24 @@ SOURCES: tuple[DebSource, ...] = (
             _bg(_WESNOTH + "ambient/birds2.ogg", "birds", "birds twittering", 5.29),
             _bg(_WESNOTH + "ambient/birds3.ogg", "birds", "birds chirping in the trees", 5.12),
             _bg(_WESNOTH + "ambient/night.ogg", "insects", "a night with crickets", 5.73),
+            _ev("usr/share/games/wesnoth/1.16/sounds/bell.wav", "bell",
+                "a large bell rings", 2.05),
+            _ev(_WESNOTH + "lightning.ogg", "thunder",
+                "lightning cracks and thunder rumbles", 3.52),
+            _ev(_WESNOTH + "ambient/morning.ogg", "songbird", "birds chirp in the morning", 3.51),
+            _ev(_WESNOTH + "horse-canter.wav", "hooves", "a horse canters", 0.91),
+            _ev(_WESNOTH + "horse-elf-canter.wav", "hooves", "hooves canter past", 0.9),
+            _ev(_WESNOTH + "gold.ogg", "coins", "gold coins are tossed together", 1.7),
+            _ev(_WESNOTH + "gryphon-shriek-1.ogg", "hawk_cry",
+                "a large bird of prey shrieks", 2.74),
+            _ev(_WESNOTH + "gryphon-shriek-2.ogg", "hawk_cry", "a raptor screeches", 1.66),
+            _ev(_WESNOTH + "human-old-hit-3.ogg", "pain_cry", "an old man grunts in pain", 0.4),
+            _ev(_WESNOTH + "human-old-hit-4.ogg", "pain_cry", "an old man yelps", 0.31),
+            _ev(_WESNOTH + "human-old-die-2.ogg", "pain_cry", "an old man groans and dies", 0.62),
+            _ev(_WESNOTH + "human-old-die-3.ogg", "pain_cry", "an old man's last cry", 0.99),
+            _ev("usr/share/games/wesnoth/1.16/data/campaigns/World_Conquest/sounds/"
+                "witches-laugh.wav", "laughter",
+                "a woman cackles", 5.0),
         ),
     ),
     DebSource(
@@ -1070,6 +1176,348 @@ SOURCES: tuple[DebSource, ...] = (
             _ev(_WARMUX + "weapons/anvil_collision.ogg", "metal_clang",
                 "a heavy metal object clangs", 0.93),
             _ev(_WARMUX + "misc/box_hitting_ground.ogg", "thud", "a box lands with a thud", 0.23),
+            _ev(_WARMUX + "misc/countdown-endturn.ogg", "clock_tick", "a clock ticks down", 11.97),
+            _ev(_WARMUX + "weapons/explosion7.ogg", "explosion", "a sharp explosion", 0.98),
+            _ev(_WARMUX + "weapons/explosion9.ogg", "explosion", "an explosion bangs", 1.09),
+        ),
+    ),
+    DebSource(
+        DebPin("simutrans-pak64", "121.0-1",
+               "46c8420e162941e6d87382b43c508b1dbf48015fcd782f0c4425952ba72745cc",
+               "pool/main/s/simutrans-pak64/simutrans-pak64_121.0-1_all.deb",
+               sha1="4aee1f39729eb9503b17fd9784ac76e570cf7e13"),
+        size=3_033_648, license="Artistic-1.0",
+        copyright="1997-2004 Hansjoerg Malthaner and the Simutrans pak64 contributors",
+        recordings=(
+            _ev(_SIMUTRANS + "bus.wav", "engine", "a bus engine starts and runs", 3.73),
+            _ev(_SIMUTRANS + "truck.wav", "engine", "a truck engine rumbles", 2.61),
+            _ev(_SIMUTRANS + "diesel.wav", "engine", "a diesel engine revs", 1.83),
+            _ev(_SIMUTRANS + "comet-jet.wav", "jet_aircraft", "an early jet airliner roars", 4.99),
+            _ev(_SIMUTRANS + "planelow.wav", "propeller_plane",
+                "a piston-engined plane drones low", 3.34),
+            _ev(_SIMUTRANS + "boat-horn.wav", "ship_horn", "a boat sounds its horn", 2.4),
+            _ev(_SIMUTRANS + "cash.wav", "cash_register", "a cash register rings", 0.68),
+            _ev(_SIMUTRANS + "crossing.wav", "bell", "a level crossing bell rings", 2.55),
+            _ev(_SIMUTRANS + "jackhammer.wav", "jackhammer", "a jackhammer rattles", 0.66),
+            _ev(_SIMUTRANS + "buzzsaw.wav", "saw", "a buzz saw cuts", 5.69),
+            _ev(_SIMUTRANS + "explosion.wav", "explosion", "a dull explosion", 1.26),
+            _ev(_SIMUTRANS + "horse.wav", "hooves", "a horse trots on a road", 2.86),
+        ),
+    ),
+    DebSource(
+        DebPin("bucklespring-data", "1.4.0-2",
+               "2add9f5583b3afc9c0b528066f4578baff930b74d4a94c8a25d103ef79a444e5",
+               "pool/main/b/bucklespring/bucklespring-data_1.4.0-2_all.deb",
+               sha1="2e8f5b515f29969e1a4ff3d60c89d06c413c5d5d"),
+        size=2_627_210, license="GPL-2+",
+        copyright="2016 Ico Doornekampt (recordings of a buckling-spring keyboard)",
+        recordings=(
+            _ev(_BUCKLE + "1e-0.wav", "keyboard", "a key is pressed", 0.33),
+            _ev(_BUCKLE + "39-0.wav", "keyboard", "the space bar is pressed", 0.33),
+            _ev(_BUCKLE + "39-1.wav", "keyboard", "the space bar is released", 0.33),
+            _ev(_BUCKLE + "1c-0.wav", "keyboard", "the enter key is pressed", 0.33),
+            _ev(_BUCKLE + "0e-0.wav", "keyboard", "the backspace key is pressed", 0.33),
+            _ev(_BUCKLE + "10-0.wav", "keyboard", "a letter key clacks", 0.33),
+            _ev(_BUCKLE + "2a-0.wav", "keyboard", "the shift key is pressed", 0.33),
+            _ev(_BUCKLE + "1f-1.wav", "keyboard", "a key springs back up", 0.33),
+        ),
+    ),
+    DebSource(
+        DebPin("searchandrescue-data", "1.3.0-1.1",
+               "0036c09a92a90a2ce4ac3dde026bb90cc306cd1964f24749c0229926ff36d1d3",
+               "pool/main/s/searchandrescue-data/searchandrescue-data_1.3.0-1.1_all.deb",
+               sha1="83a5e993964a1c9603433e61de424059efb571a6"),
+        size=46_517_968, license="GPL",
+        copyright="1999-2004 WolfPack Entertainment",
+        recordings=(
+            _ev(_SAR + "helicopter_engine_outside.wav", "helicopter",
+                "a helicopter's rotors beat", 1.6),
+            _ev(_SAR + "helicopter_engine_outside2.wav", "helicopter",
+                "a helicopter hovers nearby", 6.25),
+            _ev(_SAR + "helicopter_engine_outside3.wav", "helicopter",
+                "rotor blades thump loudly", 3.68),
+            _ev(_SAR + "helicopter_engine_start.wav", "helicopter",
+                "a helicopter starts up", 30.1),
+            _ev(_SAR + "hh60/engine_start.wav", "helicopter",
+                "a large helicopter spins up", 15.86),
+            _ev(_SAR + "jet_engine_outside.wav", "jet_aircraft", "a jet roars", 4.58),
+            _ev(_SAR + "jet_engine_start2.wav", "jet_aircraft",
+                "a jet starts up and whines", 10.01),
+            _ev(_SAR + "jet_engine_shutdown.wav", "jet_aircraft", "a jet winds down", 19.5),
+            _ev(_SAR + "thunder_loud.wav", "thunder", "a loud thunderclap", 3.84),
+            _ev(_SAR + "thunder_moderate.wav", "thunder", "thunder rumbles", 3.38),
+            _ev(_SAR + "thud_light.wav", "thud", "a light thud", 0.47),
+            _ev(_SAR + "thud_medium.wav", "thud", "a thump", 0.94),
+            _ev(_SAR + "thud_heavy.wav", "thud", "a heavy thud", 1.22),
+            _ev(_SAR + "crash_ground.wav", "crash", "something crashes into the ground", 1.52),
+            _ev(_SAR + "crash_obstruction.wav", "crash", "a violent crash", 1.94),
+            _ev(_SAR + "splash_human.wav", "water_splash", "a person splashes into water", 1.79),
+            _ev(_SAR + "splash_aircraft.wav", "water_splash",
+                "something large hits the water", 3.44),
+            _ev(_SAR + "land_wheel_skid3.wav", "tire_skid", "tyres skid on landing", 1.02),
+            _ev(_SAR + "land_wheel_skid_inside.wav", "tire_skid",
+                "tyres squeal on a runway", 1.13),
+            _ev(_SAR + "helicopter_wheel_screech.wav", "tire_skid", "wheels squeal briefly", 0.52),
+            _ev(_SAR + "land_wheel_skid2.wav", "tire_skid", "tyres scrub on touchdown", 0.23),
+            _ev(_SAR + "door_open.wav", "door", "a heavy door opens", 0.48),
+            _ev(_SAR + "screenshot.wav", "camera_shutter", "a camera shutter clicks", 0.5),
+        ),
+    ),
+    DebSource(
+        DebPin("btanks-data", "0.9.8083-9",
+               "fbe1a476d95c68fe73d87715f4f0aecc1bc5428a979cd19451722665c9dbb5ae",
+               "pool/main/b/btanks/btanks-data_0.9.8083-9_all.deb",
+               sha1="19ff659a2ccec1d14dfe448fb6d68e1730023094"),
+        size=26_408_548, license="GPL with the Battle Tanks exception",
+        copyright="2005-2008 Vladimir Menshakov, 2006-2009 the Battle Tanks Team",
+        recordings=(
+            _ev(_BTANKS + "cannon1.ogg", "cannon", "a tank cannon fires", 0.7),
+            _ev(_BTANKS + "helicopter.ogg", "helicopter", "a helicopter flies over", 8.31),
+            _ev(_BTANKS + "train.ogg", "train", "a train rumbles past", 20.0),
+            _ev(_BTANKS + "engine-start.ogg", "engine", "an engine starts", 2.13),
+            _ev(_BTANKS + "klaxon.ogg", "car_horn", "a horn blares", 0.94),
+            _ev(_BTANKS + "laugh01.ogg", "laughter", "a man laughs wickedly", 5.84),
+            _ev(_BTANKS + "laugh02.ogg", "laughter", "a long evil laugh", 6.01),
+            _ev(_BTANKS + "man-steps.ogg", "footstep", "a man walks a few steps", 1.38),
+            _ev(_BTANKS + "explosion.ogg", "explosion", "a loud explosion", 1.76),
+            _ev(_BTANKS + "mine-tick.ogg", "clock_tick", "a timer ticks", 4.52),
+        ),
+    ),
+    DebSource(
+        DebPin("trophy-data", "2.0.3-2",
+               "d0071039230b737ca82a9dcbdd0ec18363312d49a999598b99cea95c5c6018c0",
+               "pool/main/t/trophy/trophy-data_2.0.3-2_all.deb",
+               sha1="03d6cdd58201739c1e67709a38513e5e4f650fe9"),
+        size=10_786_528, license="GPL-2",
+        copyright="2000 Andrew Mustun",
+        recordings=(
+            _ev(_TROPHY + "dog.wav", "dog_bark", "a dog barks once", 0.39),
+            _ev(_TROPHY + "carhorn.wav", "car_horn", "a car horn honks", 0.78),
+            _ev(_TROPHY + "engine.wav", "engine", "a car engine revs", 5.37),
+            _ev(_TROPHY + "slide.wav", "tire_skid", "tyres squeal", 0.59),
+            _ev(_TROPHY + "goody_money.wav", "coins", "a coin chinks", 0.23),
+        ),
+    ),
+    DebSource(
+        DebPin("dustracing2d-data", "2.1.1-2",
+               "62de832d40325817c9fbbe4eaca1d1c4dab567301cf832c3230175f28dac3703",
+               "pool/main/d/dustrac/dustracing2d-data_2.1.1-2_all.deb",
+               sha1="d62c82d3e90e6c54c130ccedda062ebaa496f4f0"),
+        size=4_061_716, license="GPL-3+",
+        copyright="2011-2020 Jussi Lind",
+        recordings=(
+            _ev(_DUSTRAC + "cheering.ogg", "crowd_cheer", "a crowd cheers at a race", 7.01),
+            _ev(_DUSTRAC + "carEngine.ogg", "engine", "a racing engine revs", 4.0),
+            _ev(_DUSTRAC + "skid.ogg", "tire_skid", "tyres skid", 1.48),
+            _ev(_DUSTRAC + "bell.ogg", "bell", "a bell rings repeatedly", 7.71),
+            _ev(_DUSTRAC + "carHit.ogg", "crash", "a vehicle crashes into a barrier", 0.67),
+        ),
+    ),
+    DebSource(
+        DebPin("gnome-shell-pomodoro-data", "0.22.1-1",
+               "15a5e49f27b433b2615f4e2ac9878f6d065c1a75b9f31101bd4dbd05f80e1777",
+               "pool/main/g/gnome-shell-pomodoro/gnome-shell-pomodoro-data_0.22.1-1_all.deb",
+               sha1="a118de23c96dd575fcfbc8dc2037fc9839362f8f"),
+        size=6_056_268, license="GPL-3+",
+        copyright="2010 Intel, Inc, 2012 Red Hat, Inc. and the gnome-pomodoro contributors",
+        recordings=(
+            _ev(_POMODORO + "clock.ogg", "clock_tick", "a clock ticks steadily", 15.01),
+            _ev(_POMODORO + "timer.ogg", "clock_tick", "a kitchen timer ticks", 4.04),
+            _bg(_POMODORO + "birds.ogg", "birds", "birds singing in a park", 242.1),
+        ),
+    ),
+    DebSource(
+        DebPin("netpanzer-data", "0.8.7+ds-4.1",
+               "7898229424bea5189986b995c9a0eca4d3923b692f8f1ec8c67b4801e3694aa8",
+               "pool/main/n/netpanzer/netpanzer-data_0.8.7+ds-4.1_all.deb",
+               sha1="50bf460e771acb84c9413f2f695f309b3ec27ab1"),
+        size=8_623_864, license="GPL-2+",
+        copyright="2004 Matthias Braun and the NetPanzer contributors",
+        recordings=(
+            _ev(_NETPANZER + "battle_mg1.wav", "machine_gun",
+                "a machine gun fires in bursts", 3.65),
+            _ev(_NETPANZER + "expl_4.wav", "explosion", "a shell explodes", 1.39),
+        ),
+    ),
+    DebSource(
+        DebPin("brainparty-data", "0.61+dfsg-7",
+               "fc01026824b6274eff222c9163ba134fc90889bd7d688091ffdee8e12cefc4d4",
+               "pool/main/b/brainparty/brainparty-data_0.61+dfsg-7_all.deb",
+               sha1="ffb88a703eef45dd7d57fa808d7cdec3365848bf"),
+        size=13_560_484, license="GPL-3+",
+        copyright="2010 Paul Hudson, 2010 Scott Ewart",
+        recordings=(
+            _ev(_BRAINPARTY + "meow.wav", "cat_meow", "a cat meows", 0.78),
+            _ev(_BRAINPARTY + "glass_break.wav", "glass_break", "a glass shatters", 1.02),
+            _ev(_BRAINPARTY + "bubble.wav", "bubbles", "a bubble bloops", 0.26),
+        ),
+    ),
+    DebSource(
+        DebPin("tuxmath-data", "2.0.3-9",
+               "7b928f122983074e06aee51a0b6f333926a3a475c1fc12485a8c040ca1cb9e75",
+               "pool/main/t/tuxmath/tuxmath-data_2.0.3-9_all.deb",
+               sha1="725fd5702e7e9ca882fc581e1f3f80fbe5b9a2ca"),
+        size=8_811_596, license="public-domain",
+        copyright=("Tux4Kids: Sam Hart, Bill Kendrick and the public-domain section of par"
+                   "tnersinrhyme.com"),
+        recordings=(
+            _ev(_TUXMATH + "towerclock.wav", "bell", "a tower bell chimes", 2.01),
+            _ev(_TUXMATH + "cheer.wav", "crowd_cheer", "children cheer and clap", 4.28),
+        ),
+    ),
+    DebSource(
+        DebPin("tuxpaint-data", "1:0.9.28-sdl2-1",
+               "f5d0de8f9a70d2efc1241d19f26168cb8bf279f1b77abd3631e7a1a55c40e5e5",
+               "pool/main/t/tuxpaint/tuxpaint-data_0.9.28-sdl2-1_all.deb",
+               sha1="159134eca0b1143e964c99a57e1dc22118468d27"),
+        size=7_855_540, license="GPL-2+",
+        copyright="2002-2021 Bill Kendrick and the Tux Paint contributors",
+        recordings=(
+            _ev(_TUXPAINT + "typewriterbell.wav", "bell", "a small bell dings", 0.39),
+            _ev(_TUXPAINT + "giggle.wav", "laughter", "a child giggles", 1.37),
+            _ev(_TUXPAINT + "bubble.wav", "bubbles", "a bubble pops", 0.28),
+        ),
+    ),
+    DebSource(
+        DebPin("minetest-mod-homedecor", "20210327.1-2",
+               "555d078c37e2a26a66aea20affa8031ea7ff05e9def7c2f9eb60cd422feb9f6c",
+               "pool/main/m/minetest-mod-homedecor/minetest-mod-homedecor_20210327.1-2_all.deb",
+               sha1="2d01ee589129da59d4b2ef47c8cc4244a51dd3dc"),
+        size=2_097_856, license="CC-BY-SA-4.0",
+        copyright="2012-2020 Vanessa Ezekowitz",
+        recordings=(
+            _ev(_HOMEDECOR + "homedecor_doors_and_gates/sounds/homedecor_door_open.ogg", "door",
+                "a door creaks open", 0.92),
+            _ev(_HOMEDECOR + "homedecor_doors_and_gates/sounds/homedecor_door_close.ogg", "door",
+                "a door closes", 0.72),
+            _ev(_HOMEDECOR + "homedecor_gastronomy/sounds/insert_coin.ogg", "coins",
+                "a coin drops into a slot", 2.19),
+            _ev(_HOMEDECOR + "fake_fire/sounds/fire_extinguish.ogg", "steam_hiss",
+                "a fire is put out with a hiss", 0.89),
+        ),
+    ),
+    DebSource(
+        DebPin("minetest-mod-xdecor", "1.0+dfsg1-2",
+               "4aaf952412b033fa36377ba3609cff2696e83cbb6ad9ac9238d27ed0aafddf77",
+               "pool/main/m/minetest-mod-xdecor/minetest-mod-xdecor_1.0+dfsg1-2_all.deb",
+               sha1="6e80d9500174bca082c840b76f8e62a651a74c9c"),
+        size=97_268, license="GPL-3",
+        copyright="2015-2018 Jean-Patrick Guerrero (kilbith)",
+        recordings=(
+            _ev(_XDECOR + "xdecor_boiling_water.ogg", "bubbles",
+                "water boils and bubbles", 2.0, license="CC-BY-3.0",
+                credit=("2011 Audionautics, "
+                        "https://www.freesound.org/people/Audionautics/sounds/133901/")),
+        ),
+    ),
+    DebSource(
+        DebPin("cube2-data", "1.3-1",
+               "73c8781495578c1540c483a2e8351fd1fbc6ab67c71dd7d0928af48097b9ecb7",
+               "pool/main/c/cube2-data/cube2-data_1.3-1_all.deb",
+               sha1="ad8f1e91502bb960c0d06406e0973efcd5bf1f61"),
+        size=173_066_216, license="CC-BY-3.0",
+        copyright="Mozilla Foundation and the contributors named per file",
+        recordings=(
+            _ev(_CUBE2 + "q009/minigun.ogg", "machine_gun",
+                "a minigun rattles", 0.52, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "q009/minigun2.ogg", "machine_gun",
+                "a rapid burst of gunfire", 0.42, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "q009/pistol.ogg", "gunshot",
+                "a pistol shot", 0.56, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "q009/pistol2.ogg", "gunshot",
+                "a handgun fires", 0.6, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "q009/shotgun.ogg", "gunshot",
+                "a shotgun blast", 2.33, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "q009/rifle.ogg", "gunshot",
+                "a rifle shot", 2.71, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "q009/rlauncher.ogg", "rocket",
+                "a rocket is launched", 1.4, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "q009/rlauncher2.ogg", "rocket",
+                "a missile whooshes away", 1.4, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "q009/rlauncher3.ogg", "rocket",
+                "a rocket fires", 1.5, license="CC-BY-SA-3.0",
+                credit=("Slawomir 'Q009' Blauciak, "
+                        "Gregor Koch and the Red Eclipse Team (cube2-data's q009 sounds)")),
+            _ev(_CUBE2 + "audioaugust/chainsaw/attack.ogg", "saw",
+                "a chainsaw revs and cuts", 6.32, license="CC-BY-SA-4.0",
+                credit='Johannes "Hanni" Schneider'),
+            _ev(_CUBE2 + "audioaugust/chainsaw/idle.ogg", "saw",
+                "a chainsaw idles", 7.11, license="CC-BY-SA-4.0",
+                credit='Johannes "Hanni" Schneider'),
+            _ev(_CUBE2 + "olpc/MichaelBierylo/sfx_DoorSlam.wav", "door",
+                "a door slams", 0.81, license="CC-BY-3.0",
+                credit=("Michael Bierylo, "
+                        "OLPC sound samples (http://wiki.laptop.org/go/Sound_samples)")),
+            _ev(_CUBE2 + "yo_frankie/watersplash2.ogg", "water_splash",
+                "water splashes", 2.27, license="CC-BY-3.0",
+                credit="the Apricot project (Yo Frankie!), http://www.yofrankie.org/"),
+            _ev(_CUBE2 + "yo_frankie/amb_waterdrip_2.ogg", "dripping",
+                "water drips in a cave", 1.85, license="CC-BY-3.0",
+                credit="the Apricot project (Yo Frankie!), http://www.yofrankie.org/"),
+            _ev(_CUBE2 + "0ad/thunder_10.ogg", "thunder", "a long roll of thunder", 12.48),
+            _ev(_CUBE2 + "aard/pain1.wav", "pain_cry",
+                "a man groans in pain", 1.15, license="public-domain",
+                credit="aard (the author's own recordings)"),
+            _ev(_CUBE2 + "aard/pain3.wav", "pain_cry",
+                "a man cries out", 0.84, license="public-domain",
+                credit="aard (the author's own recordings)"),
+            _ev(_CUBE2 + "aard/die1.wav", "pain_cry",
+                "a man screams as he dies", 0.88, license="public-domain",
+                credit="aard (the author's own recordings)"),
+        ),
+    ),
+    DebSource(
+        DebPin("lomiri-sounds", "22.02-1",
+               "d4a8fd0247e43e784ad75c11312d1f0e08a0ced6a4cfaadde3dcf118ab4e9abf",
+               "pool/main/l/lomiri-sounds/lomiri-sounds_22.02-1_all.deb",
+               sha1="f42df3b809138b42892a23de5e82100628c23fee"),
+        size=18_742_464, license="CC-BY-SA-3.0",
+        copyright="2013 Canonical Ltd., 2018-2021 UBports Foundation",
+        recordings=(
+            _ev(_LOMIRI + "camera_click.ogg", "camera_shutter",
+                "a camera clicks", 0.33, license="CC0-1.0",
+                credit=("2015 jdaniel1999, "
+                        "https://freesound.org/people/jdaniel1999/sounds/376205/")),
+        ),
+    ),
+    DebSource(
+        DebPin("gl-117-data", "1.3.2-3.1",
+               "cec52ed03364ecc3efe98a462ee7e20865ccef3dc6c514dca721be0e2c25340f",
+               "pool/main/g/gl-117/gl-117-data_1.3.2-3.1_all.deb",
+               sha1="36478b63c89a404c106017c7e6eb7e3dfd9dd1ab"),
+        size=1_258_512, license="GPL-2",
+        copyright="2001-2008 Thomas Drexl",
+        recordings=(
+            _ev(_GL117 + "thunder1.wav", "thunder", "a thunderclap", 2.2),
+            _ev(_GL117 + "missile1.wav", "rocket", "a missile launches", 0.63),
+        ),
+    ),
+    DebSource(
+        DebPin("micropolis-data", "0.0.20071228-10",
+               "8d30b1cd0eb340f42ae71ea596a28bbdd57111afa1f381755d8c445a5e8e7b5c",
+               "pool/main/m/micropolis-activity/micropolis-data_0.0.20071228-10_all.deb",
+               sha1="a186d7acf20a7db2bb97a77ee34f92c900919180"),
+        size=2_465_808, license="GPL-3+",
+        copyright="1989-2007 Electronic Arts Inc.",
+        recordings=(
+            _ev(_MICROPOLIS + "honkhonk-low.wav", "car_horn", "a car horn honks twice", 0.95),
+            _ev(_MICROPOLIS + "skid.wav", "tire_skid", "a vehicle skids", 0.7),
         ),
     ),
 )
@@ -1078,7 +1526,6 @@ SOURCES: tuple[DebSource, ...] = (
 SHORT_CLASSES: frozenset[str] = frozenset({
     # one or two recordings each: real, but too few to vary a class
     "rooster_crow", "owl_hoot", "duck_quack", "crow_caw", "wolf_howl", "frog_croak", "cat_meow",
-    "cash_register", "clock_tick", "thunder", "propeller_plane", "helicopter", "ship_horn",
     "siren", "tree_fall", "woodwind",
 })
 """Event classes with fewer than :data:`MIN_RECORDINGS` different recordings."""
