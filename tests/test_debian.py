@@ -528,8 +528,11 @@ def test_fetch_sources_checks_every_recording(deb, tmp_path):
 
 # -- the pinned manifest ------------------------------------------------------------------------
 
-FREE_LICENSES = {"GPL-2", "GPL-2+", "GPL-3", "CC0-1.0", "CC-BY-3.0", "CC-BY-SA-3.0", "MIT",
-                 "CC-BY-SA-3.0 or GPL-2+ or CDDL-1.1"}
+FREE_LICENSES = {"GPL-2", "GPL-2+", "GPL-3", "GPL-3+", "CC0-1.0", "CC-BY-3.0", "CC-BY-SA-3.0",
+                 "CC-BY-SA-4.0", "MIT", "GFDL-1.3", "CC-BY-SA-3.0 or GPL-2+ or CDDL-1.1",
+                 "Artistic-1.0", "public-domain",
+                 # searchandrescue-data's copyright file names the GPL without a version
+                 "GPL", "GPL with the Battle Tanks exception"}
 
 
 def test_every_pin_is_well_formed():
@@ -561,6 +564,8 @@ def test_every_recording_is_labelled_licensed_and_unique():
             path, _, index = r.path.partition("#")
             assert path.lower().endswith(debian.AUDIO_SUFFIXES + (debian.CAT_SUFFIX,)), key
             assert not index or index.isdigit(), key
+            # the corpus builder opens each recording with adl.audio.load_audio
+            assert path.lower().endswith((".ogg", ".wav", ".flac", ".mp3", debian.CAT_SUFFIX)), key
             if r.label == BACKGROUND:
                 assert r.kind in BACKGROUND_KINDS, key
             else:
@@ -576,6 +581,9 @@ def test_classes_have_enough_recordings_or_are_listed_as_short():
         assert (distinct < MIN_RECORDINGS) == (label in SHORT_CLASSES), label
     complete = complete_classes()
     assert len(complete) >= 30
+    # the aim: six or more different recordings for most classes, 500 events in all
+    assert sum(len(recs) >= 6 for recs in by_class.values()) >= 50
+    assert sum(len(recs) for recs in by_class.values()) >= 500
     # most complete classes draw on more than one package
     multi = [c for c in complete if len({s.package for s, _ in by_class[c]}) > 1]
     assert len(multi) >= 30
@@ -587,8 +595,8 @@ def test_real_backgrounds_of_every_required_kind():
         assert len(kinds.get(kind, [])) >= 2, kind
 
 
-def test_the_download_stays_under_600_mb():
-    assert download_size() < 600e6
+def test_the_download_stays_under_1_5_gb():
+    assert download_size() < 1.5e9
 
 
 def test_the_sites_credits_page_lists_every_source():

@@ -160,7 +160,7 @@ _DOUBLE = frozenset({
     "chop", "clap", "yap", "plop", "thud", "hum", "drum", "stop", "slam", "tap", "drip", "whir",
     "spin", "hit", "drop", "split", "chip", "trip", "flap", "plan", "sob", "cut", "run", "let",
     "set", "get", "shut", "strum", "snap", "trot", "pop", "step", "dig", "zip", "swim", "skip",
-    "zap", "bob", "throb", "grab", "rub", "scrub", "stir", "chat",
+    "zap", "bob", "throb", "grab", "rub", "scrub", "stir", "chat", "skid",
 })
 _IRREGULAR = {"is": ("are", "being"), "has": ("have", "having"), "does": ("do", "doing"),
               "goes": ("go", "going")}
@@ -391,9 +391,9 @@ _BANKS: dict[str, _Bank] = {
     "big_cat_roar": _bank(
         "lion lions lioness tiger tigers leopard jaguar panther",
         [("a lion; a tiger; a lioness; a large lion; a big tiger; a leopard; a jaguar",
-          "roars; growls; snarls; growls & roars; lets out a deep roar; roars fiercely; "
-          "rumbles a low growl; bares its teeth & roars")],
-        "a lion's roar!; a tiger's growl!; the roar of a lion; the growl of a tiger; "
+          "roars; roars loudly; lets out a roar; lets out a deep roar; roars fiercely; "
+          "roars menacingly; bares its teeth & roars")],
+        "a lion's roar!; a tiger's roar!; the roar of a lion; the roar of a tiger; "
         "a guttural lion roar",
         extras="fiercely; menacingly; in an enclosure; deeply; from the long grass; "
                "threateningly",
@@ -487,7 +487,75 @@ _BANKS: dict[str, _Bank] = {
         extras="plaintively; for attention; hungrily; insistently; from a windowsill; "
                "pitifully",
         places="home garden"),
+    "growl": _bank(
+        "growl growls growling growled snarl snarls snarling snarled",
+        [("an animal; a wild animal; a large animal; an angry animal; a beast; "
+          "a fierce animal; a cornered animal",
+          "growls; snarls; growls menacingly; snarls & growls; lets out a low growl; "
+          "growls a warning; snarls viciously; bares its teeth & growls")],
+        "growling; a growl; a low growl; a snarl; a menacing growl; a throaty snarl",
+        extras="menacingly; threateningly; in the dark; from the undergrowth; deeply",
+        places="wild night outdoors"),
+    "hawk_cry": _bank(
+        "hawk hawks eagle eagles falcon falcons buzzard buzzards raptor raptors kestrel",
+        [("a hawk; an eagle; a falcon; a buzzard; a hunting raptor; a circling hawk; "
+          "a golden eagle; a raptor",
+          "screeches; cries out; shrieks; lets out a piercing cry; calls overhead; "
+          "screeches as it dives; gives a shrill cry")],
+        "a hawk's screech!; the cry of an eagle; a raptor's shriek!; a piercing hawk call; "
+        "the scream of a falcon",
+        extras="high overhead; over the valley; from a cliff; shrilly; while circling",
+        places="wild outdoors"),
+    "hooves": _bank(
+        "hoof hooves hoofbeat hoofbeats gallop gallops galloping galloped canter canters "
+        "cantering cantered trot trots trotting trotted",
+        [("hooves*; hoofbeats*; shod hooves*; heavy hooves*; iron-shod hooves*",
+          "clops on the road; clatters on cobblestones; beats on the ground; "
+          "pounds the ground; clip-clops past; rattles on hard earth"),
+         ("a rider; a mounted rider; a cavalryman; a messenger on horseback!",
+          "gallops past; canters by; trots along; gallops away; canters up the road; "
+          "trots closer")],
+        "the clip-clop of hooves; hoofbeats*; the pounding of hooves; galloping; "
+        "a steady trot; the clatter of hooves",
+        extras="along the road; rhythmically; at speed; over cobblestones; closer and closer",
+        places="farm street outdoors"),
     # -- people and things
+    "laughter": _bank(
+        "laugh laughs laughing laughed laughter giggle giggles giggling giggled chuckle "
+        "chuckles chuckling chuckled",
+        [("a man; a woman; a person; a child; someone; a young man; a cheerful woman",
+          "laughs; giggles; chuckles; laughs loudly; laughs heartily; bursts out laughing; "
+          "laughs at a joke; chuckles to themselves"),
+         ("laughter; a burst of laughter; a short laugh; a hearty laugh",
+          "rings out; breaks out; erupts; echoes")],
+        "laughter; a laugh; a giggle; a chuckle; a hearty laugh; a burst of laughter",
+        extras="happily; heartily; for a moment; with delight; gleefully",
+        places="home street"),
+    "cough": _bank(
+        "cough coughs coughing coughed",
+        [("a man; a woman; a person; someone; an old man; a sick person",
+          "coughs; coughs twice; coughs hoarsely; clears their throat with a cough; "
+          "has a coughing fit; coughs & splutters")],
+        "coughing; a cough; a dry cough; a hoarse cough; a fit of coughing",
+        extras="hoarsely; painfully; briefly; a few times",
+        places="home street"),
+    "speech": _bank(
+        "speech speaks speaking spoke spoken says saying utters uttering exclaims exclaiming",
+        [("a man; a woman; a person; someone; a young man; a woman's voice!; a man's voice!",
+          "speaks; says something; says a few words; speaks briefly; speaks clearly; "
+          "exclaims something; utters a short phrase; speaks loudly")],
+        "speech; a spoken phrase; someone speaking; a few spoken words*; a short spoken phrase",
+        extras="briefly; clearly; in a calm tone; in a raised tone; quickly",
+        places="home street shop"),
+    "pain_cry": _bank(
+        "pain painful agony yell yells yelling yelled",
+        [("a man; a woman; a person; someone; an old man; a wounded soldier",
+          "cries out in pain; yells; yells in pain; groans in pain; screams in agony; "
+          "lets out a yell; shrieks in pain; gasps in pain")],
+        "a cry of pain; a yell; a painful groan; a scream of agony; a sharp yell; "
+        "a yelp of pain",
+        extras="suddenly; loudly; briefly; desperately",
+        places="battle street"),
     "footstep": _bank(
         "footstep footsteps footfall footfalls step steps stepping stepped walk walks walking "
         "walked walker",
@@ -500,6 +568,19 @@ _BANKS: dict[str, _Bank] = {
                "steps forward; walks briskly; walks over gravel",
         extras="slowly; on the ground; steadily; one by one; carefully; in boots",
         places="home street outdoors shop"),
+    "keyboard": _bank(
+        "keyboard keyboards keystroke keystrokes keypress typing typist typists",
+        [("a keyboard; a computer keyboard; an old mechanical keyboard; a clicky keyboard; "
+          "a keyboard key; the space bar of a keyboard!",
+          "clicks; clacks; clicks once; clacks loudly; rattles; gives a loud click; "
+          "springs back with a clack")],
+        "a keystroke; the clack of a keyboard key; a keyboard click; typing; "
+        "a single keystroke; the rattle of keystrokes*",
+        agents="types on a keyboard; presses a key on a keyboard; taps a keyboard key; "
+               "hits the space bar on a keyboard; is typing; types a few keystrokes",
+        who="someone; a person; a typist; an office worker",
+        extras="briefly; once; at a desk; quickly; in a quiet room",
+        places="home building"),
     "door": _bank(
         "door doors doorway gate gates",
         [("a door; a wooden door; a heavy door; a gate; a garden gate; an old door; "
@@ -631,7 +712,7 @@ _BANKS: dict[str, _Bank] = {
     "clock_tick": _bank(
         "clock clocks clockwork tick ticks ticking ticked tock",
         [("a clock; a wall clock; an old clock; a mantel clock; a grandfather clock; "
-          "an antique clock; a clockwork timer",
+          "an antique clock; a clockwork timer; a clockwork kitchen timer",
           "ticks; ticks steadily; tick-tocks; keeps time; ticks away; counts the seconds")],
         "ticking; the ticking of a clock; a steady tick-tock; the tick of a clock",
         extras="steadily; rhythmically; regularly; on a wall; evenly; monotonously",
@@ -675,7 +756,10 @@ _BANKS: dict[str, _Bank] = {
           "collapses; crashes down; falls with a crash; collapses in a heap; "
           "crashes to the ground"),
          ("debris; rubble; falling debris; wreckage",
-          "crashes down; clatters down; tumbles down with a crash; falls with a great crash")],
+          "crashes down; clatters down; tumbles down with a crash; falls with a great crash"),
+         ("a vehicle; a heavy vehicle; a small aircraft; a racing vehicle",
+          "crashes into the ground; crashes into a barrier; crashes heavily; "
+          "smashes into an obstacle with a crash")],
         "a crash; a tremendous crash; crashing debris; the crash of a collapsing wall; "
         "a thunderous collapse",
         extras="suddenly; with a roar; all at once; in a cloud of dust",
@@ -713,13 +797,23 @@ _BANKS: dict[str, _Bank] = {
                "stomps through a puddle with a splash",
         extras="suddenly; noisily; playfully",
         places="pond harbour outdoors"),
+    "dripping": _bank(
+        "drip drips dripping dripped droplet droplets plink plinks plinking",
+        [("water; a leaky tap; a faucet; a leak; a single droplet; droplets*; a wet ceiling",
+          "drips; drips slowly; drips steadily; plinks; drips into a puddle; "
+          "drips onto a hard floor")],
+        "dripping; a drip; the drip of water; a water droplet; the plink of a droplet",
+        extras="slowly; steadily; in a quiet room; one by one; in a cave",
+        places="home kitchen"),
     "bubbles": _bank(
         "bubble bubbles bubbling bubbled gurgle gurgles gurgling gurgled",
         [("a thick liquid; a pot; hot mud!; a cauldron; a pot of soup; a vat of syrup",
           "bubbles; bubbles & pops; gurgles; bubbles away; gurgles & bubbles; "
           "bubbles thickly"),
-         ("bubbles*; large bubbles*; air bubbles*",
-          "pops; rises & pops; gurgles; bursts; floats up & pops")],
+         ("bubbles*; large bubbles*; air bubbles*; a single bubble",
+          "pops; rises & pops; gurgles; bursts; floats up & pops"),
+         ("boiling water; a pot of water; a kettle of water",
+          "bubbles; bubbles furiously; boils & bubbles; gurgles & bubbles")],
         "bubbling; gurgling; the bubbling of a liquid; a bubbling pot; a gloopy gurgle",
         extras="steadily; slowly; continuously; on a stove",
         places="kitchen lab"),
@@ -788,6 +882,19 @@ _BANKS: dict[str, _Bank] = {
         who="a soldier; someone",
         extras="rapidly; in short bursts; briefly; relentlessly",
         places="battle"),
+    "gunshot": _bank(
+        "pistol pistols shotgun shotguns rifle rifles handgun handguns revolver revolvers musket "
+        "muskets",
+        [("a pistol; a shotgun; a rifle; a handgun; a revolver; an old musket; a hunting rifle",
+          "fires; is fired; fires a single shot; goes off; fires a shot; cracks; "
+          "fires once; fires twice")],
+        "a pistol shot; a shotgun shot; a rifle shot; the crack of a rifle; "
+        "the boom of a shotgun",
+        agents="fires a pistol; fires a shotgun; shoots a rifle; fires a handgun; "
+               "fires a revolver; fires a shotgun into the air",
+        who="someone; a hunter; a man; a soldier",
+        extras="once; suddenly; sharply; in the distance",
+        places="battle outdoors"),
     # -- vehicles and machines
     "train": _bank(
         "train trains locomotive locomotives railway railways railroad railcar",
@@ -805,7 +912,10 @@ _BANKS: dict[str, _Bank] = {
         [("a jet; a jet plane; an airliner; a passenger jet; military jets*; a fighter jet; "
           "a jet aircraft; a jetliner",
           "roars overhead; takes off; flies past; flies overhead; roars past; "
-          "screams overhead; roars as it takes off; speeds down the runway")],
+          "screams overhead; roars as it takes off; speeds down the runway"),
+         ("a jet turbine; a jet's turbine!; jet turbines*; a jet on the apron",
+          "spools up; whines as it starts; winds down; roars steadily; whines & roars; "
+          "idles with a high whine")],
         "the roar of a jet; a jet's roar!; the whine of a jet; jet noise; "
         "the scream of jet turbines",
         extras="overhead; across the sky; at high speed; from a runway",
@@ -825,7 +935,8 @@ _BANKS: dict[str, _Bank] = {
         [("a helicopter; a chopper; a military helicopter; a rescue helicopter; "
           "a news helicopter",
           "flies overhead; hovers; flies past; whirs; beats the air; circles overhead; "
-          "passes overhead; lands on a helipad")],
+          "passes overhead; lands on a helipad; starts up; spins up its rotors; "
+          "idles on a helipad")],
         "the whir of rotor blades; rotor noise; the beating of helicopter blades; "
         "the rhythmic whirr of a helicopter",
         extras="overhead; low overhead; steadily; above the rooftops",
@@ -834,7 +945,7 @@ _BANKS: dict[str, _Bank] = {
         "engine engines motor motors bus buses truck trucks lorry lorries",
         [("an engine; a truck engine; a diesel engine; an old bus engine; a motor",
           "starts; starts up; sputters into life; revs up; rumbles; idles; turns over & starts; "
-          "coughs & starts"),
+          "splutters & starts"),
          ("a truck; a bus; a lorry; an old bus; a delivery truck",
           "starts & pulls away; starts up & drives off; pulls away; drives off; rumbles away; "
           "accelerates away")],
@@ -868,6 +979,19 @@ _BANKS: dict[str, _Bank] = {
         "a mournful foghorn",
         extras="across the water; deeply; for a few seconds; in the harbour; through the fog",
         places="harbour"),
+    "tire_skid": _bank(
+        "tyre tyres tire tires skid skids skidding skidded",
+        [("tyres*; tires*; worn tyres*; a vehicle's tyres*!; the tyres of a racing vehicle*!; "
+          "an aircraft's tyres*!",
+          "skids; squeals; skids on the asphalt; squeals round a bend; skids to a stop; "
+          "squeals on a runway; scrubs & skids")],
+        "a tyre squeal; the screech of skidding tyres; a long skid; squealing tires*; "
+        "a short skid; a skid on asphalt",
+        agents="skids round a corner; brakes hard & skids; takes a bend with squealing tyres; "
+               "skids to a halt",
+        who="a driver; someone; a racing driver",
+        extras="suddenly; sharply; briefly; round a corner; on wet asphalt",
+        places="street airfield"),
     "siren": _bank(
         "siren sirens ambulance ambulances police firetruck firetrucks",
         [("a siren; an emergency siren; a firetruck siren; a police siren; sirens*",
