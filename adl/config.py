@@ -182,6 +182,9 @@ class EncoderConfig:
     # Prepend the mean and the max over time of what the decoder reads as two more tokens
     # (adl.models.captioner.add_summary_tokens).
     summary_tokens: bool = False
+    # sfx_cnn: replace each trunk frame by the max over a centred window of this many frames
+    # (12 frames = 2.2 s, the blocks the network was trained to max-pool); 0: off.
+    block_max: int = 0
 
     def __post_init__(self) -> None:
         _check_choice("encoder.name", self.name, ENCODERS)
@@ -191,6 +194,12 @@ class EncoderConfig:
             _check_positive(f"encoder.channels[{i}]", c)
         _check_positive("encoder.time_pool", self.time_pool)
         _check_positive("encoder.width", self.width)
+        if self.block_max < 0:
+            raise ConfigError(f"encoder.block_max: must be 0 (off) or a window of trunk frames, "
+                              f"got {self.block_max}")
+        if self.block_max and self.name != "sfx_cnn":
+            raise ConfigError(f"encoder.block_max: a window over the sound-effects CNN's frames; "
+                              f"it needs encoder.name sfx_cnn, not {self.name}")
         if not math.isfinite(self.input_gain_db):
             raise ConfigError(f"encoder.input_gain_db: must be a finite number of dB, got "
                               f"{self.input_gain_db}")

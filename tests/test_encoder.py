@@ -429,3 +429,31 @@ def test_pickle_only_file_is_refused(payload: type, tmp_path: Path,
     assert "weights-only loading refused it" in str(info.value)
     assert isinstance(info.value, ADLError)
     assert "pickle code ran" not in capsys.readouterr().out
+
+
+def test_sliding_max_takes_the_max_of_a_centred_window_within_the_valid_frames():
+    from adl.models.encoder import sliding_max
+
+    x = torch.tensor([[[1.0, 5.0, 2.0, 0.0, 3.0, 9.0]]])
+    assert sliding_max(x, 3).tolist() == [[[5.0, 5.0, 5.0, 3.0, 9.0, 9.0]]]
+    assert sliding_max(x, 1).tolist() == x.tolist()
+    # Frames past a clip's length neither feed a window nor come out non-zero.
+    out = sliding_max(x, 4, torch.tensor([4]))
+    assert out.tolist() == [[[5.0, 5.0, 5.0, 2.0, 0.0, 0.0]]]  # window 4: one frame left, two right
+
+
+def test_block_max_keeps_a_padded_clip_equal_to_the_clip_alone():
+    from adl.models.encoder import SfxCnnEncoder
+
+    torch.manual_seed(0)
+    enc = SfxCnnEncoder(width=4, time_pool=16, block_max=5).eval()
+    a, b = torch.randn(1, 200, 96), torch.randn(1, 150, 96)
+    batch = torch.zeros(2, 200, 96)
+    batch[0], batch[1, :150] = a[0], b[0]
+    with torch.no_grad():
+        both, n = enc(batch, torch.tensor([200, 150]))
+        alone_b, nb = enc(b)
+    assert int(n[1]) == int(nb[0])
+    torch.testing.assert_close(both[1, : int(nb[0])], alone_b[0], rtol=1e-5, atol=1e-5)
+    with pytest.raises(Exception, match="block_max"):
+        SfxCnnEncoder(width=4, block_max=-1)

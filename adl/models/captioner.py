@@ -378,6 +378,7 @@ def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
         enc_kwargs["channels"] = cfg.encoder.channels
     elif cfg.encoder.name == "sfx_cnn":
         enc_kwargs["width"] = cfg.encoder.width
+        enc_kwargs["block_max"] = cfg.encoder.block_max
     encoder = build_encoder(cfg.encoder.name, **enc_kwargs)
     adapter = Adapter(encoder.out_dim, cfg.decoder.d_model, kind=cfg.encoder.adapter)
     bart = build_decoder(vocab_size=vocab_size, d_model=cfg.decoder.d_model,

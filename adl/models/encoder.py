@@ -45,6 +45,7 @@ __all__ = [
     "SmallCnnEncoder",
     "build_encoder",
     "lengths_to_mask",
+    "sliding_max",
 ]
 
 
@@ -78,6 +79,34 @@ def _init_layer(layer: nn.Module) -> None:
     elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
         nn.init.ones_(layer.weight)
         nn.init.zeros_(layer.bias)
+
+
+def sliding_max(x: torch.Tensor, window: int, lengths: torch.Tensor | None = None,
+                ) -> torch.Tensor:
+    """Each frame replaced by the max over a centred window of ``window`` frames.
+
+    A network trained to max-pool its frames over blocks of a few seconds (the sound-effects
+    CNN pools 2 s blocks) describes a sound in that max, not in any single frame. Pooled this
+    way the sequence keeps its length and its frame rate, so a decoder still reads *when*, and
+    each frame now says *what* as the network was trained to say it.
+
+    Args:
+        x: ``(B, C, T)`` frames; lengths: ``(B,)`` valid frames (None: all valid). Windows
+            never reach past a clip's valid frames, and frames beyond it stay zero.
+    Returns:
+        ``(B, C, T)``.
+    """
+    if window <= 1:
+        return x
+    if lengths is not None:
+        valid = lengths_to_mask(lengths.to(x.device), x.shape[2])[:, None, :]
+        x = x.masked_fill(~valid, float("-inf"))
+    left = (window - 1) // 2
+    padded = F.pad(x, (left, window - 1 - left), value=float("-inf"))
+    out = padded.unfold(2, window, 1).amax(-1)  # (B, C, T)
+    if lengths is not None:
+        out = out.masked_fill(~valid, 0.0)
+    return out
 
 
 class AudioEncoder(nn.Module):
@@ -201,6 +230,11 @@ class AudioEncoder(nn.Module):
         """
         checked = self._check(logmel, lengths)
         x = self._trunk(logmel, checked)  # (B, C, T')
+        window = getattr(self, "block_max", 0)
+        if window > 1:
+            valid = None if checked is None else torch.div(
+                checked, self.trunk_stride, rounding_mode="floor")
+            x = sliding_max(x, window, valid)
         k = self.stride // self.trunk_stride
         if k > 1:
             x = F.avg_pool1d(x, kernel_size=k, stride=k)
@@ -499,9 +533,14 @@ class SfxCnnEncoder(AudioEncoder):
     """
 
     def __init__(self, n_mels: int = SFX_N_MELS, *, width: int = SFX_WIDTH,
-                 time_pool: int = SFX_TRUNK_STRIDE, n_classes: int | None = None) -> None:
+                 time_pool: int = SFX_TRUNK_STRIDE, n_classes: int | None = None,
+                 block_max: int = 0) -> None:
         super().__init__()
         width = int(width)
+        if block_max < 0:
+            raise ConfigError(f"encoder.block_max: must be 0 (off) or a window of trunk frames, "
+                              f"got {block_max}")
+        self.block_max = int(block_max)
         if width < 1:
             raise ConfigError(f"encoder.width: must be positive, got {width}")
         if time_pool < 1 or time_pool % SFX_TRUNK_STRIDE:
