@@ -232,9 +232,13 @@ def _load_cfg(args: argparse.Namespace):
 
 
 def _pretrain(args: argparse.Namespace) -> int:
-    from adl.pretrain import pretrain_tagger, ship_tagger
+    from adl.pretrain import pretrain_tagger, ship_tagger, tagger_ablation
 
     cfg = _load_cfg(args)
+    if cfg.encoder.name == "sfx_cnn":
+        # The preset reads a pretrained CNN: train the ablation's small CNN for it.
+        cfg = tagger_ablation(cfg)
+        print("the preset's encoder is pretrained (sfx_cnn): training the ablation's small CNN")
     if cfg.encoder.name != "small_cnn":
         raise ADLError(f"preset {cfg.name!r} uses {cfg.encoder.name}: pretrain-encoder trains the "
                        "small CNN on the embedded corpus (CNN14 loads PANNs weights instead)")

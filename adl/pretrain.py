@@ -29,6 +29,7 @@ Notebook: 03_adl_training
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -58,6 +59,7 @@ from adl.models.encoder import SmallCnnEncoder
 
 __all__ = [
     "TaggerResult",
+    "tagger_ablation",
     "average_precision",
     "load_tagger_encoder",
     "mean_average_precision",
@@ -362,6 +364,19 @@ def _reusable(out: Path, settings: dict[str, Any]) -> dict[str, Any] | None:
     if not (out / WEIGHTS_FILE).is_file():
         return None
     return report
+
+
+def tagger_ablation(cfg: Config) -> Config:
+    """The config with the corpus-trained small CNN in place of its encoder (the ablation).
+
+    The ``default`` preset reads a pretrained sound-effects CNN; its ablation reads the small CNN
+    that :func:`pretrain_tagger` trains on the corpus's development recordings, with every other
+    setting (adapter, difference, decoder, training) unchanged.
+    """
+    enc = cfg.encoder
+    return cfg.replace(encoder=dataclasses.replace(
+        enc, name="small_cnn", channels=(16, 32, 64, 128), time_pool=16, checkpoint="tagger",
+        block_max=0))
 
 
 def pretrain_tagger(cfg: Config, *, root: str | os.PathLike[str] | None = None,

@@ -291,3 +291,15 @@ def test_damaged_shipped_weights_name_the_file(corpus_root, shipped_dir, tmp_pat
                         progress=False)
 
 
+
+
+def test_the_ablation_config_swaps_only_the_encoder():
+    from adl.pretrain import tagger_ablation
+
+    cfg = load_preset("default")
+    ablation = tagger_ablation(cfg)
+    assert cfg.encoder.name == "sfx_cnn"
+    assert (ablation.encoder.name, ablation.encoder.checkpoint) == ("small_cnn", "tagger")
+    assert ablation.encoder.time_pool == 16 and ablation.encoder.block_max == 0
+    assert ablation.decoder == cfg.decoder and ablation.training == cfg.training
+    assert ablation.encoder.adapter == cfg.encoder.adapter
