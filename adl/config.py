@@ -288,11 +288,14 @@ class TrainingConfig:
     # Keep a frozen encoder's features on disk, in <dataset root>/features, so that every run,
     # evaluation and notebook that shares the encoder encodes each clip once per corpus.
     store_features: bool = False
+    # Plain passes per epoch, each with another caption of every clip (Clotho's baseline: all
+    # 5); 1: one caption per clip per epoch.
+    captions_per_clip: int = 1
     # torch.compile the decoder (worth it on a GPU for long runs; it costs a warm-up).
     compile: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "checkpoint_every"):
+        for name in ("epochs", "batch_size", "checkpoint_every", "captions_per_clip"):
             _check_positive(f"training.{name}", getattr(self, name))
         _check_positive("training.lr", self.lr)
         _check_probability("training.warmup_fraction", self.warmup_fraction)

@@ -399,7 +399,8 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     optimizer = torch.optim.AdamW(params, lr=cfg.training.lr,
                                   weight_decay=cfg.training.weight_decay)
     n_examples = epoch_size(len(data.clips), method=method, p_adl=cfg.mixing.p_adl,
-                            p_mixgen=cfg.mixing.p_mixgen, mode=cfg.training.adl_mode)
+                            p_mixgen=cfg.mixing.p_mixgen, mode=cfg.training.adl_mode,
+                            captions_per_clip=cfg.training.captions_per_clip)
     steps_per_epoch = math.ceil(n_examples / cfg.training.batch_size)
     total = cfg.training.epochs * steps_per_epoch
     if max_steps is not None:
@@ -485,7 +486,8 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                                      method=method, p_adl=cfg.mixing.p_adl,
                                      p_mixgen=cfg.mixing.p_mixgen, seed=seed, epoch=ep,
                                      mode=cfg.training.adl_mode, allowed_refs=allowed,
-                                     pool=pooled)
+                                     pool=pooled,
+                                     captions_per_clip=cfg.training.captions_per_clip)
     B = cfg.training.batch_size
     # One loader over every remaining step of the run: its workers live for the whole run (what
     # persistent_workers would buy) and prepare the next epoch's batches during validation.

@@ -468,3 +468,23 @@ def test_a_captioner_with_summary_tokens_trains_and_generates(model_and_batch):
     assert torch.isfinite(loss)
     out = model.generate(wave, lengths, num_beams=2, max_length=8, min_length=2)
     assert out.shape[0] == 3
+
+
+@pytest.mark.parametrize("method", ["baseline", "adl", "mixgen"])
+def test_several_captions_per_clip_make_passes_with_distinct_captions(method):
+    args = dict(n_inputs=30, n_captions=[5] * 30, input_lengths=[1000] * 30,
+                ref_lengths=[300] * 4, method=method, p_adl=0.5, p_mixgen=0.5, seed=3, epoch=1)
+    one = plan_epoch(**args)
+    three = plan_epoch(**args, captions_per_clip=3)
+    plain = [ex for ex in three if ex.kind == "plain"]
+    # The first pass is the one-caption plan's plain part; then two more passes.
+    assert plain[:30] == [ex for ex in one if ex.kind == "plain"]
+    assert len(plain) == 90
+    for i in range(30):
+        assert len({ex.caption for ex in plain if ex.index == i}) == 3
+    extra = len(three) - 90
+    assert extra == (0 if method == "baseline" else 45)
+    assert len(three) == epoch_size(30, method=method, p_adl=0.5, p_mixgen=0.5, mode="add",
+                                    captions_per_clip=3)
+    with pytest.raises(ValueError, match="mode 'add'"):
+        plan_epoch(**{**args, "mode": "replace"}, captions_per_clip=2)

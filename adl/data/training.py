@@ -81,7 +81,8 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
                ref_lengths: Sequence[int], *, method: str, p_adl: float, p_mixgen: float,
                seed: int, epoch: int, mode: str = "add",
                allowed_refs: Sequence[Sequence[int]] | None = None,
-               pool: Sequence[PlannedExample] | None = None) -> list[PlannedExample]:
+               pool: Sequence[PlannedExample] | None = None,
+               captions_per_clip: int = 1) -> list[PlannedExample]:
     """Draw one epoch's examples: a permutation of the inputs, one caption each, and partners.
 
     Args:
@@ -101,9 +102,14 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
         pool: mixtures drawn once for the whole run (:func:`draw_pool`): the added examples
             are then drawn from it (each at most once per epoch while the pool is large
             enough), with a fresh caption, instead of being mixed anew. "add" mode only.
+        captions_per_clip: plain passes over the inputs per epoch, each with a caption of every
+            clip that no earlier pass of the epoch used (while the clip has one left), each in
+            its own order; the first pass is the plan of ``captions_per_clip=1``. Clotho's
+            baseline trains on every caption of every clip each epoch (5). "add" mode only
+            beyond 1; the added mixtures scale with it.
     Returns:
-        ``n_inputs`` examples in "replace" mode, ``n_inputs + round(p * n_inputs)`` in "add"
-        mode (:func:`epoch_size`).
+        ``n_inputs`` examples in "replace" mode, ``k * n_inputs + round(p * k * n_inputs)`` in
+        "add" mode with ``k = captions_per_clip`` (:func:`epoch_size`).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -111,6 +117,10 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
         raise ValueError(f"unknown mode {mode!r}; choose add or replace")
     if method == "adl" and not ref_lengths:
         raise ValueError("method 'adl' needs a non-empty reference bank")
+    if captions_per_clip < 1:
+        raise ValueError(f"captions_per_clip must be at least 1, got {captions_per_clip}")
+    if captions_per_clip > 1 and mode != "add":
+        raise ValueError("several captions per clip need mode 'add'")
     if pool is not None and mode != "add":
         raise ValueError("a mixture pool adds its mixtures: it needs mode 'add'")
     if pool is not None and method != "baseline" and not pool:
@@ -127,8 +137,12 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
             plan.append(_mixgen_example(i, cap, n_inputs, n_captions, input_lengths, g))
         else:
             plan.append(PlannedExample(i, cap))
+    if captions_per_clip > 1:
+        plan += _more_passes(plan, n_inputs, n_captions, captions_per_clip,
+                             torch.Generator().manual_seed(_mix_seed(seed, epoch) ^ 0xCA95))
+    n_plain = len(plan)
     n_extra = epoch_size(n_inputs, method=method, p_adl=p_adl, p_mixgen=p_mixgen,
-                         mode=mode) - n_inputs
+                         mode=mode, captions_per_clip=captions_per_clip) - n_plain
     if mode == "replace" or n_extra == 0:
         return plan
     # Added examples: their own generator, so the plain part above is the baseline's plan.
@@ -139,17 +153,36 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
         extra = _fresh_extra(n_inputs, n_extra, n_captions, input_lengths, ref_lengths,
                              method=method, allowed_refs=allowed_refs, g=g)
     # Random slots for the added examples; both kinds keep their own order.
-    total = n_inputs + n_extra
+    total = n_plain + n_extra
     slots = set(torch.randperm(total, generator=g)[:n_extra].tolist())
     plain_it, extra_it = iter(plan), iter(extra)
     return [next(extra_it) if k in slots else next(plain_it) for k in range(total)]
+
+
+def _more_passes(first: Sequence[PlannedExample], n_inputs: int, n_captions: Sequence[int],
+                 k: int, g: torch.Generator) -> list[PlannedExample]:
+    """Passes 2..k of an epoch: each clip with captions its earlier passes did not use."""
+    used = {ex.index: ex.caption for ex in first}
+    order_of = {}
+    for i in range(n_inputs):
+        rest = [c for c in torch.randperm(n_captions[i], generator=g).tolist() if c != used[i]]
+        order_of[i] = rest or [used[i]]
+    passes = []
+    for p in range(1, k):
+        for i in torch.randperm(n_inputs, generator=g).tolist():
+            caps = order_of[i]
+            passes.append(PlannedExample(i, caps[(p - 1) % len(caps)]))
+    return passes
 
 
 def _fresh_extra(n_inputs: int, n_extra: int, n_captions: Sequence[int],
                  input_lengths: Sequence[int], ref_lengths: Sequence[int], *, method: str,
                  allowed_refs: Sequence[Sequence[int]] | None,
                  g: torch.Generator) -> list[PlannedExample]:
-    chosen = torch.randperm(n_inputs, generator=g)[:n_extra].tolist()
+    chosen: list[int] = []
+    while len(chosen) < n_extra:  # one permutation unless there are more mixtures than inputs
+        chosen += torch.randperm(n_inputs, generator=g).tolist()
+    chosen = chosen[:n_extra]
     extra = []
     for i in chosen:
         cap = int(torch.randint(0, n_captions[i], (1,), generator=g))
@@ -219,12 +252,14 @@ def draw_pool(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence[
 
 
 def epoch_size(n_inputs: int, *, method: str, p_adl: float, p_mixgen: float,
-               mode: str) -> int:
-    """Examples per epoch: ``n_inputs``, plus the added mixtures in "add" mode."""
+               mode: str, captions_per_clip: int = 1) -> int:
+    """Examples per epoch: ``captions_per_clip * n_inputs``, plus the added mixtures in "add"
+    mode (``round(p * captions_per_clip * n_inputs)``)."""
+    n_plain = n_inputs * captions_per_clip
     if mode == "replace" or method == "baseline" or (method == "mixgen" and n_inputs < 2):
-        return n_inputs
+        return n_plain
     p = p_adl if method == "adl" else p_mixgen
-    return n_inputs + int(round(p * n_inputs))
+    return n_plain + int(round(p * n_plain))
 
 
 def _adl_example(i: int, cap: int, input_lengths: Sequence[int], ref_lengths: Sequence[int],
