@@ -57,7 +57,7 @@ import torch
 
 from adl.errors import DownloadError, one_line
 from adl.io import atomic_path, sha256_file, write_json
-from adl.models.checkpoints import CheckpointError
+from adl.models.checkpoints import CheckpointError, state_mismatch
 
 __all__ = ["AISFX", "CACHE_DIRNAME", "Fetcher", "WheelPin", "cached_wheel", "default_fetch",
            "fetch_wheel", "load_sfx_weights", "pretrained_dir", "read_checkpoint",
@@ -564,15 +564,9 @@ def load_sfx_weights(encoder: torch.nn.Module, root: str | os.PathLike[str] | No
     except (SafetensorError, OSError) as err:
         raise CheckpointError(f"cannot read {path} ({one_line(err)})") from None
     own = encoder.state_dict()
-    missing = sorted(k for k in own if k not in state and not k.startswith("fc."))
-    unexpected = sorted(k for k in state if k not in own)
-    wrong = sorted(f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}" for k, v in state.items()
-                   if k in own and v.shape != own[k].shape)
-    if missing or unexpected or wrong:
-        parts = [f"{name} {', '.join(keys[:3])}" for name, keys in
-                 (("missing keys:", missing), ("unexpected keys:", unexpected),
-                  ("wrong shapes:", wrong)) if keys]
+    problem = state_mismatch(own, state, [k for k in own if k.startswith("fc.")])
+    if problem:
         raise CheckpointError(f"{path} does not fit {type(encoder).__name__} (width "
-                              f"{getattr(encoder, 'width', '?')}): " + "; ".join(parts))
+                              f"{getattr(encoder, 'width', '?')}): {problem}")
     encoder.load_state_dict({k: state.get(k, v) for k, v in own.items()}, strict=True)
     return path

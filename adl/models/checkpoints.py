@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import torch
 
 from adl.errors import ADLError, one_line
 from adl.models.encoder import Cnn14Encoder
 
-__all__ = ["CheckpointError", "load_panns_checkpoint"]
+__all__ = ["CheckpointError", "load_panns_checkpoint", "state_mismatch"]
 
 
 class CheckpointError(ADLError):
@@ -105,6 +105,25 @@ def _short(keys: list[str], n: int = 3) -> str:
     return ", ".join(keys[:n]) + more
 
 
+def state_mismatch(own: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor],
+                   optional: Iterable[str] = ()) -> str:
+    """What keeps ``state`` from loading into a module whose state dict is ``own``.
+
+    Returns:
+        ``""`` when every key of ``own`` (but those in ``optional``) is in ``state`` with its
+        shape and ``state`` has no other key; else one phrase naming the missing keys, the
+        unexpected keys and the wrong shapes (three of each at most).
+    """
+    optional = set(optional)
+    missing = sorted(k for k in own if k not in state and k not in optional)
+    unexpected = sorted(k for k in state if k not in own)
+    wrong = sorted(f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}" for k, v in state.items()
+                   if k in own and v.shape != own[k].shape)
+    return "; ".join(f"{name} {_short(keys)}" for name, keys in
+                     (("missing keys:", missing), ("unexpected keys:", unexpected),
+                      ("wrong shapes:", wrong)) if keys)
+
+
 def load_panns_checkpoint(model: Cnn14Encoder, path: str | os.PathLike[str]) -> list[str]:
     """Load CNN14 weights from a PANNs or DCASE2023-baseline file into ``model``.
 
@@ -142,16 +161,10 @@ def load_panns_checkpoint(model: Cnn14Encoder, path: str | os.PathLike[str]) -> 
         state = {k: v for k, v in state.items() if not k.startswith(head)}
     optional = {k for k in own if k.endswith("num_batches_tracked") or
                 k.startswith("fc_audioset.")}
-    missing = sorted(k for k in own if k not in state and k not in optional)
-    unexpected = sorted(k for k in state if k not in own)
-    wrong = sorted(f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}" for k, v in state.items()
-                   if k in own and v.shape != own[k].shape)
-    if missing or unexpected or wrong:
-        parts = [f"{name} {_short(keys)}" for name, keys in
-                 (("missing keys:", missing), ("unexpected keys:", unexpected),
-                  ("wrong shapes:", wrong)) if keys]
+    problem = state_mismatch(own, state, optional)
+    if problem:
         raise CheckpointError(f"checkpoint {os.fspath(path)} ({layout} layout) does not fit "
-                              f"{type(model).__name__}: " + "; ".join(parts))
+                              f"{type(model).__name__}: {problem}")
     not_loaded = sorted(k for k in own if k not in state)
     merged = {k: state.get(k, v) for k, v in own.items()}
     model.load_state_dict(merged, strict=True)

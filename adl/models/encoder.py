@@ -295,6 +295,8 @@ DCASE2023_TIME_POOL: int = 64
 class _Cnn14Block(nn.Module):
     """PANNs ConvBlock: (3x3 conv, BN, ReLU) x 2, then average pooling. Names match PANNs."""
 
+    pool_fn = staticmethod(F.avg_pool2d)
+
     def __init__(self, in_channels: int, out_channels: int, pool: tuple[int, int]) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
@@ -307,7 +309,7 @@ class _Cnn14Block(nn.Module):
         x = F.relu(self.bn1(self.conv1(_zero_padding(x, lengths))))
         x = F.relu(self.bn2(self.conv2(_zero_padding(x, lengths))))
         if self.pool != (1, 1):
-            x = F.avg_pool2d(x, kernel_size=self.pool)
+            x = self.pool_fn(x, kernel_size=self.pool)
         return x
 
 
@@ -475,23 +477,10 @@ SFX_N_MELS: int = 96
 SFX_TRUNK_STRIDE: int = 8
 
 
-class _SfxBlock(nn.Module):
-    """aisfx's ConvBlock: (3x3 conv, BN, ReLU) x 2, then max pooling. Names match aisfx."""
+class _SfxBlock(_Cnn14Block):
+    """aisfx's ConvBlock: PANNs' block with max pooling instead of average. Names match aisfx."""
 
-    def __init__(self, in_channels: int, out_channels: int, pool: tuple[int, int]) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.bn2 = nn.BatchNorm2d(out_channels)
-        self.pool = pool
-
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
-        x = F.relu(self.bn1(self.conv1(_zero_padding(x, lengths))))
-        x = F.relu(self.bn2(self.conv2(_zero_padding(x, lengths))))
-        if self.pool != (1, 1):
-            x = F.max_pool2d(x, kernel_size=self.pool)
-        return x
+    pool_fn = staticmethod(F.max_pool2d)
 
 
 def _init_sfx_layer(layer: nn.Module) -> None:
