@@ -1,14 +1,16 @@
 #!/usr/bin/env python
 """How one training epoch's time grows with corpus size and clip length.
 
-Trains one epoch of ``baseline`` and of ``adl`` with the ``default`` preset's model (frozen small
+Trains one epoch of ``baseline`` and of ``adl`` with the ``default`` preset's model (frozen
 CNN, feature cache on, ``num_workers: 0``) on synthetic clips: a sweep of corpus sizes at 10 s
 clips and a sweep of clip lengths at a fixed size. The clips are noise bursts and tones, not the
 corpus: the time of an epoch depends on the number and length of clips, not on what they hold.
-The encoder is randomly initialised (its weights do not change its cost), so no tagger is needed.
+The encoder is randomly initialised (its weights do not change its cost), so nothing is fetched.
+ADL draws its added examples from the preset's mixture pool (at most one mixture per clip here),
+whose encoding is part of the run's time.
 
-    python benchmarks/scaling.py --out benchmarks/results/scaling-cpu.json   # ~4 min, 2 cores
-    python benchmarks/scaling.py --quick                                     # toy sizes
+    python benchmarks/scaling.py --out benchmarks/results/scaling-cpu.json   # the default's CNN
+    python benchmarks/scaling.py --quick                                     # toy sizes, 8 wide
 """
 
 from __future__ import annotations
@@ -55,10 +57,19 @@ def synthetic(n: int, seconds: float, sr: int, seed: int) -> TrainingData:
                         [clip(seconds) for _ in range(64)], [caps(i) for i in range(64)])
 
 
-def epoch_seconds(data: TrainingData, method: str, out: Path) -> dict:
+def epoch_seconds(data: TrainingData, method: str, out: Path, *, width: int | None = None,
+                  ) -> dict:
     cfg = load_preset("default")
-    cfg = cfg.replace(encoder=dataclasses.replace(cfg.encoder, checkpoint=None, freeze=True),
-                      training=dataclasses.replace(cfg.training, epochs=1, num_workers=0))
+    enc = dataclasses.replace(cfg.encoder, checkpoint=None, freeze=True)
+    if width is not None:  # --quick: a narrow encoder, to check the code path in seconds
+        enc = dataclasses.replace(enc, width=width)
+    # No feature store (it would write into the data root) and a pool no larger than the
+    # clips: each row measures one epoch of its own data.
+    cfg = cfg.replace(encoder=enc,
+                      mixing=dataclasses.replace(
+                          cfg.mixing, pool_size=min(cfg.mixing.pool_size, len(data.clips))),
+                      training=dataclasses.replace(cfg.training, epochs=1, num_workers=0,
+                                                   store_features=False))
     lines: list[str] = []
     # Each row pays for its own feature cache (train reuses one built by an earlier run given
     # the same data, which would leave the second method's row without its build time).
@@ -92,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         for k, (n, secs, sweep) in enumerate(grid):
             data = synthetic(n, secs, sr, seed=k)
             for method in ("baseline", "adl"):
-                r = epoch_seconds(data, method, Path(tmp) / f"{sweep}-{n}-{secs}-{method}")
+                r = epoch_seconds(data, method, Path(tmp) / f"{sweep}-{n}-{secs}-{method}",
+                                  width=8 if args.quick else None)
                 r.update(sweep=sweep, clip_seconds=secs)
                 rows.append(r)
                 print(f"{sweep:6s} {n:5d} clips x {secs:4.1f} s  {method:8s} epoch "
