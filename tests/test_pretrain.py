@@ -78,7 +78,9 @@ def _chance_map(targets: np.ndarray, draws: int = 300) -> float:
 
 
 def _cfg(epochs: int = EPOCHS, lr: float = 3e-3):
-    cfg = load_preset("smoke")
+    from adl.pretrain import tagger_ablation
+
+    cfg = tagger_ablation(load_preset("smoke"))  # the smoke preset reads a random sfx_cnn
     return cfg.replace(tagger=dataclasses.replace(cfg.tagger, epochs=epochs, batch_size=16,
                                                   lr=lr))
 
