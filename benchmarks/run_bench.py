@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Run the benchmarks of issue 6 and write their JSON report (see benchmarks/README.md).
+"""Run the project's benchmarks and write their JSON report (see benchmarks/README.md).
 
     python benchmarks/run_bench.py --preset default --root /path/to/data \
         --out benchmarks/results/cpu-default.json
