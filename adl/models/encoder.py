@@ -109,6 +109,16 @@ def sliding_max(x: torch.Tensor, window: int, lengths: torch.Tensor | None = Non
     return out
 
 
+def _check_pooling(name: str, time_pool: int, n_mels: int, trunk_stride: int) -> None:
+    """One line for a time stride or a mel count that a CNN's pooling cannot take."""
+    if time_pool < 1 or time_pool % trunk_stride:
+        raise ConfigError(f"encoder.time_pool: must be a positive multiple of {trunk_stride} "
+                          f"for {name}, got {time_pool}")
+    if n_mels < trunk_stride:
+        raise ConfigError(f"encoder n_mels: {name} needs at least {trunk_stride} mel bins, "
+                          f"got {n_mels}")
+
+
 class AudioEncoder(nn.Module):
     """Common interface of the CNN encoders.
 
@@ -122,6 +132,8 @@ class AudioEncoder(nn.Module):
     stride: int
     trunk_stride: int
     n_classes: int | None
+    #: A sliding max over this many trunk frames before the time pooling (0: none).
+    block_max: int = 0
 
     def __init__(self) -> None:
         super().__init__()
@@ -230,7 +242,7 @@ class AudioEncoder(nn.Module):
         """
         checked = self._check(logmel, lengths)
         x = self._trunk(logmel, checked)  # (B, C, T')
-        window = getattr(self, "block_max", 0)
+        window = self.block_max
         if window > 1:
             valid = None if checked is None else torch.div(
                 checked, self.trunk_stride, rounding_mode="floor")
@@ -346,12 +358,7 @@ class Cnn14Encoder(AudioEncoder):
         channels = tuple(int(c) for c in channels)
         if len(channels) != 6 or min(channels) < 1:
             raise ConfigError(f"encoder.channels: CNN14 needs 6 positive widths, got {channels}")
-        if time_pool < 1 or time_pool % CNN14_TRUNK_STRIDE:
-            raise ConfigError(f"encoder.time_pool: must be a positive multiple of "
-                              f"{CNN14_TRUNK_STRIDE} for cnn14, got {time_pool}")
-        if n_mels < CNN14_TRUNK_STRIDE:
-            raise ConfigError(f"encoder n_mels: cnn14 needs at least {CNN14_TRUNK_STRIDE} "
-                              f"mel bins, got {n_mels}")
+        _check_pooling("cnn14", time_pool, n_mels, CNN14_TRUNK_STRIDE)
         self.n_mels = n_mels
         self.out_dim = channels[-1]
         self.stride = time_pool
@@ -532,12 +539,7 @@ class SfxCnnEncoder(AudioEncoder):
         self.block_max = int(block_max)
         if width < 1:
             raise ConfigError(f"encoder.width: must be positive, got {width}")
-        if time_pool < 1 or time_pool % SFX_TRUNK_STRIDE:
-            raise ConfigError(f"encoder.time_pool: must be a positive multiple of "
-                              f"{SFX_TRUNK_STRIDE} for sfx_cnn, got {time_pool}")
-        if n_mels < SFX_TRUNK_STRIDE:
-            raise ConfigError(f"encoder n_mels: sfx_cnn needs at least {SFX_TRUNK_STRIDE} mel "
-                              f"bins, got {n_mels}")
+        _check_pooling("sfx_cnn", time_pool, n_mels, SFX_TRUNK_STRIDE)
         self.n_mels = n_mels
         self.width = width
         self.out_dim = 8 * width
