@@ -232,10 +232,19 @@ class DecoderConfig:
     max_caption_tokens: int = 48
     pretrained: str | None = None
     tokenizer: str | None = None
+    # Estimate the captions' most frequent content words from the audio and read the estimate
+    # as one more token (adl.keywords): how many words (0: off), and the weight of their binary
+    # cross-entropy beside the captions' cross-entropy.
+    keywords: int = 0
+    keyword_weight: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("d_model", "layers", "heads", "ffn_dim", "vocab_size", "max_caption_tokens"):
             _check_positive(f"decoder.{name}", getattr(self, name))
+        if self.keywords < 0:
+            raise ConfigError(f"decoder.keywords: must be 0 (off) or more, got {self.keywords}")
+        if not self.keyword_weight >= 0:
+            raise ConfigError(f"decoder.keyword_weight: must be >= 0, got {self.keyword_weight}")
         if self.d_model % self.heads:
             raise ConfigError(f"decoder.d_model ({self.d_model}) must be divisible by "
                               f"decoder.heads ({self.heads})")

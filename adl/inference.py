@@ -23,6 +23,7 @@ from adl.config import Config, dataset_root, load_config
 from adl.data.training import pad_batch
 from adl.errors import AudioError, ConfigError
 from adl.feature_cache import attach_store, feature_store_dir
+from adl.keywords import KEYWORDS_FILE, load_keywords
 from adl.models.captioner import Captioner, build_captioner
 from adl.runs import RunError, checkpoint_folder, load_weights, read_run_info
 from adl.tokenizer import decode_captions, load_tokenizer
@@ -85,7 +86,8 @@ def load_run(run: str | os.PathLike[str], *, which: str = "best",
     read_run_info(run)  # refuses a run of a newer format
     cfg = load_config(run / "config.yaml")
     tok = load_tokenizer(run / "tokenizer")
-    model = build_captioner(cfg, vocab_size=len(tok))
+    n_keywords = (len(load_keywords(run / KEYWORDS_FILE)) if cfg.decoder.keywords else None)
+    model = build_captioner(cfg, vocab_size=len(tok), n_keywords=n_keywords)
     load_weights(model, weights_path(run, which))
     model.eval().to(device)
     if cfg.training.store_features and cfg.encoder.freeze:

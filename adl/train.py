@@ -51,6 +51,8 @@ from adl.feature_cache import (FeatureCache, MixturePool, attach_store, encoder_
                                feature_store_dir, input_features)
 from adl.inference import resolve_device
 from adl.io import atomic_open
+from adl.keywords import (KEYWORDS_FILE, keyword_targets, keyword_vocabulary, load_keywords,
+                          save_keywords)
 from adl.models.aisfx import load_sfx_weights
 from adl.models.captioner import Captioner, build_captioner, build_frontend
 from adl.models.checkpoints import load_panns_checkpoint
@@ -258,7 +260,8 @@ def train_step(model: Captioner, batch: dict[str, Any], method: str, *,
                 pool_index.cpu()[has_ref].tolist(), wave.device)
     # Decode with teacher forcing; the loss is the cross-entropy against the target's tokens.
     _, loss = model(wave, lengths, batch["labels"], batch["labels_mask"], reference,
-                    batch["has_reference"], features, reference_features)
+                    batch["has_reference"], features, reference_features,
+                    batch.get("keywords"))
     return loss
 
 
@@ -386,12 +389,20 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     else:
         tok = train_tokenizer([c for caps in data.captions for c in caps],
                               vocab_size=cfg.decoder.vocab_size)
+    # Keywords: the development captions' most frequent content words, saved in the run.
+    keywords = None
+    if cfg.decoder.keywords:
+        keywords = (load_keywords(out / KEYWORDS_FILE) if (out / KEYWORDS_FILE).exists()
+                    else keyword_vocabulary(data.captions, cfg.decoder.keywords))
     if main and not (out / "tokenizer").exists():
         out.mkdir(parents=True, exist_ok=True)
+        if keywords is not None:
+            save_keywords(keywords, out / KEYWORDS_FILE)
         save_tokenizer(tok, out / "tokenizer")
         save_config(cfg, out / "config.yaml")
 
-    model = build_captioner(cfg, vocab_size=len(tok))
+    model = build_captioner(cfg, vocab_size=len(tok),
+                            n_keywords=None if keywords is None else len(keywords))
     encoder_source = init_encoder(cfg, model, root, log=say)
     if cfg.encoder.freeze:
         model.freeze_encoder()
@@ -454,7 +465,9 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                 f"({(cache.nbytes + val_cache.nbytes) / 2**20:.0f} MiB, "
                 f"{time.perf_counter() - t0:.1f} s)")
     dataset = MixingDataset(data.clips, data.captions, data.references,
-                            snr_db=cfg.mixing.snr_db, plain_audio=cache is None)
+                            snr_db=cfg.mixing.snr_db, plain_audio=cache is None,
+                            keywords=(None if keywords is None
+                                      else keyword_targets(data.captions, keywords)))
     lengths = [c.shape[0] for c in data.clips]
     ref_lengths = [r.shape[0] for r in data.references]
     n_caps = [len(c) for c in data.captions]

@@ -300,12 +300,17 @@ class MixingDataset(Dataset):
 
     With ``plain_audio=False`` a plain example's ``input`` is None: its features come from a
     :class:`adl.feature_cache.FeatureCache`, so its samples need not be copied into the batch.
+
+    With ``keywords`` ((N, K) multi-hot per clip, :func:`adl.keywords.keyword_targets`), each
+    item also carries ``keywords`` (K,): its input clip's (an ADL mixture's target is its input
+    clip), or the union of both clips' for an AL-MixGen pair, whose caption names both.
     """
 
     def __init__(self, clips: Sequence[torch.Tensor], captions: Sequence[Sequence[str]],
                  references: Sequence[torch.Tensor] = (), *, snr_db: float = 0.0,
-                 plain_audio: bool = True) -> None:
+                 plain_audio: bool = True, keywords: torch.Tensor | None = None) -> None:
         self.clips = clips
+        self.keywords = keywords
         self.captions = captions
         self.references = references
         self.snr_db = snr_db
@@ -319,7 +324,16 @@ class MixingDataset(Dataset):
         return len(self.plan)
 
     def __getitem__(self, k: int) -> dict:
-        ex = self.plan[k]
+        item = self._item(self.plan[k])
+        if self.keywords is not None:
+            ex = self.plan[k]
+            words = self.keywords[ex.index]
+            if ex.kind == "mixgen":
+                words = torch.maximum(words, self.keywords[ex.partner])
+            item["keywords"] = words
+        return item
+
+    def _item(self, ex: PlannedExample) -> dict:
         x = self.clips[ex.index]
         caption = self.captions[ex.index][ex.caption]
         if ex.pool >= 0:
@@ -385,7 +399,8 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
         ``reference`` (H, S): the aligned references of the ``has_reference`` rows that are not
         pooled, in batch order, ``has_reference`` (B,) bool, ``clip`` (B,) long (-1 for
         mixtures), ``pool`` (B,) long (the pool index of a pooled mixture, else -1), ``labels``
-        (B, L), ``labels_mask`` (B, L), ``captions`` list[str].
+        (B, L), ``labels_mask`` (B, L), ``captions`` list[str], and ``keywords`` (B, K) when
+        the items carry them.
     """
     signals = [it["input"] for it in items if it["input"] is not None]
     inputs, _ = pad_batch(signals) if signals else (torch.zeros(0, 1), None)
@@ -396,7 +411,9 @@ def collate(items: Sequence[dict], encode: Callable[[list[str]], tuple[torch.Ten
                             for it in items], dtype=torch.long)
     captions = [it["caption"] for it in items]
     labels, labels_mask = encode(captions)
-    return {"input": inputs, "lengths": lengths, "reference": refs,
+    extra = ({"keywords": torch.stack([it["keywords"] for it in items])}
+             if items and "keywords" in items[0] else {})
+    return {**extra, "input": inputs, "lengths": lengths, "reference": refs,
             "has_reference": torch.tensor([it["has_reference"] for it in items]),
             "clip": torch.tensor([it.get("clip", -1) for it in items], dtype=torch.long),
             "pool": torch.tensor([it.get("pool", -1) for it in items], dtype=torch.long),

@@ -18,6 +18,7 @@ from torch import nn
 
 from adl.audio import LogMel, sfx_logmel
 from adl.config import Config
+from adl.keywords import KeywordHead
 from adl.models.decoder import AudioBartDecoder, build_decoder
 from adl.models.encoder import Adapter, build_encoder
 
@@ -67,6 +68,9 @@ class Captioner(nn.Module):
             or "zero" (nothing).
         summary_tokens: prepend the mean and max over time of ``Z_diff`` as two tokens
             (:func:`add_summary_tokens`); the mask then has ``T' + 2`` columns.
+        keywords: a :class:`adl.keywords.KeywordHead` that estimates the captions' keywords
+            from ``Z_diff`` and prepends them as one token; None: none.
+        keyword_weight: the weight of the keywords' binary cross-entropy in the training loss.
     """
 
     #: Clips per front-end + encoder call on a CPU (see :meth:`encode`).
@@ -75,7 +79,8 @@ class Captioner(nn.Module):
     def __init__(self, frontend: LogMel, encoder: nn.Module, adapter: nn.Module,
                  decoder: nn.Module, *, diff_at: str = "adapter",
                  diff_fn: DiffFn = subtract, no_reference: str = "zero",
-                 summary_tokens: bool = False) -> None:
+                 summary_tokens: bool = False, keywords: KeywordHead | None = None,
+                 keyword_weight: float = 1.0) -> None:
         super().__init__()
         if diff_at not in ("adapter", "encoder"):
             raise ValueError(f"diff_at must be 'adapter' or 'encoder', got {diff_at!r}")
@@ -89,6 +94,8 @@ class Captioner(nn.Module):
         self.diff_fn = diff_fn
         self.no_reference = no_reference
         self.summary_tokens = summary_tokens
+        self.keywords = keywords
+        self.keyword_weight = keyword_weight
         # Enc(silence) per (log-mel frames, device, dtype), while the encoder is frozen.
         self._silence: dict[tuple[int, str, torch.dtype], torch.Tensor] = {}
         # Encoder features on disk (adl.feature_cache.attach_store); None: encode every time.
@@ -251,8 +258,19 @@ class Captioner(nn.Module):
                 ``has_reference`` rows, in order, when already known (a mixture pool); then
                 ``reference`` is not read (it may be None).
         Returns:
-            ``(z (B, T', D), mask (B, T') bool)``.
+            ``(z (B, T', D), mask (B, T') bool)``; ``T'`` counts the summary and keyword tokens.
         """
+        z, mask, _ = self._read(wave, lengths, reference, has_reference, input_features,
+                                reference_features)
+        return z, mask
+
+    def _read(self, wave: torch.Tensor, lengths: torch.Tensor,
+              reference: torch.Tensor | None = None,
+              has_reference: torch.Tensor | None = None,
+              input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
+              reference_features: torch.Tensor | None = None,
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """:meth:`features`, and the keyword logits (B, K) (None without a keyword head)."""
         if input_features is None:
             feats, out_len = self.encode(wave, lengths)
         else:
@@ -298,7 +316,10 @@ class Captioner(nn.Module):
         mask = torch.arange(z.shape[1], device=z.device)[None, :] < out_len.to(z.device)[:, None]
         if self.summary_tokens:
             z, mask = add_summary_tokens(z, mask)
-        return z, mask
+        logits = None
+        if self.keywords is not None:
+            z, mask, logits = self.keywords(z, mask)
+        return z, mask, logits
 
     def _subtract_rows(self, z: torch.Tensor, refs: list[tuple[torch.Tensor, torch.Tensor]],
                        ) -> torch.Tensor:
@@ -324,16 +345,36 @@ class Captioner(nn.Module):
                 has_reference: torch.Tensor | None = None,
                 input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
                 reference_features: torch.Tensor | None = None,
+                keywords: torch.Tensor | None = None,
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher-forced cross-entropy (``input_features`` and ``reference_features`` as in
         :meth:`features`).
 
+        Args:
+            keywords: (B, K) multi-hot keyword targets (:func:`adl.keywords.keyword_targets`);
+                with a keyword head, their binary cross-entropy, weighted by
+                ``keyword_weight``, is added to the loss. None: the captions' loss alone.
         Returns:
             ``(logits (B, L, V), loss)``.
         """
-        z, mask = self.features(wave, lengths, reference, has_reference, input_features,
-                                reference_features)
-        return self.decoder(z, mask, labels, labels_mask)
+        z, mask, kw_logits = self._read(wave, lengths, reference, has_reference,
+                                        input_features, reference_features)
+        logits, loss = self.decoder(z, mask, labels, labels_mask)
+        if keywords is not None and kw_logits is not None and self.keyword_weight > 0:
+            bce = nn.functional.binary_cross_entropy_with_logits(
+                kw_logits.float(), keywords.to(kw_logits.device, torch.float32))
+            loss = loss + self.keyword_weight * bce
+        return logits, loss
+
+    @torch.no_grad()
+    def keyword_probabilities(self, wave: torch.Tensor, lengths: torch.Tensor,
+                              reference: torch.Tensor | None = None,
+                              has_reference: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, K) the keyword head's probabilities (a run trained with ``decoder.keywords``)."""
+        if self.keywords is None:
+            raise ValueError("this captioner has no keyword head (decoder.keywords: 0)")
+        _, _, logits = self._read(wave, lengths, reference, has_reference)
+        return torch.sigmoid(logits)
 
     # -- inference ----------------------------------------------------------------------------
 
@@ -366,8 +407,12 @@ def build_frontend(cfg: Config) -> LogMel:
     return LogMel(sr=cfg.data.sr)
 
 
-def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
+def build_captioner(cfg: Config, vocab_size: int, n_keywords: int | None = None,
+                    ) -> Captioner:
     """The captioner a config describes, with random weights (load weights afterwards).
+
+    ``n_keywords``: the keyword head's size, the length of the run's keyword list (it may be
+    shorter than ``decoder.keywords`` on captions with fewer content words); None: the config's.
 
     Notebook: 02_encoder_decoder
     """
@@ -392,6 +437,9 @@ def build_captioner(cfg: Config, vocab_size: int) -> Captioner:
         # output bias cancels in all of them: its gradient is rounding noise, which AdamW would
         # turn into steps of size lr. It cannot change what the decoder reads: keep it fixed.
         adapter.net[-1].bias.requires_grad_(False)
+    n_keywords = cfg.decoder.keywords if n_keywords is None else n_keywords
+    keywords = KeywordHead(cfg.decoder.d_model, n_keywords) if n_keywords else None
     return Captioner(frontend, encoder, adapter, decoder,
                      diff_at=cfg.encoder.diff_at, no_reference=cfg.model.no_reference,
-                     summary_tokens=cfg.encoder.summary_tokens)
+                     summary_tokens=cfg.encoder.summary_tokens, keywords=keywords,
+                     keyword_weight=cfg.decoder.keyword_weight)
