@@ -237,6 +237,9 @@ class DecoderConfig:
     # cross-entropy beside the captions' cross-entropy.
     keywords: int = 0
     keyword_weight: float = 1.0
+    # How the keyword head pools the frames: "mean_max" (a linear map of their mean and max) or
+    # "frame_max" (a logit per frame, the largest kept).
+    keyword_pooling: str = "mean_max"
 
     def __post_init__(self) -> None:
         for name in ("d_model", "layers", "heads", "ffn_dim", "vocab_size", "max_caption_tokens"):
@@ -245,6 +248,7 @@ class DecoderConfig:
             raise ConfigError(f"decoder.keywords: must be 0 (off) or more, got {self.keywords}")
         if not self.keyword_weight >= 0:
             raise ConfigError(f"decoder.keyword_weight: must be >= 0, got {self.keyword_weight}")
+        _check_choice("decoder.keyword_pooling", self.keyword_pooling, ("mean_max", "frame_max"))
         if self.d_model % self.heads:
             raise ConfigError(f"decoder.d_model ({self.d_model}) must be divisible by "
                               f"decoder.heads ({self.heads})")
@@ -300,6 +304,10 @@ class TrainingConfig:
     # Plain passes per epoch, each with another caption of every clip (Clotho's baseline: all
     # 5); 1: one caption per clip per epoch.
     captions_per_clip: int = 1
+    # Development bank events per class that join the training clips as plain examples, each
+    # with five captions from the embedded corpus's caption writers (adl.train.event_clips):
+    # isolated sounds of every development recording; 0: none (the paper's data).
+    event_clips: int = 0
     # torch.compile the decoder (worth it on a GPU for long runs; it costs a warm-up).
     compile: bool = False
 
@@ -315,6 +323,9 @@ class TrainingConfig:
         _check_choice("training.adl_mode", self.adl_mode, ADL_MODES)
         if self.patience is not None:
             _check_positive("training.patience", self.patience)
+        if self.event_clips < 0:
+            raise ConfigError(f"training.event_clips: must be 0 (none) or more, got "
+                              f"{self.event_clips}")
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise ConfigError(f"training.device: expected auto, cpu or cuda[:N], got {self.device!r}")
 

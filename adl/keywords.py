@@ -35,7 +35,7 @@ from torch import nn
 from adl.errors import DataError
 from adl.io import write_text
 
-__all__ = ["KEYWORDS_FILE", "KeywordHead", "STOP_WORDS", "caption_words", "keyword_targets",
+__all__ = ["KEYWORDS_FILE", "KEYWORD_POOLING", "KeywordHead", "STOP_WORDS", "caption_words", "keyword_targets",
            "keyword_vocabulary", "load_keywords", "save_keywords"]
 
 #: The run file that lists a run's keywords, one per line, in the head's order.
@@ -111,32 +111,49 @@ def load_keywords(path: str | os.PathLike[str]) -> list[str]:
     return words
 
 
+#: How :class:`KeywordHead` turns frames into one estimate per clip.
+KEYWORD_POOLING = ("mean_max", "frame_max")
+
+
 class KeywordHead(nn.Module):
     """Keyword logits from what the decoder reads, and the token that carries them.
 
-    ``logits = W [mean_t z_t ; max_t z_t] + b`` over the valid frames, and the token is
-    ``E sigmoid(logits)``: a learned embedding of every keyword, weighted by its estimated
-    probability, prepended to the frames so that the decoder can read the estimate in one
-    attention step.
+    ``pooling="mean_max"``: ``logits = W [mean_t z_t ; max_t z_t] + b`` over the valid frames.
+    ``"frame_max"``: ``logits = max_t (W z_t + b)``, a logit per frame and the largest kept (the
+    multiple-instance reading of weak labels, as PANNs' decision-level max pooling): a short
+    event then counts as much as a long one. The token is ``E sigmoid(logits)``: a learned
+    embedding of every keyword, weighted by its estimated probability, prepended to the frames
+    so that the decoder can read the estimate in one attention step.
 
     Args:
         d_model: the width of what the decoder reads (D). n_keywords: K.
+        pooling: one of :data:`KEYWORD_POOLING`.
     """
 
-    def __init__(self, d_model: int, n_keywords: int) -> None:
+    def __init__(self, d_model: int, n_keywords: int, pooling: str = "mean_max") -> None:
         super().__init__()
-        self.classify = nn.Linear(2 * d_model, n_keywords)
+        if pooling not in KEYWORD_POOLING:
+            raise ValueError(f"pooling must be one of {', '.join(KEYWORD_POOLING)}, got "
+                             f"{pooling!r}")
+        self.pooling = pooling
+        self.classify = nn.Linear((2 if pooling == "mean_max" else 1) * d_model, n_keywords)
         self.embed = nn.Linear(n_keywords, d_model, bias=False)
 
     def forward(self, z: torch.Tensor, mask: torch.Tensor,
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``z`` (B, T, D), ``mask`` (B, T) bool -> ``(z' (B, T + 1, D), mask' (B, T + 1),
         logits (B, K))`` with the keyword token first."""
-        m = mask[..., None].to(z.dtype)
-        mean = (z * m).sum(1) / m.sum(1).clamp_min(1.0)
-        top = z.masked_fill(~mask[..., None], torch.finfo(z.dtype).min).amax(1)
-        top = torch.where(mask.any(1, keepdim=True), top, torch.zeros_like(top))
-        logits = self.classify(torch.cat([mean, top], dim=-1))
+        valid = mask.any(1, keepdim=True)
+        if self.pooling == "frame_max":
+            frames = self.classify(z)  # (B, T, K)
+            logits = frames.masked_fill(~mask[..., None], torch.finfo(frames.dtype).min).amax(1)
+            logits = torch.where(valid, logits, torch.zeros_like(logits))
+        else:
+            m = mask[..., None].to(z.dtype)
+            mean = (z * m).sum(1) / m.sum(1).clamp_min(1.0)
+            top = z.masked_fill(~mask[..., None], torch.finfo(z.dtype).min).amax(1)
+            top = torch.where(valid, top, torch.zeros_like(top))
+            logits = self.classify(torch.cat([mean, top], dim=-1))
         token = self.embed(torch.sigmoid(logits))
         z = torch.cat([token[:, None].to(z.dtype), z], dim=1)
         mask = torch.cat([mask.new_ones(mask.shape[0], 1), mask], dim=1)

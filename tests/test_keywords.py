@@ -66,6 +66,22 @@ def test_head_prepends_one_token_from_the_valid_frames():
     assert torch.allclose(head(z2, mask)[2], logits)
 
 
+def test_frame_max_pooling_keeps_the_largest_frame_logit():
+    torch.manual_seed(0)
+    head = KeywordHead(4, 3, pooling="frame_max")
+    z = torch.randn(2, 5, 4)
+    mask = torch.tensor([[True] * 5, [True, True, False, False, False]])
+    out, m, logits = head(z, mask)
+    frames = head.classify(z)
+    assert torch.allclose(logits[0], frames[0].amax(0))
+    assert torch.allclose(logits[1], frames[1, :2].amax(0))  # padded frames never win
+    assert out.shape == (2, 6, 4) and m[:, 0].all()
+    with pytest.raises(ValueError, match="pooling"):
+        KeywordHead(4, 3, pooling="mean")
+    with pytest.raises(ConfigError, match="decoder.keyword_pooling"):
+        _tiny(keywords=3, keyword_pooling="mean")
+
+
 def _tiny(**decoder):
     return from_dict({"name": "tiny", "data": {"source": "real", "root": "unused"},
                       "encoder": {"channels": [8, 16, 16, 32], "checkpoint": None,
@@ -133,3 +149,37 @@ def test_a_run_with_keywords_saves_them_and_loads(tiny_data, tmp_path, method):
     assert model.keywords is not None
     assert model.keywords.classify.out_features == len(words)
     assert dataclasses.asdict(loaded.decoder)["keywords"] == 5
+
+
+def test_event_clips_join_the_training_clips_with_captions_that_name_them(tmp_path):
+    from adl.config import dataset_root, load_preset
+    from adl.data.corpus import prepare_corpus
+    from adl.events import caption_language
+    from adl.train import load_training_data
+
+    cfg = load_preset("smoke")
+    cfg = cfg.replace(data=dataclasses.replace(cfg.data, root=str(tmp_path)))
+    base = dataset_root(cfg, tmp_path)
+    prepare_corpus(base, cfg.corpus, sr=cfg.data.sr, workers=1)
+    plain = load_training_data(cfg, tmp_path, with_references=False)
+    more = cfg.replace(training=dataclasses.replace(cfg.training, event_clips=2))
+    data = load_training_data(more, tmp_path, with_references=False)
+    added = len(data.clips) - len(plain.clips)
+    assert added >= 2 * 3 and data.captions[: len(plain.clips)] == plain.captions
+    language = caption_language(base)
+    for caps, classes in zip(data.captions[len(plain.clips):],
+                             data.clip_classes[len(plain.clips):]):
+        assert len(caps) == 5 and len(classes) == 1
+        assert all(language.events_in_caption(c) <= classes for c in caps), caps
+        assert any(language.events_in_caption(c) == classes for c in caps), caps
+
+
+def test_event_clips_need_the_embedded_corpus(tiny_data):
+    from adl.train import load_training_data
+
+    cfg = from_dict({"name": "tiny", "data": {"source": "real", "root": str(tiny_data)},
+                     "training": {"event_clips": 2}})
+    with pytest.raises(ConfigError, match="training.event_clips"):
+        load_training_data(cfg, tiny_data, with_references=False)
+    with pytest.raises(ConfigError, match="training.event_clips"):
+        from_dict({"name": "tiny", "training": {"event_clips": -1}})

@@ -438,7 +438,8 @@ def build_captioner(cfg: Config, vocab_size: int, n_keywords: int | None = None,
         # turn into steps of size lr. It cannot change what the decoder reads: keep it fixed.
         adapter.net[-1].bias.requires_grad_(False)
     n_keywords = cfg.decoder.keywords if n_keywords is None else n_keywords
-    keywords = KeywordHead(cfg.decoder.d_model, n_keywords) if n_keywords else None
+    keywords = (KeywordHead(cfg.decoder.d_model, n_keywords, cfg.decoder.keyword_pooling)
+                if n_keywords else None)
     return Captioner(frontend, encoder, adapter, decoder,
                      diff_at=cfg.encoder.diff_at, no_reference=cfg.model.no_reference,
                      summary_tokens=cfg.encoder.summary_tokens, keywords=keywords,
