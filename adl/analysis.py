@@ -360,7 +360,7 @@ def _z(model: torch.nn.Module, wave: torch.Tensor,
     if saved is not None:
         model.no_reference = "zero"
     try:
-        z, mask = model.features(wave[None].to(device), lengths, ref)
+        z, mask = model.difference(wave[None].to(device), lengths, ref)
     finally:
         if saved is not None:
             model.no_reference = saved
@@ -422,7 +422,7 @@ def difference_fidelity(model: torch.nn.Module, clips: Sequence[torch.Tensor],
     valid frames (:func:`frame_fidelity`), for three representations (:data:`REPRESENTATIONS`):
 
     * ``mixture``: ``Z(mix)``, doing nothing about the event;
-    * ``difference``: ``Z(mix) - Z(ref)``, the model's own difference (``model.features`` with the
+    * ``difference``: ``Z(mix) - Z(ref)``, the model's own difference (``model.difference`` with the
       aligned event as reference, so ``encoder.diff_at`` is honoured);
     * ``difference + Z(0)``: the difference with the features of silence added back; the
       difference cancels that offset, which every plain ``Z(input)`` carries. Its distance to

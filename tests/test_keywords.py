@@ -101,6 +101,9 @@ def test_the_loss_adds_the_weighted_keyword_cross_entropy():
         _, caption_loss = model(wave, lengths, labels, mask)
         _, total = model(wave, lengths, labels, mask, keywords=y)
         p = model.keyword_probabilities(wave, lengths)
+        z, m = model.difference(wave, lengths)  # the frames, without the keyword token
+        zf, mf = model.features(wave, lengths)
+    assert zf.shape[1] == z.shape[1] + 1 and torch.equal(zf[:, 1:], z) and mf[:, 0].all()
     bce = torch.nn.functional.binary_cross_entropy(p, y)
     assert torch.allclose(total, caption_loss + 2.0 * bce, atol=1e-5)
     out = model.generate(wave, lengths, num_beams=2, max_length=8, min_length=2)

@@ -258,19 +258,35 @@ class Captioner(nn.Module):
                 ``has_reference`` rows, in order, when already known (a mixture pool); then
                 ``reference`` is not read (it may be None).
         Returns:
-            ``(z (B, T', D), mask (B, T') bool)``; ``T'`` counts the summary and keyword tokens.
+            ``(z (B, T', D), mask (B, T') bool)``: :meth:`difference`'s frames, after the summary
+            and keyword tokens when the model has them (``T'`` counts them).
         """
         z, mask, _ = self._read(wave, lengths, reference, has_reference, input_features,
                                 reference_features)
         return z, mask
 
-    def _read(self, wave: torch.Tensor, lengths: torch.Tensor,
-              reference: torch.Tensor | None = None,
-              has_reference: torch.Tensor | None = None,
-              input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
-              reference_features: torch.Tensor | None = None,
-              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    def _read(self, *args: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """:meth:`features`, and the keyword logits (B, K) (None without a keyword head)."""
+        z, mask = self.difference(*args)
+        if self.summary_tokens:
+            z, mask = add_summary_tokens(z, mask)
+        logits = None
+        if self.keywords is not None:
+            z, mask, logits = self.keywords(z, mask)
+        return z, mask, logits
+
+    def difference(self, wave: torch.Tensor, lengths: torch.Tensor,
+                   reference: torch.Tensor | None = None,
+                   has_reference: torch.Tensor | None = None,
+                   input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
+                   reference_features: torch.Tensor | None = None,
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The representation itself, ``Z_diff = diff(Z_input, Z_ref)``, frame by frame: what
+        :meth:`features` returns before any summary or keyword token (same arguments).
+
+        Returns:
+            ``(z (B, T', D), mask (B, T') bool)``, one row per encoder frame.
+        """
         if input_features is None:
             feats, out_len = self.encode(wave, lengths)
         else:
@@ -314,12 +330,7 @@ class Captioner(nn.Module):
             z = self._subtract_rows(self.adapter(feats),
                                     [(rows, self.adapter(rf)) for rows, rf in refs])
         mask = torch.arange(z.shape[1], device=z.device)[None, :] < out_len.to(z.device)[:, None]
-        if self.summary_tokens:
-            z, mask = add_summary_tokens(z, mask)
-        logits = None
-        if self.keywords is not None:
-            z, mask, logits = self.keywords(z, mask)
-        return z, mask, logits
+        return z, mask
 
     def _subtract_rows(self, z: torch.Tensor, refs: list[tuple[torch.Tensor, torch.Tensor]],
                        ) -> torch.Tensor:
