@@ -653,26 +653,41 @@ def caption_listening(runs: Mapping[str, str | os.PathLike[str]],
         runs: a name (e.g. "ADL") -> a trained run.
         root: the corpus folder (its ``listening.csv``, :func:`adl.data.recordings.load_listening`).
 
+    A recording shorter than a run's encoder window (a pickaxe strike can last 70 ms) is
+    captioned with silence after it, up to that window, as a real clip of a short sound would
+    be; its ``seconds`` column says how long it really is.
+
     Returns:
-        One row per recording: ``file`` (absolute path), ``label``, ``description``, ``credit``,
-        then per run its caption (column ``<name>``) and whether that caption names the
-        recording's class (column ``<name> names it``). Empty without a listening set.
+        One row per recording: ``file`` (absolute path), ``label``, ``seconds``,
+        ``description``, ``credit``, then per run its caption (column ``<name>``) and whether
+        that caption names the recording's class (column ``<name> names it``). Empty without a
+        listening set.
 
     Notebook: 05_latent_space_analysis
     """
     from adl.data.recordings import load_listening
-    from adl.inference import caption_files
+    from adl.inference import caption_waves
 
     rows = load_listening(root)
     if not rows:
         return pd.DataFrame(columns=["file", "label", "description", "credit"])
     language = caption_language(root)
     frame = pd.DataFrame({"file": [r["path"] for r in rows], "label": [r["label"] for r in rows],
+                          "seconds": math.nan,
                           "description": [r["description"] for r in rows],
                           "credit": [f"{r['credit']}; {r['license']}; Debian package "
                                      f"{r['package']} {r['version']}" for r in rows]})
     for name, run in runs.items():
-        caps = caption_files(run, list(frame["file"]))
+        model, tok, cfg = load_run(run)
+        waves = [load_audio(f, sr=cfg.data.sr) for f in frame["file"]]
+        frame["seconds"] = [round(w.shape[0] / cfg.data.sr, 2) for w in waves]
+        waves = [torch.cat([w, w.new_zeros(max(0, model.min_samples - w.shape[0]))])
+                 for w in waves]
+        gen = cfg.generation
+        caps = caption_waves(model, tok, waves, batch_size=gen.batch_size,
+                             num_beams=gen.num_beams,
+                             no_repeat_ngram_size=gen.no_repeat_ngram_size,
+                             min_length=gen.min_length, max_length=gen.max_length)
         frame[name] = caps
         frame[f"{name} names it"] = [label in language.events_in_caption(c)
                                      for c, label in zip(caps, frame["label"])]

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -164,3 +165,28 @@ def test_difference_conditions_scored_against_the_right_references(embedded_run)
     again = read_csv_dicts(run / "table2_captions.csv")
     assert [(r["event_file"], r["offset_s"], r["caption"]) for r in again] == [
         (r["event_file"], r["offset_s"], r["caption"]) for r in rows]
+
+
+def test_listening_captions_a_recording_shorter_than_the_encoder_window(tiny_run, tmp_path):
+    """A 50 ms recording is captioned with silence after it (its real length is reported)."""
+    import csv
+
+    import soundfile as sf
+
+    from adl.table2 import caption_listening
+
+    (tmp_path / "listening").mkdir()
+    rng = np.random.default_rng(0)
+    for name, seconds in (("click.wav", 0.05), ("hum.wav", 2.0)):
+        sf.write(tmp_path / "listening" / name,
+                 (0.1 * rng.standard_normal(int(44100 * seconds))).astype(np.float32), 44100)
+    with open(tmp_path / "listening.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "label", "description", "package", "version", "source_path",
+                    "license", "credit"])
+        for name in ("click.wav", "hum.wav"):
+            w.writerow([f"listening/{name}", "dog", "a test", "pkg", "1", name, "CC0", "us"])
+    frame = caption_listening({"Baseline": tiny_run}, tmp_path)
+    assert list(frame["seconds"]) == [0.05, 2.0]
+    assert all(isinstance(c, str) and c for c in frame["Baseline"])
+    assert frame["Baseline names it"].dtype == bool
