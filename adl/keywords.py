@@ -35,8 +35,8 @@ from torch import nn
 from adl.errors import DataError
 from adl.io import write_text
 
-__all__ = ["KEYWORDS_FILE", "KEYWORD_POOLING", "KeywordHead", "STOP_WORDS", "caption_words", "keyword_targets",
-           "keyword_vocabulary", "load_keywords", "save_keywords"]
+__all__ = ["KEYWORDS_FILE", "KEYWORD_POOLING", "KeywordHead", "STOP_WORDS", "caption_words",
+           "keyword_targets", "keyword_vocabulary", "load_keywords", "mean_max", "save_keywords"]
 
 #: The run file that lists a run's keywords, one per line, in the head's order.
 KEYWORDS_FILE = "keywords.txt"
@@ -115,6 +115,15 @@ def load_keywords(path: str | os.PathLike[str]) -> list[str]:
 KEYWORD_POOLING = ("mean_max", "frame_max")
 
 
+def mean_max(z: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean and the max over the valid frames: ``z`` (B, T, D), ``mask`` (B, T) bool ->
+    two (B, D); a row without a valid frame gets zeros."""
+    m = mask[..., None].to(z.dtype)
+    mean = (z * m).sum(1) / m.sum(1).clamp_min(1.0)
+    top = z.masked_fill(~mask[..., None], torch.finfo(z.dtype).min).amax(1)
+    return mean, torch.where(mask.any(1, keepdim=True), top, torch.zeros_like(top))
+
+
 class KeywordHead(nn.Module):
     """Keyword logits from what the decoder reads, and the token that carries them.
 
@@ -143,17 +152,10 @@ class KeywordHead(nn.Module):
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``z`` (B, T, D), ``mask`` (B, T) bool -> ``(z' (B, T + 1, D), mask' (B, T + 1),
         logits (B, K))`` with the keyword token first."""
-        valid = mask.any(1, keepdim=True)
         if self.pooling == "frame_max":
-            frames = self.classify(z)  # (B, T, K)
-            logits = frames.masked_fill(~mask[..., None], torch.finfo(frames.dtype).min).amax(1)
-            logits = torch.where(valid, logits, torch.zeros_like(logits))
+            logits = mean_max(self.classify(z), mask)[1]  # the largest (B, T, K) frame logit
         else:
-            m = mask[..., None].to(z.dtype)
-            mean = (z * m).sum(1) / m.sum(1).clamp_min(1.0)
-            top = z.masked_fill(~mask[..., None], torch.finfo(z.dtype).min).amax(1)
-            top = torch.where(valid, top, torch.zeros_like(top))
-            logits = self.classify(torch.cat([mean, top], dim=-1))
+            logits = self.classify(torch.cat(mean_max(z, mask), dim=-1))
         token = self.embed(torch.sigmoid(logits))
         z = torch.cat([token[:, None].to(z.dtype), z], dim=1)
         mask = torch.cat([mask.new_ones(mask.shape[0], 1), mask], dim=1)

@@ -666,7 +666,6 @@ def caption_listening(runs: Mapping[str, str | os.PathLike[str]],
     Notebook: 05_latent_space_analysis
     """
     from adl.data.recordings import load_listening
-    from adl.inference import caption_waves
 
     rows = load_listening(root)
     if not rows:
@@ -677,17 +676,16 @@ def caption_listening(runs: Mapping[str, str | os.PathLike[str]],
                           "description": [r["description"] for r in rows],
                           "credit": [f"{r['credit']}; {r['license']}; Debian package "
                                      f"{r['package']} {r['version']}" for r in rows]})
+    waves_at: dict[int, list[torch.Tensor]] = {}  # decoded once per sample rate, not per run
     for name, run in runs.items():
         model, tok, cfg = load_run(run)
-        waves = [load_audio(f, sr=cfg.data.sr) for f in frame["file"]]
-        frame["seconds"] = [round(w.shape[0] / cfg.data.sr, 2) for w in waves]
-        waves = [torch.cat([w, w.new_zeros(max(0, model.min_samples - w.shape[0]))])
-                 for w in waves]
-        gen = cfg.generation
-        caps = caption_waves(model, tok, waves, batch_size=gen.batch_size,
-                             num_beams=gen.num_beams,
-                             no_repeat_ngram_size=gen.no_repeat_ngram_size,
-                             min_length=gen.min_length, max_length=gen.max_length)
+        sr = cfg.data.sr
+        if sr not in waves_at:
+            waves_at[sr] = [load_audio(f, sr=sr) for f in frame["file"]]
+        waves = waves_at[sr]
+        frame["seconds"] = [round(w.shape[0] / sr, 2) for w in waves]
+        caps = decode_waves(model, tok, cfg, [
+            torch.cat([w, w.new_zeros(max(0, model.min_samples - w.shape[0]))]) for w in waves])
         frame[name] = caps
         frame[f"{name} names it"] = [label in language.events_in_caption(c)
                                      for c, label in zip(caps, frame["label"])]

@@ -229,13 +229,12 @@ def event_clips(cfg: Config, base: Path,
                                       on_bad_audio=cfg.training.on_bad_audio,
                                       min_samples=min_samples(cfg))
     language = caption_language(base)
-    captions = []
-    for i in kept:
-        it = items[i]
-        rng = np.random.default_rng(zlib.crc32(Path(it.path).name.encode()))
-        mention = EventMention(it.category, 0.0, waves[len(captions)].shape[0] / cfg.data.sr)
-        captions.append(tuple(language.write_captions([mention], rng, n=5)))
-    return waves, captions, [items[i].category for i in kept], skipped
+    kept_items = [items[i] for i in kept]
+    captions = [tuple(language.write_captions(
+                    [EventMention(it.category, 0.0, wave.shape[0] / cfg.data.sr)],
+                    np.random.default_rng(zlib.crc32(Path(it.path).name.encode())), n=5))
+                for it, wave in zip(kept_items, waves)]
+    return waves, captions, [it.category for it in kept_items], skipped
 
 
 def min_samples(cfg: Config) -> int:

@@ -18,7 +18,7 @@ from torch import nn
 
 from adl.audio import LogMel, sfx_logmel
 from adl.config import Config
-from adl.keywords import KeywordHead
+from adl.keywords import KeywordHead, mean_max
 from adl.models.decoder import AudioBartDecoder, build_decoder
 from adl.models.encoder import Adapter, build_encoder
 
@@ -43,10 +43,7 @@ def add_summary_tokens(z: torch.Tensor, mask: torch.Tensor,
     Returns:
         ``(z' (B, T + 2, D), mask' (B, T + 2))``: ``[mean, max, z_1, ..., z_T]``.
     """
-    m = mask[..., None].to(z.dtype)
-    mean = (z * m).sum(1) / m.sum(1).clamp_min(1.0)
-    top = z.masked_fill(~mask[..., None], torch.finfo(z.dtype).min).amax(1)
-    top = torch.where(mask.any(1, keepdim=True), top, torch.zeros_like(top))
+    mean, top = mean_max(z, mask)
     z = torch.cat([mean[:, None], top[:, None], z], dim=1)
     mask = torch.cat([mask.new_ones(mask.shape[0], 2), mask], dim=1)
     return z, mask

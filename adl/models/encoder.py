@@ -440,12 +440,7 @@ class SmallCnnEncoder(AudioEncoder):
             raise ConfigError(f"encoder.channels: need at least one positive width, "
                               f"got {channels}")
         trunk_stride = 2 ** len(channels)
-        if time_pool < 1 or time_pool % trunk_stride:
-            raise ConfigError(f"encoder.time_pool: must be a positive multiple of "
-                              f"{trunk_stride} for {len(channels)} blocks, got {time_pool}")
-        if n_mels < trunk_stride:
-            raise ConfigError(f"encoder n_mels: {len(channels)} blocks need at least "
-                              f"{trunk_stride} mel bins, got {n_mels}")
+        _check_pooling(f"the {len(channels)}-block small CNN", time_pool, n_mels, trunk_stride)
         self.n_mels = n_mels
         self.channels = channels
         self.out_dim = channels[-1]
