@@ -139,8 +139,13 @@ def test_cached_run_with_workers_resumes_exactly(tiny_data, tmp_path, monkeypatc
 
 
 @pytest.mark.slow
-def test_compiled_decoder_trains(tiny_data, tmp_path):
+def test_compiled_decoder_trains(tiny_data, tmp_path, monkeypatch):
     warnings.simplefilter("ignore")
+    # TorchDynamo still captures the decoder's graphs; the "aot_eager" backend skips inductor's
+    # C++ code generation, which costs about 100 s cold on 2 cores and is torch's own to test.
+    compile_in_place = torch.nn.Module.compile
+    monkeypatch.setattr(torch.nn.Module, "compile",
+                        lambda self, *a, **kw: compile_in_place(self, *a, backend="aot_eager", **kw))
     cfg = _frozen_config(tiny_data, epochs=1, compile=True)
     s = train(cfg, method="adl", seed=0, out=tmp_path / "r", max_steps=2, log=lambda m: None)
     assert s.global_step == 2

@@ -18,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import signal
+
+
+def _signal():
+    """scipy.signal, imported on first use: it costs about 1 s, which every process that imports
+    ``adl.data`` (the command line, each chapter's kernel) would otherwise pay for nothing."""
+    from scipy import signal
+
+    return signal
 
 #: Event classes, in a stable order: the index is the ESC-50 ``target``.
 CLASSES: tuple[str, ...] = (
@@ -115,13 +122,13 @@ def _sos(kind: str, freqs: float | tuple[float, float], sr: int, order: int = 2)
     if isinstance(freqs, tuple):
         lo = float(np.clip(freqs[0], 10.0, top * 0.9))
         hi = float(np.clip(freqs[1], lo * 1.1, top))
-        return signal.butter(order, (lo, hi), btype=kind, fs=sr, output="sos")
-    return signal.butter(order, float(np.clip(freqs, 10.0, top)), btype=kind, fs=sr, output="sos")
+        return _signal().butter(order, (lo, hi), btype=kind, fs=sr, output="sos")
+    return _signal().butter(order, float(np.clip(freqs, 10.0, top)), btype=kind, fs=sr, output="sos")
 
 
 def _filt(x: np.ndarray, kind: str, freqs: float | tuple[float, float], sr: int,
           order: int = 2) -> np.ndarray:
-    return signal.sosfilt(_sos(kind, freqs, sr, order), x)
+    return _signal().sosfilt(_sos(kind, freqs, sr, order), x)
 
 
 def _resonators(freqs: np.ndarray, bandwidths: np.ndarray, sr: int) -> np.ndarray:
@@ -262,7 +269,7 @@ def _rain(n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
     for j, f in enumerate(rng.uniform(1500, 6000, 3)):
         part = np.zeros(n)
         np.add.at(part, pos[which == j], amp[which == j])
-        drops += signal.sosfilt(_resonators(np.array([f]), np.array([f / 8]), sr), part)
+        drops += _signal().sosfilt(_resonators(np.array([f]), np.array([f / 8]), sr), part)
     return bed + rng.uniform(0.5, 1.5) * drops * (np.std(bed) / (np.std(drops) + 1e-12))
 
 
@@ -511,7 +518,7 @@ def _people_talking(n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
                         formants = vowel * scale * rng.uniform(0.95, 1.05, 3)
                         sos = _resonators(formants, np.array([80.0, 100.0, 150.0]), sr)
                         env = np.sin(np.pi * np.arange(i1 - i0) / (i1 - i0)) ** 0.7
-                        voice[i0:i1] += signal.sosfilt(sos, source[i0:i1]) * env
+                        voice[i0:i1] += _signal().sosfilt(sos, source[i0:i1]) * env
                         if rng.random() < 0.5:  # a fricative consonant at the syllable start
                             m = min(i1 - i0, int(rng.uniform(0.03, 0.07) * sr))
                             consonants[i0:i0 + m] += hiss[i0:i0 + m] * np.hanning(m)
@@ -575,7 +582,7 @@ def _dog_bark(n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
             saw = 2 * ((np.cumsum(pitch) / sr) % 1.0) - 1
             src = saw + rng.uniform(0.6, 1.2) * rng.standard_normal(m)  # rough, noisy voice
             env = np.minimum(1, u * m / (0.01 * sr)) * np.exp(-u * rng.uniform(2, 4))
-            _add(out, int(t * sr), signal.sosfilt(sos, src) * env)
+            _add(out, int(t * sr), _signal().sosfilt(sos, src) * env)
             t += spacing * rng.uniform(0.8, 1.2)
         t += rng.uniform(0.7, 1.8)
     return out
@@ -603,7 +610,7 @@ def _vacuum_cleaner(n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
     band = (rng.uniform(300, 800), rng.uniform(4000, 8000))
     noise = _filt(rng.standard_normal(n), "bandpass", band, sr)
     peak_f = rng.uniform(1000, 3000)
-    noise += 2 * signal.sosfilt(_resonators(np.array([peak_f]), np.array([peak_f / 4]), sr), noise)
+    noise += 2 * _signal().sosfilt(_resonators(np.array([peak_f]), np.array([peak_f / 4]), sr), noise)
     speed = 1 + 0.005 * _smooth(rng, n, sr, 1.0)
     spin_up = rng.random() < 0.3
     if spin_up:
