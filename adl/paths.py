@@ -52,9 +52,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 BOOK_PRESETS: dict[str, tuple[str, bool]] = {"full": ("default", True)}
 
 #: Seeds of Table 1 per book preset, else per config preset (the ``seeds`` parameter of the
-#: notebooks). One for the default book: on 2 CPU cores the three methods' converged runs of one
-#: seed take about 14 min, and the book keeps to 40 min; so its Table 1 shows no spread, and says
-#: so. Three for ``full`` and the paper's scale, one for the smoke test of the machinery.
+#: notebooks). One for the default book: on 2 CPU cores the three methods' runs of one seed take
+#: about 13 min, and the book keeps to 40 min; so its Table 1 shows no spread over seeds, and its
+#: intervals cover the choice of clips only, and it says so. Three for ``full`` and the paper's scale, one for the smoke test of the machinery.
 #: ``adl book --seeds 0 1 2 3 4`` trains more.
 BOOK_SEEDS: dict[str, tuple[int, ...]] = {"smoke": (0,), "default": (0,), "full": (0, 1, 2),
                                           "paper": (0, 1, 2)}

@@ -25,7 +25,7 @@ import pandas as pd
 
 from adl.config import dataset_root
 from adl.events import EventScores, load_event_labels
-from adl.runs import read_run_info
+from adl.runs import CONVERGENCE_RULE, read_run_info
 from adl.table1 import METHOD_NAMES, format_mean_std, relative_change, result_paths, run_config
 from adl.table2 import CONDITIONS, read_table2
 
@@ -253,9 +253,8 @@ def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
                 f"gap may be the extra steps rather than the differences. Chapter 6's "
                 f"training-length study compares them at 10, 20 and 40 epochs.")
         elif all(converged.get(m, False) for m in ("adl", "baseline")):
-            lines.append("- Every ADL and baseline run converged (its best epoch came before "
-                         "its last), so the extra steps ADL's added examples take do not "
-                         "explain the gap.")
+            lines.append(f"- Every ADL and baseline run converged ({CONVERGENCE_RULE}), so "
+                         "the extra steps ADL's added examples take do not explain the gap.")
     if events is not None and not events.empty:
         by = events.groupby("method")[["event_precision", "hallucinating"]].mean()
         if {"adl", "baseline"} <= set(by.index):

@@ -29,7 +29,7 @@ import math
 import os
 import random
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,36 +173,70 @@ def run_timings(runs: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
                                        "seconds", "examples_per_s", "s_per_step"])
 
 
-def convergence(runs: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
-    """Where each run's best validation loss came: before the end of its schedule, or at it.
+#: The convergence criterion: a run has converged when its last ``CONVERGENCE_EPOCHS``
+#: validations lowered the best validation loss before them by at most
+#: ``CONVERGENCE_TOLERANCE``. "Best epoch before the last" is not enough: one noisy epoch would
+#: pass it while the loss still falls.
+CONVERGENCE_EPOCHS = 3
+CONVERGENCE_TOLERANCE = 0.01
+CONVERGENCE_RULE = (f"the last {CONVERGENCE_EPOCHS} epochs lowered the best validation loss by "
+                    f"at most {CONVERGENCE_TOLERANCE}")
 
-    A run whose best epoch is its last one might have improved with more epochs: it is
-    reported as not converged, so no method is judged on an undertrained run unawares.
+
+def plateau_gain(val_losses: Sequence[float], epochs: int = CONVERGENCE_EPOCHS) -> float:
+    """How much the last ``epochs`` validations lowered the best loss before them: ``min(before)
+    - min(last)``, positive while the loss still falls; NaN with ``epochs`` validations or
+    fewer (nothing to compare with)."""
+    losses = [float(x) for x in val_losses]
+    if len(losses) <= epochs:
+        return math.nan
+    return min(losses[:-epochs]) - min(losses[-epochs:])
+
+
+def convergence_record(val_losses: Sequence[float]) -> dict[str, Any]:
+    """The ``convergence`` entry of a finished run's ``run.json``: the rule, its numbers, the
+    measured gain and the verdict (:func:`plateau_gain` at most the tolerance)."""
+    gain = plateau_gain(val_losses)
+    return {"rule": CONVERGENCE_RULE, "epochs": CONVERGENCE_EPOCHS,
+            "tolerance": CONVERGENCE_TOLERANCE,
+            "gain": None if math.isnan(gain) else round(gain, 6),
+            "converged": bool(not math.isnan(gain) and gain <= CONVERGENCE_TOLERANCE)}
+
+
+def convergence(runs: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """Whether each run met the convergence criterion (:data:`CONVERGENCE_RULE`).
+
+    Read from the ``convergence`` entry of ``run.json``, or computed from ``epochs.csv`` for
+    runs written before it was recorded. A run that did not converge might have improved with
+    more epochs: it is reported, so no method is judged on an undertrained run unawares.
 
     Returns:
         One row per run: ``run, method, seed, best_epoch`` (1-based), ``epochs_done,
-        epochs_max, stopped_early, best_val_loss, converged`` (best epoch before the last).
+        epochs_max, stopped_early, best_val_loss, gain`` (what the last epochs still gained)
+        and ``converged``.
 
     Notebook: 03_adl_training
     """
     rows = []
     for run in map(Path, runs):
         info = read_run_info(run)
+        log = Path(run) / "epochs.csv"
+        frame = pd.read_csv(log) if log.is_file() else pd.DataFrame(columns=["epoch", "val_loss"])
         best = info.get("best_epoch")
-        if best is None:  # runs made before best_epoch was recorded: read epochs.csv
-            log = Path(run) / "epochs.csv"
-            frame = pd.read_csv(log) if log.is_file() else pd.DataFrame()
+        if best is None:  # runs made before best_epoch was recorded
             best = (int(frame.loc[frame["val_loss"].idxmin(), "epoch"]) + 1
                     if not frame.empty else -1)
+        record = info.get("convergence") or convergence_record(frame["val_loss"].tolist())
         done = int(info.get("epochs_done", 0))
         rows.append({"run": Path(run).name, "method": info.get("method"),
                      "seed": info.get("seed"), "best_epoch": int(best), "epochs_done": done,
                      "epochs_max": info.get("epochs_max", done),
                      "stopped_early": bool(info.get("stopped_early", False)),
                      "best_val_loss": float(info.get("best_val_loss", math.nan)),
-                     "converged": 0 < int(best) < done})
+                     "gain": math.nan if record["gain"] is None else float(record["gain"]),
+                     "converged": bool(record["converged"])})
     return pd.DataFrame(rows, columns=["run", "method", "seed", "best_epoch", "epochs_done",
-                                       "epochs_max", "stopped_early", "best_val_loss",
+                                       "epochs_max", "stopped_early", "best_val_loss", "gain",
                                        "converged"])
 
 

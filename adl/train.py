@@ -61,8 +61,8 @@ from adl.models.aisfx import load_sfx_weights
 from adl.models.captioner import Captioner, build_captioner, build_frontend
 from adl.models.checkpoints import load_panns_checkpoint
 from adl.pretrain import load_tagger_encoder, pretrain_tagger
-from adl.runs import (RunError, checkpoint_folder, load_checkpoint, read_run_info,
-                      save_checkpoint, save_weights, write_run_info)
+from adl.runs import (RunError, checkpoint_folder, convergence_record, load_checkpoint,
+                      read_run_info, save_checkpoint, save_weights, write_run_info)
 from adl.tokenizer import encode_captions, load_tokenizer, save_tokenizer, train_tokenizer
 
 # The development folds of the reference bank (1-3). In the embedded corpus they hold the
@@ -681,6 +681,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                              "best_epoch": state.get("best_epoch", -1) + 1,
                              "epochs_max": cfg.training.epochs,
                              "stopped_early": bool(state.get("stopped_early", False)),
+                             "convergence": convergence_record(_val_losses(out)),
                              "seconds": round(seconds, 2),
                              "examples_per_s": round(summary.examples_per_s, 2),
                              "skipped_clips": summary.skipped_clips,
@@ -767,6 +768,12 @@ def validation_loss(model: Captioner, data: TrainingData, encode, cfg: Config,
         tokens += n
     model.train(was_training)
     return total / max(tokens, 1) if tokens else float("nan")
+
+
+def _val_losses(out: Path) -> list[float]:
+    """The validation losses of a run's ``epochs.csv``, in order."""
+    with open(out / "epochs.csv", newline="", encoding="utf-8") as f:
+        return [float(row["val_loss"]) for row in csv.DictReader(f)]
 
 
 def _append_log(path: Path, fields: tuple[str, ...], row: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 
 import pytest
 import torch
@@ -13,7 +14,7 @@ from safetensors.torch import load_file
 from adl.config import from_dict
 from adl.data.training import MixingDataset, epoch_size, plan_epoch
 from adl.errors import ConfigError
-from adl.runs import FORMAT_VERSION, RunError, read_run_info, write_run_info
+from adl.runs import CONVERGENCE_RULE, FORMAT_VERSION, RunError, read_run_info, write_run_info
 from adl.tokenizer import encode_captions, train_tokenizer
 from adl.inference import caption_files, load_run
 from adl.models.captioner import build_captioner
@@ -400,6 +401,9 @@ def test_early_stop_after_patience_epochs_without_a_better_validation_loss(tiny_
     assert (info["best_epoch"], info["epochs_done"], info["epochs_max"]) == (1, 3, 8)
     assert info["stopped_early"] is True
     assert any("early stop" in line and "best: epoch 1" in line for line in lines)
+    # The stated criterion needs more than 3 epochs: patience 2 stopped it before it could tell.
+    assert info["convergence"]["rule"] == CONVERGENCE_RULE
+    assert info["convergence"]["converged"] is False and info["convergence"]["gain"] is None
     # A finished run is complete: asking again reuses it, it does not train on.
     assert train(cfg, method="baseline", seed=0, out=tmp_path / "run",
                  log=lambda m: None).reused
@@ -412,23 +416,35 @@ def test_absent_references_need_scene_events(tiny_data, tmp_path):
         train(cfg, method="adl", seed=0, out=tmp_path / "run", log=lambda m: None)
 
 
-def test_convergence_reads_where_the_best_epoch_came(tmp_path):
-    from adl.runs import convergence
+def test_convergence_is_a_stated_criterion_not_the_place_of_the_best_epoch(tmp_path):
+    from adl.runs import CONVERGENCE_EPOCHS, CONVERGENCE_TOLERANCE, convergence, plateau_gain
 
-    for name, best, done, early in (("a", 3, 6, True), ("b", 5, 5, False)):
+    assert (CONVERGENCE_EPOCHS, CONVERGENCE_TOLERANCE) == (3, 0.01)
+    cases = {  # validation losses per epoch
+        "flat": [2.0, 1.5, 1.40, 1.41, 1.405, 1.402],     # the last 3 gained nothing
+        "falling": [2.0, 1.7, 1.5, 1.3, 1.25, 1.27],     # best before the last, still falling
+        "noisy": [2.0, 1.8, 1.6, 1.5, 1.62, 1.45],       # best at the last epoch
+        "short": [2.0, 1.2, 1.3],                        # too few epochs to tell
+    }
+    for name, losses in cases.items():
         run = tmp_path / name
+        best = losses.index(min(losses)) + 1
         write_run_info(run, {"status": "complete", "method": "adl", "seed": 0,
-                             "best_epoch": best, "epochs_done": done, "epochs_max": 10,
-                             "stopped_early": early, "best_val_loss": 1.5})
-    old = tmp_path / "old"  # made before best_epoch was recorded: read from epochs.csv
-    write_run_info(old, {"status": "complete", "method": "baseline", "seed": 1,
-                         "epochs_done": 3, "best_val_loss": 1.2})
-    (old / "epochs.csv").write_text("epoch,global_step,train_loss,val_loss,seconds,best\n"
-                                    "0,10,3,2.0,1,1\n1,20,2,1.2,2,1\n2,30,1,1.3,3,0\n")
-    table = convergence([tmp_path / "a", tmp_path / "b", old]).set_index("run")
-    assert table.loc["a", "converged"] and table.loc["a", "stopped_early"]
-    assert not table.loc["b", "converged"]  # best at the last epoch: maybe still improving
-    assert table.loc["old", "best_epoch"] == 2 and table.loc["old", "converged"]
+                             "best_epoch": best, "epochs_done": len(losses), "epochs_max": 10,
+                             "stopped_early": False, "best_val_loss": min(losses)})
+        (run / "epochs.csv").write_text(
+            "epoch,global_step,train_loss,val_loss,seconds,best\n" + "".join(
+                f"{k},{10 * k},1,{v},1,0\n" for k, v in enumerate(losses)))
+    recorded = tmp_path / "recorded"  # run.json's own record wins over epochs.csv
+    write_run_info(recorded, {"status": "complete", "method": "baseline", "seed": 1,
+                              "epochs_done": 2, "best_epoch": 2, "best_val_loss": 1.2,
+                              "convergence": {"gain": 0.001, "converged": True}})
+    table = convergence([tmp_path / n for n in (*cases, "recorded")]).set_index("run")
+    assert table["converged"].to_dict() == {"flat": True, "falling": False, "noisy": False,
+                                            "short": False, "recorded": True}
+    assert table.loc["falling", "best_epoch"] == 5  # the old rule would have said converged
+    assert table.loc["falling", "gain"] == pytest.approx(0.25)
+    assert math.isnan(plateau_gain(cases["short"]))
 
 
 def test_adapter_bias_is_fixed_when_it_cancels_in_every_row():

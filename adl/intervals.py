@@ -1,0 +1,308 @@
+"""How sure are the runs? Intervals for every Table 1 difference against the baseline.
+
+A difference of two means over a few seeds says nothing without its uncertainty, and two kinds
+of chance enter it: which seed trained each run, and which clips the evaluation split happens to
+hold. :func:`paired_bootstrap` resamples both at once. Each resample draws seeds with
+replacement (a seed keeps both of its runs, which started from the same weights), then
+evaluation clips with replacement, the *same* clips for both methods (every clip is captioned
+by both: that is the pairing that is exact), and recomputes the difference. The 2.5 and 97.5
+percentiles of the resampled differences are the 95 % interval. With one seed only the clips
+are resampled: the interval then says nothing about training noise, and the sentences say so.
+
+The statistics:
+
+* caption metrics: the mean of the per-clip scores in each run's ``captions.csv``. For CIDEr-D
+  this is the corpus score; for METEOR it is close to it but not the same (the corpus METEOR
+  pools the matches of all clips before its formula);
+* event F1 (:mod:`adl.events`): micro-averaged, recomputed from the resampled clips' counts,
+  ``2 * hits / (named + true)``.
+
+:func:`detectable_effect` is the smallest true difference that this design (these seeds and
+clips) finds with 80 % power at the 5 % level: ``(z_0.975 + z_0.8)`` times the bootstrap
+standard error, a normal approximation. :func:`table1_intervals` gives one row per method and
+metric, with Welch's test over the seeds' scores beside it; :func:`write_table1_json` writes
+them to ``table1.json`` in the preset's output folder, and :func:`interval_sentence` says what
+each row shows.
+
+Notebook: 07_results
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from adl.config import dataset_root
+from adl.events import load_event_labels
+from adl.io import write_json
+from adl.runs import RunError, read_run_info
+from adl.table1 import METHOD_NAMES, result_paths, run_config
+
+__all__ = ["CI_LEVEL", "INTERVAL_METRICS", "Interval", "clip_matrix", "detectable_effect",
+           "event_counts", "interval_sentence", "paired_bootstrap", "table1_intervals",
+           "write_table1_json"]
+
+#: The metrics whose differences get intervals (caption metrics from ``captions.csv``).
+INTERVAL_METRICS: tuple[str, ...] = ("cider_d", "meteor", "event_f1")
+#: The interval's coverage.
+CI_LEVEL = 0.95
+#: ``z_0.975 + z_0.8``: a true difference this many standard errors away is found 80 % of the
+#: time by a two-sided test at the 5 % level.
+_Z_POWER = 1.959964 + 0.841621
+#: Metric names as the sentences write them.
+_LABELS = {"cider_d": "CIDEr-D", "meteor": "METEOR", "event_f1": "event F1"}
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A paired difference ``method - baseline`` and its bootstrap interval."""
+
+    mean: float
+    low: float
+    high: float
+    se: float
+    n_seeds: int
+    n_clips: int
+
+    @property
+    def excludes_zero(self) -> bool:
+        """True when the whole interval lies on one side of zero."""
+        return bool(self.low > 0 or self.high < 0)
+
+
+def clip_matrix(runs: Sequence[str | os.PathLike[str]], column: str,
+                split: str = "evaluation") -> tuple[list[int], list[str], np.ndarray]:
+    """Per-clip scores of runs of one method: ``(seeds, file_names, scores (S, N))``.
+
+    Rows are the runs sorted by seed; columns the clips sorted by file name, so two methods'
+    matrices line up clip by clip.
+
+    Raises:
+        RunError: a run has no ``captions.csv`` for ``split``, lacks ``column``, or two runs
+            have different clips.
+    """
+    seeds, rows, files = [], [], None
+    for run in sorted(map(Path, runs), key=lambda r: read_run_info(r)["seed"]):
+        frame = _captions(run, split)
+        if column not in frame.columns:
+            raise RunError(f"{result_paths(run, split)[1]}: no per-clip {column!r} column; "
+                           f"run `adl evaluate {run} --metrics {column}`")
+        frame = frame.sort_values("file_name")
+        names = frame["file_name"].tolist()
+        if files is not None and names != files:
+            raise RunError(f"{run}: scored other clips than the runs before it")
+        files = names
+        seeds.append(int(read_run_info(run)["seed"]))
+        rows.append(frame[column].to_numpy(float))
+    if files is None:
+        raise RunError("clip_matrix: no runs")
+    return seeds, files, np.stack(rows)
+
+
+def event_counts(runs: Sequence[str | os.PathLike[str]], root: str | os.PathLike[str] | None,
+                 split: str = "evaluation") -> tuple[list[int], list[str], np.ndarray] | None:
+    """Per-clip event counts of runs of one method: ``(seeds, file_names, counts (S, N, 3))``,
+    the last axis ``hits, named, true`` (:func:`adl.events.event_precision_recall`'s sums);
+    None when the data has no event labels (real Clotho)."""
+    seeds, rows, files = [], [], None
+    for run in sorted(map(Path, runs), key=lambda r: read_run_info(r)["seed"]):
+        labels = load_event_labels(dataset_root(run_config(run), root), split)
+        if labels is None:
+            return None
+        frame = _captions(run, split).sort_values("file_name")
+        names = frame["file_name"].tolist()
+        if files is not None and names != files:
+            raise RunError(f"{run}: scored other clips than the runs before it")
+        files = names
+        counts = []
+        for caption, name in zip(frame["candidate"], names):
+            named = labels.language.events_in_caption(caption)
+            true = set(labels.scenes[name].labels)
+            counts.append((len(named & true), len(named), len(true)))
+        seeds.append(int(read_run_info(run)["seed"]))
+        rows.append(np.asarray(counts, dtype=float))
+    if files is None:
+        raise RunError("event_counts: no runs")
+    return seeds, files, np.stack(rows)
+
+
+def paired_bootstrap(a: np.ndarray, b: np.ndarray, *, statistic: str = "mean",
+                     n_resamples: int = 4000, seed: int = 0) -> Interval:
+    """The difference ``statistic(a) - statistic(b)`` and its 95 % interval.
+
+    Each resample draws the seeds (rows) with replacement, then the clips (columns) with
+    replacement, the same draws for ``a`` and ``b``.
+
+    Args:
+        a, b: (S, N) per-seed, per-clip scores (``statistic="mean"``), or (S, N, 3) event
+            counts ``hits, named, true`` (``statistic="f1"``); row ``s`` of both is seed ``s``,
+            column ``n`` clip ``n``.
+        n_resamples: bootstrap resamples.
+        seed: the resampling's random seed (the interval is reproducible).
+
+    Returns:
+        :class:`Interval`: the observed difference, the percentile interval, the bootstrap
+        standard error, and the numbers of seeds and clips.
+    """
+    if statistic not in ("mean", "f1"):
+        raise ValueError(f"statistic must be 'mean' or 'f1', got {statistic!r}")
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    want = 2 if statistic == "mean" else 3
+    if a.shape != b.shape or a.ndim != want or (statistic == "f1" and a.shape[-1] != 3):
+        raise ValueError(f"paired_bootstrap({statistic}): a and b must have one shape, "
+                         f"{'(S, N)' if want == 2 else '(S, N, 3)'}; got {a.shape} and {b.shape}")
+    if a.shape[0] < 1 or a.shape[1] < 2:
+        raise ValueError(f"paired_bootstrap: needs a seed and two clips, got {a.shape[:2]}")
+    if n_resamples < 100:
+        raise ValueError(f"n_resamples: at least 100 for a 95 % interval, got {n_resamples}")
+    n_seeds, n_clips = a.shape[:2]
+    rng = np.random.default_rng(seed)
+    # Multinomial counts weight each seed and clip by how often a resample drew it: the
+    # resampled sums are then two matrix products, with no (R, S, N) array in memory.
+    w = rng.multinomial(n_seeds, np.full(n_seeds, 1 / n_seeds), size=n_resamples)
+    v = rng.multinomial(n_clips, np.full(n_clips, 1 / n_clips), size=n_resamples)
+    ones_w, ones_v = np.ones((1, n_seeds)), np.ones((1, n_clips))
+
+    def stat(x: np.ndarray, ws: np.ndarray, vs: np.ndarray) -> np.ndarray:
+        if statistic == "mean":
+            return np.einsum("rs,sn,rn->r", ws, x, vs) / (n_seeds * n_clips)
+        sums = np.einsum("rs,snk,rn->rk", ws, x, vs)  # (R, 3): hits, named, true
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return 2 * sums[:, 0] / (sums[:, 1] + sums[:, 2])
+
+    observed = float(stat(a, ones_w, ones_v)[0] - stat(b, ones_w, ones_v)[0])
+    diffs = stat(a, w, v) - stat(b, w, v)
+    diffs = diffs[np.isfinite(diffs)]
+    if diffs.size == 0:
+        nan = math.nan
+        return Interval(observed, nan, nan, nan, n_seeds, n_clips)
+    tail = (1 - CI_LEVEL) / 2 * 100
+    low, high = np.percentile(diffs, [tail, 100 - tail])
+    return Interval(observed, float(low), float(high), float(diffs.std(ddof=1)), n_seeds,
+                    n_clips)
+
+
+def detectable_effect(interval: Interval) -> float:
+    """The smallest true difference this design finds 80 % of the time at the 5 % level
+    (normal approximation from the bootstrap standard error)."""
+    return _Z_POWER * interval.se
+
+
+def table1_intervals(runs: Sequence[str | os.PathLike[str]], *, baseline: str = "baseline",
+                     metrics: Sequence[str] = INTERVAL_METRICS,
+                     root: str | os.PathLike[str] | None = None, n_resamples: int = 4000,
+                     ) -> pd.DataFrame:
+    """Every method against ``baseline`` on ``metrics``, over the seeds both have.
+
+    Args:
+        runs: evaluated runs of any methods and seeds (their ``captions.csv``).
+        metrics: per-clip caption metrics (columns of ``captions.csv``) and ``event_f1``
+            (skipped without event labels).
+        root: the data root, for the event labels (None: each run config's).
+
+    Returns:
+        One row per method and metric: ``method, metric, mean, ci_low, ci_high, se,
+        detectable, welch_p`` (Welch's t-test over the per-seed scores; NaN with fewer than
+        two seeds a side), ``n_seeds, n_clips``.
+
+    Raises:
+        RunError: no baseline runs, or a method shares no seed with the baseline.
+    """
+    from scipy import stats
+
+    by_method: dict[str, list[Path]] = {}
+    for run in map(Path, runs):
+        by_method.setdefault(str(read_run_info(run)["method"]), []).append(run)
+    if baseline not in by_method:
+        raise RunError(f"table1_intervals: no {baseline} runs among {len(runs)} runs")
+    rows: list[dict[str, Any]] = []
+    others = [m for m in ("mixgen", "adl") if m in by_method and m != baseline]
+    others += sorted(m for m in by_method if m not in (*others, baseline))
+    for method in others:
+        seeds = (sorted({read_run_info(r)["seed"] for r in by_method[method]}
+                        & {read_run_info(r)["seed"] for r in by_method[baseline]}))
+        if not seeds:
+            raise RunError(f"table1_intervals: {method} and {baseline} share no seed")
+        mine = [r for r in by_method[method] if read_run_info(r)["seed"] in seeds]
+        base = [r for r in by_method[baseline] if read_run_info(r)["seed"] in seeds]
+        for metric in metrics:
+            if metric == "event_f1":
+                got_a, got_b = event_counts(mine, root), event_counts(base, root)
+                if got_a is None or got_b is None:
+                    continue
+                (_, files_a, a), (_, files_b, b) = got_a, got_b
+                statistic = "f1"
+                per_seed_a = 2 * a[..., 0].sum(1) / (a[..., 1].sum(1) + a[..., 2].sum(1))
+                per_seed_b = 2 * b[..., 0].sum(1) / (b[..., 1].sum(1) + b[..., 2].sum(1))
+            else:
+                _, files_a, a = clip_matrix(mine, metric)
+                _, files_b, b = clip_matrix(base, metric)
+                statistic = "mean"
+                per_seed_a, per_seed_b = a.mean(1), b.mean(1)
+            if files_a != files_b:
+                raise RunError(f"table1_intervals: {method} and {baseline} scored other clips")
+            ci = paired_bootstrap(a, b, statistic=statistic, n_resamples=n_resamples)
+            welch = (float(stats.ttest_ind(per_seed_a, per_seed_b, equal_var=False).pvalue)
+                     if len(seeds) > 1 else math.nan)
+            rows.append({"method": method, "metric": metric, "mean": ci.mean,
+                         "ci_low": ci.low, "ci_high": ci.high, "se": ci.se,
+                         "detectable": detectable_effect(ci), "welch_p": welch,
+                         "n_seeds": ci.n_seeds, "n_clips": ci.n_clips})
+    return pd.DataFrame(rows, columns=["method", "metric", "mean", "ci_low", "ci_high", "se",
+                                       "detectable", "welch_p", "n_seeds", "n_clips"])
+
+
+def write_table1_json(intervals: pd.DataFrame, output_dir: str | os.PathLike[str],
+                      *, baseline: str = "baseline") -> Path:
+    """Write :func:`table1_intervals`'s rows to ``<output_dir>/table1.json``, atomically:
+    ``{"baseline", "level", "differences": [{method, metric, mean, ci_low, ci_high, se,
+    detectable, welch_p, n_seeds, n_clips}, ...]}``, NaN as null."""
+    def plain(v: Any) -> Any:
+        if isinstance(v, (np.integer,)):
+            return int(v)
+        if isinstance(v, (float, np.floating)):
+            return None if math.isnan(v) else float(v)
+        return v
+    path = Path(output_dir) / "table1.json"
+    write_json(path, {"baseline": baseline, "level": CI_LEVEL,
+                      "differences": [{k: plain(v) for k, v in row.items()}
+                                      for row in intervals.to_dict("records")]})
+    return path
+
+
+def interval_sentence(row: pd.Series | dict[str, Any], baseline: str = "baseline") -> str:
+    """One Markdown sentence: the difference, its interval, and what it lets the runs say."""
+    method = METHOD_NAMES.get(row["method"], row["method"])
+    base = METHOD_NAMES.get(baseline, baseline)
+    label = _LABELS.get(row["metric"], row["metric"])
+    seeds, clips = int(row["n_seeds"]), int(row["n_clips"])
+    what = (f"{method} − {base}, {label}: {row['mean']:+.3f} (95 % interval "
+            f"{row['ci_low']:+.3f} to {row['ci_high']:+.3f}; {seeds} seed{'s' * (seeds != 1)}, "
+            f"{clips} clips)")
+    if math.isnan(row["ci_low"]):
+        return f"{what}: no interval could be computed."
+    if row["ci_low"] > 0 or row["ci_high"] < 0:
+        verdict = (f"the interval excludes zero: {method} scores "
+                   f"{'higher' if row['mean'] > 0 else 'lower'}")
+    else:
+        verdict = (f"the interval includes zero, so these runs cannot tell the two apart; "
+                   f"this design finds a true difference of about ±{row['detectable']:.3f} "
+                   f"80 % of the time")
+    if seeds == 1:
+        verdict += (" (one seed: the interval covers the choice of clips only, not training "
+                    "noise)")
+    return f"{what}: {verdict}."
+
+
+def _captions(run: Path, split: str) -> pd.DataFrame:
+    path = result_paths(run, split)[1]
+    if not path.is_file():
+        raise RunError(f"{path}: missing; run `adl evaluate {run} --split {split}` first")
+    return pd.read_csv(path, keep_default_na=False)
