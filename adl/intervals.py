@@ -20,7 +20,7 @@ The statistics:
 :func:`detectable_effect` is the smallest true difference that this design (these seeds and
 clips) finds with 80 % power at the 5 % level: ``(z_0.975 + z_0.8)`` times the bootstrap
 standard error, a normal approximation. :func:`table1_intervals` gives one row per method and
-metric, with Welch's test over the seeds' scores beside it; :func:`write_table1_json` writes
+metric, with Welch's test over the seeds' scores and :func:`seeds_needed` beside it; :func:`write_table1_json` writes
 them to ``table1.json`` in the preset's output folder, and :func:`interval_sentence` says what
 each row shows.
 
@@ -46,8 +46,8 @@ from adl.runs import RunError, read_run_info
 from adl.table1 import METHOD_NAMES, result_paths, run_config
 
 __all__ = ["CI_LEVEL", "INTERVAL_METRICS", "Interval", "clip_matrix", "detectable_effect",
-           "event_counts", "interval_sentence", "paired_bootstrap", "table1_intervals",
-           "write_table1_json"]
+           "event_counts", "interval_sentence", "paired_bootstrap", "seeds_needed",
+           "table1_intervals", "write_table1_json"]
 
 #: The metrics whose differences get intervals (caption metrics from ``captions.csv``).
 INTERVAL_METRICS: tuple[str, ...] = ("cider_d", "meteor", "event_f1")
@@ -70,6 +70,10 @@ class Interval:
     se: float
     n_seeds: int
     n_clips: int
+    #: The standard error with only the seeds resampled (clips fixed), and with only the clips
+    #: resampled (seeds fixed): how much of ``se`` each kind of chance contributes.
+    se_seeds: float = math.nan
+    se_clips: float = math.nan
 
     @property
     def excludes_zero(self) -> bool:
@@ -177,22 +181,47 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, *, statistic: str = "mean",
         with np.errstate(invalid="ignore", divide="ignore"):
             return 2 * sums[:, 0] / (sums[:, 1] + sums[:, 2])
 
+    def spread(ws: np.ndarray, vs: np.ndarray) -> np.ndarray:
+        d = stat(a, ws, vs) - stat(b, ws, vs)
+        return d[np.isfinite(d)]
+
     observed = float(stat(a, ones_w, ones_v)[0] - stat(b, ones_w, ones_v)[0])
-    diffs = stat(a, w, v) - stat(b, w, v)
-    diffs = diffs[np.isfinite(diffs)]
-    if diffs.size == 0:
-        nan = math.nan
+    diffs = spread(w, v)
+    nan = math.nan
+    if diffs.size < 2:
         return Interval(observed, nan, nan, nan, n_seeds, n_clips)
     tail = (1 - CI_LEVEL) / 2 * 100
     low, high = np.percentile(diffs, [tail, 100 - tail])
+    by_seed = spread(w, np.ones_like(v)) if n_seeds > 1 else np.empty(0)  # one seed: unknown
+    by_clip = spread(np.ones_like(w), v)
     return Interval(observed, float(low), float(high), float(diffs.std(ddof=1)), n_seeds,
-                    n_clips)
+                    n_clips, float(by_seed.std(ddof=1)) if by_seed.size > 1 else nan,
+                    float(by_clip.std(ddof=1)) if by_clip.size > 1 else nan)
 
 
 def detectable_effect(interval: Interval) -> float:
     """The smallest true difference this design finds 80 % of the time at the 5 % level
     (normal approximation from the bootstrap standard error)."""
     return _Z_POWER * interval.se
+
+
+def seeds_needed(interval: Interval) -> int | None:
+    """How many seeds would find a true difference as large as the observed one 80 % of the
+    time at the 5 % level, if the training noise per seed stays as measured and the clips'
+    share of the error stays fixed (normal approximation).
+
+    ``S' = S * se_seeds**2 / ((|mean| / 2.80)**2 - se_clips**2)``. None when it cannot be said:
+    one seed (no estimate of the training noise), a zero difference, or clips whose own noise
+    already exceeds what such a difference allows (more seeds alone would not tell; more clips
+    would).
+    """
+    if (interval.n_seeds < 2 or interval.mean == 0 or math.isnan(interval.se_seeds)
+            or math.isnan(interval.se_clips)):
+        return None
+    room = (abs(interval.mean) / _Z_POWER) ** 2 - interval.se_clips ** 2
+    if room <= 0:
+        return None
+    return max(2, math.ceil(interval.n_seeds * interval.se_seeds ** 2 / room))
 
 
 def table1_intervals(runs: Sequence[str | os.PathLike[str]], *, baseline: str = "baseline",
@@ -210,7 +239,8 @@ def table1_intervals(runs: Sequence[str | os.PathLike[str]], *, baseline: str = 
     Returns:
         One row per method and metric: ``method, metric, mean, ci_low, ci_high, se,
         detectable, welch_p`` (Welch's t-test over the per-seed scores; NaN with fewer than
-        two seeds a side), ``n_seeds, n_clips``.
+        two seeds a side), ``seeds_needed`` (:func:`seeds_needed`; NaN where it cannot be
+        said), ``n_seeds, n_clips``.
 
     Raises:
         RunError: no baseline runs, or a method shares no seed with the baseline.
@@ -251,19 +281,22 @@ def table1_intervals(runs: Sequence[str | os.PathLike[str]], *, baseline: str = 
             ci = paired_bootstrap(a, b, statistic=statistic, n_resamples=n_resamples)
             welch = (float(stats.ttest_ind(per_seed_a, per_seed_b, equal_var=False).pvalue)
                      if len(seeds) > 1 else math.nan)
+            needed = seeds_needed(ci)
             rows.append({"method": method, "metric": metric, "mean": ci.mean,
                          "ci_low": ci.low, "ci_high": ci.high, "se": ci.se,
                          "detectable": detectable_effect(ci), "welch_p": welch,
+                         "seeds_needed": math.nan if needed is None else needed,
                          "n_seeds": ci.n_seeds, "n_clips": ci.n_clips})
     return pd.DataFrame(rows, columns=["method", "metric", "mean", "ci_low", "ci_high", "se",
-                                       "detectable", "welch_p", "n_seeds", "n_clips"])
+                                       "detectable", "welch_p", "seeds_needed", "n_seeds",
+                                       "n_clips"])
 
 
 def write_table1_json(intervals: pd.DataFrame, output_dir: str | os.PathLike[str],
                       *, baseline: str = "baseline") -> Path:
     """Write :func:`table1_intervals`'s rows to ``<output_dir>/table1.json``, atomically:
     ``{"baseline", "level", "differences": [{method, metric, mean, ci_low, ci_high, se,
-    detectable, welch_p, n_seeds, n_clips}, ...]}``, NaN as null."""
+    detectable, welch_p, seeds_needed, n_seeds, n_clips}, ...]}``, NaN as null."""
     def plain(v: Any) -> Any:
         if isinstance(v, (np.integer,)):
             return int(v)
@@ -295,9 +328,16 @@ def interval_sentence(row: pd.Series | dict[str, Any], baseline: str = "baseline
         verdict = (f"the interval includes zero, so these runs cannot tell the two apart; "
                    f"this design finds a true difference of about ±{row['detectable']:.3f} "
                    f"80 % of the time")
+        needed = row.get("seeds_needed", math.nan)
+        if seeds > 1 and not (needed is None or math.isnan(needed)):
+            verdict += (f"; a true difference as large as this one would need about "
+                        f"{int(needed)} seeds to be found 80 % of the time")
+        elif seeds > 1:
+            verdict += ("; more seeds alone would not tell a difference this small: the "
+                        "clips' own noise is larger")
     if seeds == 1:
         verdict += (" (one seed: the interval covers the choice of clips only, not training "
-                    "noise)")
+                    "noise; train more seeds to tell how many would be needed)")
     return f"{what}: {verdict}."
 
 

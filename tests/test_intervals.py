@@ -15,7 +15,7 @@ from adl.data.corpus_files import EVENT_COLUMNS
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
 from adl.events import event_precision_recall
 from adl.intervals import (Interval, detectable_effect, interval_sentence, paired_bootstrap,
-                           table1_intervals, write_table1_json)
+                           seeds_needed, table1_intervals, write_table1_json)
 from adl.runs import RunError, write_run_info
 
 
@@ -82,6 +82,29 @@ def test_sentences_follow_the_interval():
                                 "detectable": 0.028, "n_seeds": 1})
     assert "cannot tell" in unsure and "±0.028" in unsure and "one seed" in unsure
     assert detectable_effect(Interval(0.0, -1, 1, 0.01, 5, 200)) == pytest.approx(0.028, abs=1e-3)
+    more = interval_sentence({**base, "mean": 0.01, "ci_low": -0.02, "ci_high": 0.04,
+                              "detectable": 0.028, "n_seeds": 3, "seeds_needed": 13})
+    assert "about 13 seeds" in more and "one seed" not in more
+    assert "clips' own noise" in interval_sentence(
+        {**base, "mean": 0.01, "ci_low": -0.02, "ci_high": 0.04, "detectable": 0.028,
+         "n_seeds": 3, "seeds_needed": math.nan})
+
+
+def test_the_error_splits_into_seeds_and_clips_and_says_how_many_seeds_would_tell():
+    rng = np.random.default_rng(5)
+    clip = rng.normal(0.3, 0.2, size=(1, 200))
+    # Training noise dominates: each seed shifts a whole run.
+    a = clip + rng.normal(0, 0.05, size=(4, 1)) + rng.normal(0, 0.01, size=(4, 200))
+    b = clip + rng.normal(0, 0.05, size=(4, 1)) + rng.normal(0, 0.01, size=(4, 200))
+    ci = paired_bootstrap(a, b, n_resamples=2000)
+    assert ci.se_seeds > 5 * ci.se_clips
+    one = paired_bootstrap(a[:1], b[:1], n_resamples=500)
+    assert math.isnan(one.se_seeds) and one.se_clips > 0
+    # 3 seeds, a 0.05 gain: 3 * 0.03**2 / ((0.05 / 2.8016)**2 - 0.01**2) = 12.4 -> 13 seeds.
+    assert seeds_needed(Interval(0.05, -0.01, 0.11, 0.03, 3, 200, 0.03, 0.01)) == 13
+    assert seeds_needed(Interval(-0.05, -0.11, 0.01, 0.03, 3, 200, 0.03, 0.01)) == 13
+    assert seeds_needed(Interval(0.05, -0.01, 0.11, 0.03, 3, 200, 0.03, 0.02)) is None  # clips
+    assert seeds_needed(Interval(0.05, -0.01, 0.11, 0.03, 1, 200)) is None  # one seed
 
 
 # -- Table 1 from run folders ----------------------------------------------------------------
