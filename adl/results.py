@@ -344,8 +344,14 @@ def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "bas
        relative to what the same model scores on the input itself, for ADL and for the baseline.
        Only meaningful when both models caption plain inputs above ``floor_cider`` (the most
        common caption's CIDEr-D); otherwise the sentence says so.
-    2. ``mixture − input`` is captioned as the event: the recall of the added event in those
-       captions, for ADL and for the baseline.
+    2. ``mixture − input`` is captioned as the event: CIDEr-D against the event's captions,
+       with the recall and precision of the added event beside it, for ADL and for the
+       baseline. It is supported only when ADL leads on CIDEr-D by more than twice the seed
+       spread *and* names the added event more often than the baseline: a lead that comes
+       from naming fewer other sounds is not a caption of the event.
+
+    With one seed a side there is no spread to judge by: the sentences give the direction and
+    say that it is not a finding.
 
     Notebook: 07_results
     """
@@ -367,11 +373,16 @@ def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "bas
             f"them says nothing.")
     elif not any(math.isnan(v) for v in kept.values()):
         better = kept[method] > kept[baseline]
+        seeds = min(_mean(frame, m, "mixture-event", "cider_d")[2] for m in (method, baseline))
+        verdict = ((f"{names[method]} keeps more, but with one seed a side there is no spread "
+                    "to judge by: not a finding." if better else
+                    f"{names[method]} keeps no more, and with one seed a side there is no "
+                    "spread to judge by: not a finding.") if seeds < 2 else
+                   "This supports the claim." if better else "This does not support the claim.")
         lines.append(
             f"Claim 1, mixture − event reads as the input: {names[method]} keeps "
             f"{kept[method]:.0%} of its own input CIDEr-D when the event is added and its "
-            f"features subtracted, {names[baseline]} {kept[baseline]:.0%}. "
-            + ("This supports the claim." if better else "This does not support the claim."))
+            f"features subtracted, {names[baseline]} {kept[baseline]:.0%}. {verdict}")
     # Claim 2: a caption *of the event* names the event (recall) and little else (precision),
     # and reads like the event's own captions (CIDEr-D against them). Recall alone cannot tell
     # "the event" from "the event and the rest of the scene", so all three are reported and the
@@ -383,9 +394,20 @@ def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "bas
         (ca, sa, na), (cb, sb, nb) = stats[method]["cider_d"], stats[baseline]["cider_d"]
         gap = ca - cb
         spread = max([x for x in (sa, sb) if not math.isnan(x)], default=0.0)
-        verdict = ("supports the claim" if gap > 2 * spread and gap > 0 else
-                   "does not support the claim" if gap <= 0 else
-                   "points the claim's way, within twice the seed spread")
+        ra, rb = stats[method]["event_recall"][0], stats[baseline]["event_recall"][0]
+        names_more = not (math.isnan(ra) or math.isnan(rb)) and ra > rb
+        if min(na, nb) < 2:
+            verdict = (f"points the claim's way on CIDEr-D, but with one seed a side there is "
+                       f"no spread to judge by: not a finding" if gap > 0 else
+                       "does not support the claim")
+        elif gap <= 0:
+            verdict = "does not support the claim"
+        elif not names_more:
+            verdict = (f"does not support the claim: {names[method]}'s CIDEr-D lead does not "
+                       f"come from naming the added event more often")
+        else:
+            verdict = ("supports the claim" if gap > 2 * spread else
+                       "points the claim's way, within twice the seed spread")
 
         def pr(m: str) -> str:
             p, r = stats[m]["event_precision"][0], stats[m]["event_recall"][0]

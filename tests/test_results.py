@@ -188,3 +188,20 @@ def test_conclusion_weighs_extra_steps_only_for_unconverged_runs(runs):
     assert not any("optimizer steps" in line
                    for line in conclusion(c, steps={"adl": 320.0, "baseline": 320.0},
                                           converged={"adl": False, "baseline": False}))
+
+
+def test_table2_claims_need_two_seeds_and_claim_two_needs_the_event_named(tmp_path):
+    """One seed a side gives the direction, never a verdict; a CIDEr-D lead on mixture − input
+    without naming the added event more often is not a caption of the event."""
+    one = [_run(tmp_path / "one", "baseline", 0, 0.8, _t2(0.8, 0.4, 0.30, 0.4)),
+           _run(tmp_path / "one", "adl", 0, 0.9, _t2(0.9, 0.8, 0.80, 1.6))]
+    lines = table2_claims(table2_over_seeds(one))
+    assert all("not a finding" in line and "supports the claim" not in line for line in lines)
+    fewer = []
+    for seed in range(3):  # ADL leads on CIDEr-D but names the event less often
+        fewer.append(_run(tmp_path / "fewer", "baseline", seed, 0.8,
+                          _t2(0.8, 0.4, 0.30 + 0.01 * seed, 0.40 + 0.01 * seed)))
+        fewer.append(_run(tmp_path / "fewer", "adl", seed, 0.9,
+                          _t2(0.9, 0.8, 0.20 + 0.01 * seed, 1.60 + 0.02 * seed)))
+    claim2 = table2_claims(table2_over_seeds(fewer))[1]
+    assert "does not support the claim" in claim2 and "naming the added event" in claim2
