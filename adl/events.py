@@ -123,12 +123,7 @@ def caption_event_scores(candidates: Sequence[str], file_names: Sequence[str],
     """
     if len(candidates) != len(file_names):
         raise ValueError(f"{len(candidates)} captions for {len(file_names)} file names")
-    missing = [f for f in file_names if f not in scenes]
-    if missing:
-        raise DataError(f"no event labels for {len(missing)} clips, e.g. {missing[0]}: the "
-                        "captions and the events metadata are of different data")
-    named = [language.events_in_caption(c) for c in candidates]
-    true = [set(scenes[f].labels) for f in file_names]
+    named, true = _named_and_true(candidates, file_names, scenes, language)
     precision, recall = event_precision_recall(named, true)
     if math.isnan(precision) or math.isnan(recall):
         f1 = math.nan
@@ -137,6 +132,18 @@ def caption_event_scores(candidates: Sequence[str], file_names: Sequence[str],
     absent = sum(bool(n - t) for n, t in zip(named, true))
     return EventScores(precision, recall, f1, absent / len(named) if named else math.nan,
                        len(set(candidates)), len(candidates))
+
+
+def _named_and_true(candidates: Sequence[str], file_names: Sequence[str],
+                    scenes: Mapping[str, SceneMeta], language: ModuleType,
+                    ) -> tuple[list[set[str]], list[set[str]]]:
+    """Per caption, the classes it names and the classes of its clip."""
+    missing = [f for f in file_names if f not in scenes]
+    if missing:
+        raise DataError(f"no event labels for {len(missing)} clips, e.g. {missing[0]}: the "
+                        "captions and the events metadata are of different data")
+    return ([language.events_in_caption(c) for c in candidates],
+            [set(scenes[f].labels) for f in file_names])
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,13 @@ class EventLabels:
     def score(self, candidates: Sequence[str], file_names: Sequence[str]) -> EventScores:
         """:func:`caption_event_scores` against these labels."""
         return caption_event_scores(candidates, file_names, self.scenes, language=self.language)
+
+    def counts(self, candidates: Sequence[str], file_names: Sequence[str],
+               ) -> list[tuple[int, int, int]]:
+        """Per caption ``(hits, named, true)``: the sums behind :func:`event_precision_recall`,
+        clip by clip (what a bootstrap over clips resamples)."""
+        named, true = _named_and_true(candidates, file_names, self.scenes, self.language)
+        return [(len(n & t), len(n), len(t)) for n, t in zip(named, true)]
 
 
 def load_event_labels(base: str | os.PathLike[str], split: str) -> EventLabels | None:

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from adl.config import dataset_root
-from adl.events import load_event_labels
+from adl.events import EventLabels, load_event_labels
 from adl.io import write_json
 from adl.runs import RunError, read_run_info
 from adl.table1 import METHOD_NAMES, result_paths, run_config
@@ -116,8 +116,12 @@ def event_counts(runs: Sequence[str | os.PathLike[str]], root: str | os.PathLike
     the last axis ``hits, named, true`` (:func:`adl.events.event_precision_recall`'s sums);
     None when the data has no event labels (real Clotho)."""
     seeds, rows, files = [], [], None
+    labels_at: dict[Path, EventLabels | None] = {}  # one read of the labels per data set
     for run in sorted(map(Path, runs), key=lambda r: read_run_info(r)["seed"]):
-        labels = load_event_labels(dataset_root(run_config(run), root), split)
+        base = dataset_root(run_config(run), root)
+        if base not in labels_at:
+            labels_at[base] = load_event_labels(base, split)
+        labels = labels_at[base]
         if labels is None:
             return None
         frame = _captions(run, split).sort_values("file_name")
@@ -125,13 +129,8 @@ def event_counts(runs: Sequence[str | os.PathLike[str]], root: str | os.PathLike
         if files is not None and names != files:
             raise RunError(f"{run}: scored other clips than the runs before it")
         files = names
-        counts = []
-        for caption, name in zip(frame["candidate"], names):
-            named = labels.language.events_in_caption(caption)
-            true = set(labels.scenes[name].labels)
-            counts.append((len(named & true), len(named), len(true)))
         seeds.append(int(read_run_info(run)["seed"]))
-        rows.append(np.asarray(counts, dtype=float))
+        rows.append(np.asarray(labels.counts(frame["candidate"].tolist(), names), dtype=float))
     if files is None:
         raise RunError("event_counts: no runs")
     return seeds, files, np.stack(rows)

@@ -36,7 +36,8 @@ from adl.errors import DataError
 from adl.io import write_text
 
 __all__ = ["KEYWORDS_FILE", "KEYWORD_POOLING", "KeywordHead", "STOP_WORDS", "caption_words",
-           "keyword_targets", "keyword_vocabulary", "load_keywords", "mean_max", "save_keywords"]
+           "keyword_targets", "keyword_vocabulary", "load_keywords", "masked_max", "mean_max",
+           "save_keywords"]
 
 #: The run file that lists a run's keywords, one per line, in the head's order.
 KEYWORDS_FILE = "keywords.txt"
@@ -115,13 +116,18 @@ def load_keywords(path: str | os.PathLike[str]) -> list[str]:
 KEYWORD_POOLING = ("mean_max", "frame_max")
 
 
+def masked_max(z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The max over the valid frames: ``z`` (B, T, D), ``mask`` (B, T) bool -> (B, D); a row
+    without a valid frame gets zeros."""
+    top = z.masked_fill(~mask[..., None], torch.finfo(z.dtype).min).amax(1)
+    return torch.where(mask.any(1, keepdim=True), top, torch.zeros_like(top))
+
+
 def mean_max(z: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The mean and the max over the valid frames: ``z`` (B, T, D), ``mask`` (B, T) bool ->
     two (B, D); a row without a valid frame gets zeros."""
     m = mask[..., None].to(z.dtype)
-    mean = (z * m).sum(1) / m.sum(1).clamp_min(1.0)
-    top = z.masked_fill(~mask[..., None], torch.finfo(z.dtype).min).amax(1)
-    return mean, torch.where(mask.any(1, keepdim=True), top, torch.zeros_like(top))
+    return (z * m).sum(1) / m.sum(1).clamp_min(1.0), masked_max(z, mask)
 
 
 class KeywordHead(nn.Module):
@@ -153,7 +159,7 @@ class KeywordHead(nn.Module):
         """``z`` (B, T, D), ``mask`` (B, T) bool -> ``(z' (B, T + 1, D), mask' (B, T + 1),
         logits (B, K))`` with the keyword token first."""
         if self.pooling == "frame_max":
-            logits = mean_max(self.classify(z), mask)[1]  # the largest (B, T, K) frame logit
+            logits = masked_max(self.classify(z), mask)  # the largest (B, T, K) frame logit
         else:
             logits = self.classify(torch.cat(mean_max(z, mask), dim=-1))
         token = self.embed(torch.sigmoid(logits))
