@@ -1,12 +1,13 @@
 """The findings: the paper's Table 1 and Table 2 over seeds, and the sentences that state what
 they show.
 
-Komatsu et al. (ICASSP 2024) report one number per method; the book trains several seeds, so
-every finding here is a mean ± std over seeds (:func:`adl.table1.format_mean_std`) with a test
-of the difference (Welch's t-test, :func:`compare`) or the seed spread as the bar
-(:func:`table2_claims`). Every function reads what chapters 3-6 wrote into the run folders
-(``run.json``, ``metrics.json``, ``table2.json``) and computes; nothing is typed in by hand, so
-the results chapter says whatever the runs say, in either direction.
+Komatsu et al. (ICASSP 2024) report one number per method; the book trains seeds, so every
+mean here comes with its spread over seeds (:func:`adl.table1.format_mean_std`) and Welch's
+test (:func:`compare`), and the verdict on Table 1 (:func:`verdict`, :func:`conclusion`)
+follows the 95 % interval of the paired bootstrap over seeds and clips
+(:func:`adl.intervals.table1_intervals`). Every function reads what chapters 3-6 wrote into
+the run folders (``run.json``, ``metrics.json``, ``table2.json``) and computes; nothing is typed
+in by hand, so the results chapter says whatever the runs say, in either direction.
 
 Notebook: 07_results
 """
@@ -29,9 +30,9 @@ from adl.runs import CONVERGENCE_RULE, read_run_info
 from adl.table1 import METHOD_NAMES, format_mean_std, relative_change, result_paths, run_config
 from adl.table2 import CONDITIONS, read_table2
 
-__all__ = ["EVENT_COLUMNS", "Comparison", "compare", "conclusion", "event_columns", "event_scores",
-           "gpu_estimate", "paired_differences", "per_run_scores",
-           "summarise", "table2_claims", "table2_over_seeds"]
+__all__ = ["EVENT_COLUMNS", "Comparison", "Verdict", "compare", "conclusion", "event_columns",
+           "event_scores", "gpu_estimate", "paired_differences", "per_run_scores", "summarise",
+           "table2_claims", "table2_over_seeds", "verdict"]
 
 
 def per_run_scores(runs: Sequence[str | os.PathLike[str]],
@@ -150,12 +151,13 @@ class Comparison:
         direction = "higher" if self.relative_change > 0 else "lower"
         if math.isnan(self.p_value):
             spread = f"no test possible with {self.n} and {self.baseline_n} seeds"
-            verdict = "without a spread over seeds this is not a finding"
+            verdict = "without a spread over seeds Welch's test cannot weigh it"
         else:
             spread = (f"Welch's t = {self.t:.2f}, p = {self.p_value:.3f} over {self.n} and "
                       f"{self.baseline_n} seeds")
-            verdict = ("a difference larger than the seed-to-seed spread" if self.clear
-                       else "within the seed-to-seed spread: not a finding")
+            verdict = ("Welch's test puts it beyond the seed-to-seed spread at the 5 % level"
+                       if self.clear else
+                       "Welch's test does not put it beyond the seed-to-seed spread")
         paired = ""
         if self.n_pairs > 1:
             paired = (f" Paired by seed, the difference is {self.paired_mean:+.3f} ± "
@@ -200,61 +202,97 @@ def compare(scores: pd.DataFrame, metric: str, method: str = "adl",
                       float(d.std(ddof=1)) if len(d) > 1 else nan, len(d), paired_p)
 
 
-def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
+@dataclass(frozen=True)
+class Verdict:
+    """What Table 1's interval lets the runs say about ``method`` against ``baseline``.
+
+    ``outcome`` is ``"higher"`` or ``"lower"`` when the 95 % interval of the paired difference
+    (:func:`adl.intervals.table1_intervals`) excludes zero over at least two seeds,
+    ``"cannot tell"`` when it includes zero, ``"one seed"`` when only one seed a side was
+    trained (the interval then covers the clips, not the training noise: a direction, never a
+    finding), and ``"missing"`` when the row was not computed.
+    """
+
+    outcome: str
+    metric: str
+    method: str
+    baseline: str
+    mean: float = math.nan
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    detectable: float = math.nan
+    seeds_needed: float = math.nan
+    n_seeds: int = 0
+    n_clips: int = 0
+
+    @property
+    def finding(self) -> bool:
+        """True when the runs show a difference: the interval excludes zero, two seeds or more."""
+        return self.outcome in ("higher", "lower")
+
+
+def verdict(intervals: pd.DataFrame, metric: str = "cider_d", method: str = "adl",
+            baseline: str = "baseline") -> Verdict:
+    """The :class:`Verdict` of one row of :func:`adl.intervals.table1_intervals`.
+
+    Notebook: 07_results
+    """
+    rows = (intervals[(intervals["method"] == method) & (intervals["metric"] == metric)]
+            if not intervals.empty else intervals)
+    if rows.empty or math.isnan(float(rows.iloc[0]["ci_low"])):
+        return Verdict("missing", metric, method, baseline)
+    r = rows.iloc[0]
+    low, high, seeds = float(r["ci_low"]), float(r["ci_high"]), int(r["n_seeds"])
+    outcome = ("cannot tell" if low <= 0 <= high else "one seed" if seeds < 2
+               else "higher" if low > 0 else "lower")
+    return Verdict(outcome, metric, method, baseline, float(r["mean"]), low, high,
+                   float(r["detectable"]), float(r.get("seeds_needed", math.nan)), seeds,
+                   int(r["n_clips"]))
+
+
+def conclusion(intervals: pd.DataFrame, events: pd.DataFrame | None = None,
                ablations: pd.DataFrame | None = None, metric: str = "cider_d",
                steps: Mapping[str, float] | None = None,
                converged: Mapping[str, bool] | None = None) -> list[str]:
     """What the runs say about ADL against the baseline, in sentences (Markdown list items).
 
-    The verdict rests on the paired per-seed difference when there are at least two pairs
-    (both methods share a seed's initial weights and plain examples), else on Welch's test:
-    "helps" or "hurts" only at p < 0.05, else "no difference the seeds can show". Then the
-    evidence that bears on why: how often each method's captions name absent sounds
-    (:func:`event_scores`), and, when chapter 6 ran, its studies of the fair-test choices
-    (added or replacing examples, the meaning of "no reference", training length) and ADL's
-    gap over the baseline at each setting the two share (:func:`adl.ablations.gap_verdicts`).
+    The verdict follows the 95 % interval of the paired difference (:func:`verdict`): "scores
+    higher" or "lower" only when the interval excludes zero over two seeds or more, else the
+    runs cannot tell, with the smallest difference the design could find and the seeds a
+    difference as large as the observed one would need. Then the evidence that bears on why:
+    whether the captions name the sounds (event F1's interval and how often captions name an
+    absent sound, :func:`event_scores`), the training length when runs had not converged, and,
+    when chapter 6 ran, its studies of the fair-test choices and ADL's gap over the baseline
+    at each setting the two share (:func:`adl.ablations.gap_verdicts`).
 
     Args:
-        comparison: :func:`compare` of ADL against the baseline on ``metric``.
+        intervals: :func:`adl.intervals.table1_intervals` of the runs.
         events: :func:`event_scores` of the same runs (None or empty: not shown).
         ablations: chapter 6's ``results.csv`` (None: the studies were not run).
-        steps: mean optimizer steps per method (``per_run_scores``'s ``steps``): with
-            ``adl_mode: add`` ADL takes more steps per epoch than the baseline, which matters
-            when the runs had not converged.
+        steps: mean optimizer steps per method (``per_run_scores``'s ``steps``).
         converged: per method, whether all its runs converged (:func:`adl.runs.convergence`).
 
     Notebook: 07_results
     """
-    c = comparison
-    if math.isnan(c.mean) or math.isnan(c.baseline_mean):
-        return [f"- {metric} was not computed for both methods: no conclusion."]
-    paired = c.n_pairs > 1 and not math.isnan(c.paired_p)
-    p = c.paired_p if paired else c.p_value
-    how = (f"paired by seed over {c.n_pairs} seeds, {c.paired_mean:+.3f} ± {c.paired_std:.3f}, "
-           f"p = {c.paired_p:.3f}" if paired else
-           f"Welch's test over {c.n} and {c.baseline_n} seeds, p = {c.p_value:.3f}"
-           if not math.isnan(c.p_value) else "one seed each: no test")
-    if not math.isnan(p) and p < 0.05:
-        verdict = "helps" if c.mean > c.baseline_mean else "hurts"
-        head = (f"- **On this corpus, ADL {verdict}**: {metric} {c.mean:.3f} against "
-                f"{c.baseline_mean:.3f} ({c.relative_change:+.1%}; {how}).")
-    else:
-        head = (f"- **On this corpus, the runs show no difference between ADL and the baseline "
-                f"that the seeds can tell from noise**: {metric} {c.mean:.3f} against "
-                f"{c.baseline_mean:.3f} ({c.relative_change:+.1%}; {how}).")
-    lines = [head]
+    v = verdict(intervals, metric)
+    label = {"cider_d": "CIDEr-D", "meteor": "METEOR", "event_f1": "event F1"}.get(metric, metric)
+    if v.outcome == "missing":
+        return [f"- {label} has no interval for ADL against the baseline: no conclusion."]
+    lines = [_verdict_line(v, label)]
+    hearing = verdict(intervals, "event_f1")
+    if hearing.outcome != "missing":
+        lines.append(f"- Naming the sounds that are there: {_short(hearing, 'event F1')}.")
     if steps and "adl" in steps and "baseline" in steps and converged is not None:
         ratio = steps["adl"] / steps["baseline"] if steps["baseline"] else math.nan
         if not all(converged.get(m, False) for m in ("adl", "baseline")) and ratio > 1.1:
             lines.append(
-                f"- Read it with the training length in mind: at the same number of epochs ADL "
-                f"took {ratio:.2f} times the baseline's optimizer steps (its difference examples "
-                f"come on top), and not every run had converged (chapter 3), so part of any "
-                f"gap may be the extra steps rather than the differences. Chapter 6's "
-                f"training-length study compares them at 10, 20 and 40 epochs.")
+                f"- Read it with the training length in mind: ADL took {ratio:.2f} times the "
+                f"baseline's optimizer steps (its difference examples come on top), and not "
+                f"every run had converged (chapter 3), so part of any gap may be the extra "
+                f"steps rather than the differences.")
         elif all(converged.get(m, False) for m in ("adl", "baseline")):
             lines.append(f"- Every ADL and baseline run converged ({CONVERGENCE_RULE}), so "
-                         "the extra steps ADL's added examples take do not explain the gap.")
+                         "neither was judged while still improving.")
     if events is not None and not events.empty:
         by = events.groupby("method")[["event_precision", "hallucinating"]].mean()
         if {"adl", "baseline"} <= set(by.index):
@@ -281,6 +319,31 @@ def conclusion(comparison: Comparison, events: pd.DataFrame | None = None,
     # setting: does ADL's gap over the baseline close, open or hold as training lengthens?
     lines += gap_verdicts(method_gaps(ablations, metric=metric), metric=metric)
     return lines
+
+
+def _short(v: Verdict, label: str) -> str:
+    """``ADL − Baseline, <label>: +0.012 (95 % interval ...; S seeds, N clips)``."""
+    return (f"ADL − Baseline, {label}: {v.mean:+.3f} (95 % interval {v.ci_low:+.3f} to "
+            f"{v.ci_high:+.3f}; {v.n_seeds} seed{'s' * (v.n_seeds != 1)}, {v.n_clips} clips)")
+
+
+def _verdict_line(v: Verdict, label: str) -> str:
+    """The headline sentence of :func:`conclusion` for one :class:`Verdict`."""
+    if v.finding:
+        return (f"- **On this corpus, ADL scores {v.outcome} than the baseline on {label}**: "
+                f"{_short(v, label)}; the interval excludes zero.")
+    if v.outcome == "one seed":
+        return (f"- **On this corpus, one seed a side cannot say whether ADL helps**: "
+                f"{_short(v, label)}. The interval excludes zero but covers only the choice of "
+                f"clips, not training noise; train more seeds (`adl book --preset full`).")
+    needed = ("" if math.isnan(v.seeds_needed) else
+              f" A true difference as large as this one would need about "
+              f"{int(v.seeds_needed)} seeds to be found 80 % of the time.")
+    one = (" With one seed the interval covers only the choice of clips." if v.n_seeds < 2
+           else "")
+    return (f"- **On this corpus, the runs cannot tell ADL from the baseline on {label}**: "
+            f"{_short(v, label)}; the interval includes zero. This design finds a true "
+            f"difference of about ±{v.detectable:.3f} 80 % of the time.{needed}{one}")
 
 
 def paired_differences(scores: pd.DataFrame, metric: str, method: str = "adl",

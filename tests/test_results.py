@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from adl.intervals import table1_intervals
 from adl.results import (compare, conclusion, event_scores, gpu_estimate, paired_differences,
-                         per_run_scores, summarise, table2_claims, table2_over_seeds)
+                         per_run_scores, summarise, table2_claims, table2_over_seeds, verdict)
 
 
 def _run(tmp, method, seed, cider, table2=None):
@@ -50,7 +52,7 @@ def test_compare_reports_either_direction(runs):
     scores = per_run_scores(runs)
     up = compare(scores, "cider_d")
     assert up.relative_change == pytest.approx(0.9133 / 0.8033 - 1, rel=1e-3)
-    assert up.clear and "higher" in up.sentence() and "larger than" in up.sentence()
+    assert up.clear and "higher" in up.sentence() and "beyond the seed-to-seed" in up.sentence()
     down = compare(scores, "cider_d", method="baseline", baseline="adl")
     assert down.relative_change < 0 and "lower" in down.sentence()
     same = compare(scores, "meteor")
@@ -73,29 +75,69 @@ def test_paired_difference_is_taken_seed_by_seed(runs):
     assert list(paired_differences(partial, "cider_d")["seed"]) == [0, 1]
 
 
-def test_conclusion_states_the_direction_or_no_difference(runs):
-    scores = per_run_scores(runs)
-    lines = conclusion(compare(scores, "cider_d"))
-    assert lines[0].startswith("- **On this corpus, ADL helps**")
+def _clip_runs(tmp, shift, *, seeds=5, clips=120, seed_noise=0.01, clip_noise=0.15):
+    """Run folders with per-clip CIDEr-D: ADL = baseline + ``shift`` + seed and clip noise."""
+    rng = np.random.default_rng(1)
+    base_clip = rng.uniform(0.1, 0.9, clips)  # how hard each clip is, shared by both methods
+    runs = []
+    for seed in range(seeds):
+        for method, offset in (("baseline", 0.0), ("adl", shift)):
+            score = (base_clip + offset + rng.normal(0, seed_noise)
+                     + rng.normal(0, clip_noise, clips))
+            run = _run(tmp, method, seed, float(score.mean()))
+            pd.DataFrame({"file_name": [f"{k}.wav" for k in range(clips)],
+                          "candidate": ["a dog barks"] * clips, "cider_d": score,
+                          }).to_csv(run / "captions.csv", index=False)
+            runs.append(run)
+    return runs
+
+
+@pytest.mark.parametrize("shift, outcome, head", [
+    (0.10, "higher", "- **On this corpus, ADL scores higher than the baseline on CIDEr-D**"),
+    (-0.10, "lower", "- **On this corpus, ADL scores lower than the baseline on CIDEr-D**"),
+    (0.0, "cannot tell", "- **On this corpus, the runs cannot tell ADL from the baseline"),
+])
+def test_conclusion_follows_the_interval_of_run_folders(tmp_path, shift, outcome, head):
+    """A clear gain, a clear loss and noise, from run folders through the bootstrap."""
+    intervals = table1_intervals(_clip_runs(tmp_path, shift), metrics=("cider_d",),
+                                 n_resamples=1000)
+    v = verdict(intervals)
+    assert v.outcome == outcome and v.n_seeds == 5 and v.n_clips == 120
+    assert v.finding == (outcome != "cannot tell")
+    lines = conclusion(intervals)
+    assert lines[0].startswith(head)
+    assert "95 % interval" in lines[0] and "5 seeds, 120 clips" in lines[0]
     assert "not run in this build" in lines[-1]
-    worse = conclusion(compare(scores, "cider_d", method="baseline", baseline="adl"))
-    assert worse[0].startswith("- **On this corpus, ADL hurts**")
-    noisy = scores.copy()
-    noisy.loc[noisy["method"] == "adl", "cider_d"] = [0.70, 0.95, 0.80]
-    assert "no difference" in conclusion(compare(noisy, "cider_d"))[0]
+    if outcome == "cannot tell":
+        assert f"±{v.detectable:.3f}" in lines[0]
+
+
+def test_one_seed_is_a_direction_never_a_finding(tmp_path):
+    intervals = table1_intervals(_clip_runs(tmp_path, 0.2, seeds=1), metrics=("cider_d",),
+                                 n_resamples=1000)
+    v = verdict(intervals)
+    assert v.outcome == "one seed" and not v.finding and v.ci_low > 0
+    assert "cannot say whether ADL helps" in conclusion(intervals)[0]
+    assert verdict(intervals, "meteor").outcome == "missing"
+    assert "no conclusion" in conclusion(intervals, metric="meteor")[0]
+
+
+def test_conclusion_adds_the_ablations(tmp_path):
+    intervals = table1_intervals(_clip_runs(tmp_path, 0.1), metrics=("cider_d",),
+                                 n_resamples=500)
     ablations = pd.DataFrame([
         {"study": "adl_mode", "variant": v, "method": "adl", "seed": s, "main": v == "added",
          "cider_d": c}
         for s in (0, 1) for v, c in (("added", 0.5 + 0.01 * s), ("replacing", 0.4))])
-    lines = conclusion(compare(scores, "cider_d"), None, ablations)
+    lines = conclusion(intervals, None, ablations)
     assert any("**adl_mode, adl**: replacing against added" in line for line in lines)
-    assert not any("ADL − Baseline" in line for line in lines)  # no study trained both methods
+    assert not any("ADL − Baseline, epochs" in line for line in lines)  # no study trained both
     lengths = pd.DataFrame([
         {"study": "epochs", "variant": v, "method": m, "seed": 0, "main": v == "10 epochs",
          "cider_d": c}
         for v, m, c in (("10 epochs", "adl", 0.28), ("10 epochs", "baseline", 0.33),
                         ("40 epochs", "adl", 0.44), ("40 epochs", "baseline", 0.43))])
-    lines = conclusion(compare(scores, "cider_d"), None, pd.concat([ablations, lengths]))
+    lines = conclusion(intervals, None, pd.concat([ablations, lengths]))
     assert lines[-1].startswith("- **ADL − Baseline, epochs** (cider_d, paired by seed, one seed): "
                                 "10 epochs: -0.050 (0.280 against 0.330); 40 epochs: +0.010")
 
@@ -177,16 +219,16 @@ def test_event_scores_count_sounds_that_are_not_there(tmp_path):
     assert event_scores([run], root=tmp_path / "elsewhere").empty
 
 
-def test_conclusion_weighs_extra_steps_only_for_unconverged_runs(runs):
-    scores = per_run_scores(runs)
-    c = compare(scores, "cider_d")
+def test_conclusion_weighs_extra_steps_only_for_unconverged_runs(tmp_path):
+    intervals = table1_intervals(_clip_runs(tmp_path, 0.1), metrics=("cider_d",),
+                                 n_resamples=500)
     steps = {"adl": 470.0, "baseline": 320.0}
-    lines = conclusion(c, steps=steps, converged={"adl": False, "baseline": False})
+    lines = conclusion(intervals, steps=steps, converged={"adl": False, "baseline": False})
     assert any("1.47 times the baseline's optimizer steps" in line for line in lines)
-    lines = conclusion(c, steps=steps, converged={"adl": True, "baseline": True})
-    assert any("do not explain the gap" in line for line in lines)
+    lines = conclusion(intervals, steps=steps, converged={"adl": True, "baseline": True})
+    assert any("neither was judged while still improving" in line for line in lines)
     assert not any("optimizer steps" in line
-                   for line in conclusion(c, steps={"adl": 320.0, "baseline": 320.0},
+                   for line in conclusion(intervals, steps={"adl": 320.0, "baseline": 320.0},
                                           converged={"adl": False, "baseline": False}))
 
 
