@@ -42,6 +42,8 @@ NO_REFERENCE = ("silence", "zero")
 #: ``training.adl_mode``: difference (and AL-MixGen) examples added to the plain ones, or
 #: replacing a share of them.
 ADL_MODES = ("add", "replace")
+#: Learning-rate schedules of the training loop (``training.schedule``).
+SCHEDULES = ("cosine", "plateau")
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,14 @@ class TrainingConfig:
     # Stop when the validation loss has not improved for this many epochs (null: train every
     # epoch). The best checkpoint then comes before the end of the schedule, by construction.
     patience: int | None = None
+    # "cosine": warm-up, then cosine decay to 0 at the ceiling of ``epochs`` (a run that stops
+    # early stops before its rate has annealed). "plateau": warm-up, then a constant rate,
+    # multiplied by ``plateau_factor`` after every epoch that lowers the best validation loss
+    # by no more than the convergence tolerance (adl.runs.CONVERGENCE_TOLERANCE); the run stops
+    # once it meets the convergence criterion (adl.runs.CONVERGENCE_RULE), so the rate has
+    # annealed wherever it stops and every method stops by the same rule.
+    schedule: str = "cosine"
+    plateau_factor: float = 0.5
     # "add": every epoch keeps all plain examples and adds ADL (or AL-MixGen) examples for a
     # share p_adl (p_mixgen) of the clips, so every method sees every plain example equally
     # often (the paper's reading: data augmentation). "replace": that share of the plain
@@ -323,6 +333,13 @@ class TrainingConfig:
         _check_choice("training.adl_mode", self.adl_mode, ADL_MODES)
         if self.patience is not None:
             _check_positive("training.patience", self.patience)
+        _check_choice("training.schedule", self.schedule, SCHEDULES)
+        if not 0 < self.plateau_factor < 1:
+            raise ConfigError(f"training.plateau_factor: must lie between 0 and 1, got "
+                              f"{self.plateau_factor}")
+        if self.schedule == "plateau" and self.patience is not None:
+            raise ConfigError("training.patience: the plateau schedule stops by the convergence "
+                              "criterion; set patience to null")
         if self.event_clips < 0:
             raise ConfigError(f"training.event_clips: must be 0 (none) or more, got "
                               f"{self.event_clips}")

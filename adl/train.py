@@ -61,8 +61,9 @@ from adl.models.aisfx import load_sfx_weights
 from adl.models.captioner import Captioner, build_captioner, build_frontend
 from adl.models.checkpoints import load_panns_checkpoint
 from adl.pretrain import load_tagger_encoder, pretrain_tagger
-from adl.runs import (RunError, checkpoint_folder, convergence_record, load_checkpoint,
-                      read_run_info, save_checkpoint, save_weights, write_run_info)
+from adl.runs import (CONVERGENCE_RULE, CONVERGENCE_TOLERANCE, RunError, checkpoint_folder,
+                      convergence_record, load_checkpoint, plateau_gain, read_run_info,
+                      save_checkpoint, save_weights, write_run_info)
 from adl.tokenizer import encode_captions, load_tokenizer, save_tokenizer, train_tokenizer
 
 # The development folds of the reference bank (1-3). In the embedded corpus they hold the
@@ -245,12 +246,34 @@ def min_samples(cfg: Config) -> int:
 # -- schedule ------------------------------------------------------------------------------------
 
 
-def lr_factor(step: int, total: int, warmup: int) -> float:
-    """Linear warm-up to 1, then cosine decay to 0 at ``total`` steps."""
+def lr_factor(step: int, total: int, warmup: int, schedule: str = "cosine",
+              scale: float = 1.0) -> float:
+    """The learning rate's multiplier at ``step``: linear warm-up to 1 over ``warmup`` steps,
+    then either cosine decay to 0 at ``total`` steps, or (``"plateau"``) the constant
+    ``scale`` that :func:`plateau_step` lowers as the validation loss stops falling."""
     if warmup > 0 and step < warmup:
-        return (step + 1) / warmup
+        return (step + 1) / warmup * (scale if schedule == "plateau" else 1.0)
+    if schedule == "plateau":
+        return scale
     progress = (step - warmup) / max(1, total - warmup)
     return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+def plateau_step(val_losses: list[float], scale: float, factor: float) -> tuple[float, bool]:
+    """After an epoch's validation, the plateau schedule's new ``scale`` and whether to stop.
+
+    The rate is multiplied by ``factor`` when the last validation lowered the best loss before
+    it by no more than :data:`adl.runs.CONVERGENCE_TOLERANCE`; the run stops once the
+    convergence criterion holds (:func:`adl.runs.plateau_gain`), so a run that stops has just
+    spent epochs at a lowered rate.
+
+    Args:
+        val_losses: every validation loss so far, the last one included.
+    """
+    if len(val_losses) > 1 and min(val_losses[:-1]) - val_losses[-1] <= CONVERGENCE_TOLERANCE:
+        scale *= factor
+    gain = plateau_gain(val_losses)
+    return scale, bool(not math.isnan(gain) and gain <= CONVERGENCE_TOLERANCE)
 
 
 # -- one step ------------------------------------------------------------------------------------
@@ -463,8 +486,10 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     if max_steps is not None:
         total = min(total, max_steps)
     warmup = int(cfg.training.warmup_fraction * total)
+    schedule = cfg.training.schedule
+    # ``state`` is read when the scheduler steps, so a resumed run's lowered rate applies.
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: lr_factor(s, total, warmup))
+        optimizer, lambda s: lr_factor(s, total, warmup, schedule, state.get("lr_scale", 1.0)))
 
     if resume:
         found = checkpoint_folder(out / "last")
@@ -635,10 +660,19 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
             if epoch_done:
                 epoch += 1
                 state["epoch"], state["step_in_epoch"] = epoch, 0
-            # Early stop: ``patience`` finished epochs without a better validation loss.
+            # Early stop: ``patience`` finished epochs without a better validation loss, or, on
+            # the plateau schedule, the convergence criterion met (the rate lowered on the way).
             patience = cfg.training.patience
             stalled = (epoch_done and patience is not None
                        and epoch - 1 - state.get("best_epoch", -1) >= patience)
+            if schedule == "plateau" and epoch_done:
+                state["val_losses"] = [*state.get("val_losses", []), val_loss]
+                state["lr_scale"], stalled = plateau_step(
+                    state["val_losses"], state.get("lr_scale", 1.0), cfg.training.plateau_factor)
+                for group, base in zip(optimizer.param_groups, scheduler.base_lrs):
+                    # The next step already runs at the lowered rate.
+                    group["lr"] = base * lr_factor(scheduler.last_epoch, total, warmup, schedule,
+                                                   state["lr_scale"])
             if stalled:
                 state["stopped_early"] = True
             if main:
@@ -660,9 +694,10 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                                best=best, seconds=now - epoch_started,
                                seconds_left=0 if stalled else left))
                 if stalled:
-                    say(f"{method} seed {seed}: early stop, no better validation loss for "
-                        f"{patience} epochs (best: epoch {state['best_epoch'] + 1}, "
-                        f"{state['best_val_loss']:.3f})")
+                    why = (f"converged ({CONVERGENCE_RULE})" if schedule == "plateau" else
+                           f"no better validation loss for {patience} epochs")
+                    say(f"{method} seed {seed}: early stop, {why} (best: epoch "
+                        f"{state['best_epoch'] + 1}, {state['best_val_loss']:.3f})")
             accelerator.wait_for_everyone()
             if stalled:
                 break

@@ -232,6 +232,64 @@ def test_lr_schedule_warms_up_then_decays():
     assert lrs[-1] < 0.01
 
 
+def test_plateau_schedule_lowers_the_rate_on_a_plateau_and_stops_by_the_criterion():
+    from adl.train import plateau_step
+
+    assert lr_factor(0, 100, 10, "plateau", 0.5) == pytest.approx(0.05)  # warm-up, scaled
+    assert [lr_factor(s, 100, 10, "plateau", 0.25) for s in (10, 99, 500)] == [0.25] * 3
+    losses, scale, stops = [], 1.0, []
+    for loss in (3.0, 2.0, 1.5, 1.495, 1.40, 1.399, 1.398, 1.397):
+        losses.append(loss)
+        scale, stop = plateau_step(losses, scale, 0.5)
+        stops.append((scale, stop))
+    # Halved after each epoch that gained 0.01 or less; stopped once the last 3 gained <= 0.01.
+    assert stops == [(1.0, False), (1.0, False), (1.0, False), (0.5, False), (0.5, False),
+                     (0.25, False), (0.125, False), (0.0625, True)]
+
+
+def test_plateau_schedule_needs_no_patience():
+    with pytest.raises(ConfigError, match="training.patience"):
+        tiny_config("unused", schedule="plateau", patience=3)
+    with pytest.raises(ConfigError, match="training.schedule"):
+        tiny_config("unused", schedule="step")
+    with pytest.raises(ConfigError, match="training.plateau_factor"):
+        tiny_config("unused", schedule="plateau", plateau_factor=1.0)
+
+
+@pytest.mark.slow
+def test_plateau_run_stops_converged_and_resumes_exactly(tiny_data, tmp_path, monkeypatch):
+    import csv
+
+    import adl.train as T
+
+    # A rate too small to move the loss: every epoch is a plateau, so the rate halves each time
+    # and the run stops after 4 epochs of its ceiling of 8, converged.
+    cfg = tiny_config(tiny_data, epochs=8, batch_size=4, lr=1e-7, schedule="plateau")
+    done = train(cfg, method="adl", seed=0, out=tmp_path / "a", log=lambda m: None)
+    info = read_run_info(tmp_path / "a")
+    assert done.epochs_done == 4 and info["stopped_early"] and info["convergence"]["converged"]
+    lrs = [float(r["lr"]) for r in csv.DictReader(open(tmp_path / "a" / "steps.csv"))]
+    per_epoch = len(lrs) // 4
+    # The first epoch has nothing to compare with; each later one halves the rate.
+    assert [lrs[k * per_epoch] for k in range(4)] == pytest.approx([1e-7, 1e-7, 5e-8, 2.5e-8])
+    real_save, calls = T.save_checkpoint, {"n": 0}
+
+    def crashing_save(*args, **kwargs):
+        real_save(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 2 * per_epoch + 1:  # into the third epoch, the rate halved once
+            raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(T, "save_checkpoint", crashing_save)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, method="adl", seed=0, out=tmp_path / "b", checkpoint_every=1,
+              log=lambda m: None)
+    monkeypatch.setattr(T, "save_checkpoint", real_save)
+    train(cfg, method="adl", seed=0, out=tmp_path / "b", resume=True, log=lambda m: None)
+    lrs_b = [float(r["lr"]) for r in csv.DictReader(open(tmp_path / "b" / "steps.csv"))]
+    assert lrs_b == pytest.approx(lrs)
+
+
 @pytest.mark.slow
 def test_training_overfits_and_captions(tiny_data, tmp_path):
     cfg = tiny_config(tiny_data, epochs=60, batch_size=12, lr=5e-3)
