@@ -24,6 +24,13 @@ metric, with Welch's test over the seeds' scores and :func:`seeds_needed` beside
 them to ``table1.json`` in the preset's output folder, and :func:`interval_sentence` says what
 each row shows.
 
+Table 2 (chapter 5's ``table2_captions.csv``) gets the same treatment. :func:`table2_clips`
+reads one run's per-clip values, :func:`table2_per_seed` averages them per run, and
+:func:`table2_intervals` gives ADL − baseline with its interval for each of :data:`TABLE2_ROWS`:
+for claim 1, the share of its own input CIDEr-D a model keeps on mixture − event (a ratio of
+sums, the ``ratio`` statistic); for claim 2, how often mixture − input names the added event,
+how many classes it names, and its CIDEr-D against the event's captions.
+
 Notebook: 07_results
 """
 
@@ -40,14 +47,16 @@ import numpy as np
 import pandas as pd
 
 from adl.config import dataset_root
-from adl.events import EventLabels, load_event_labels
+from adl.events import EventLabels, caption_language, load_event_labels
 from adl.io import write_json
 from adl.runs import RunError, read_run_info
 from adl.table1 import METHOD_NAMES, result_paths, run_config
+from adl.table2 import names_category, read_table2
 
-__all__ = ["CI_LEVEL", "INTERVAL_METRICS", "Interval", "clip_matrix", "detectable_effect",
-           "event_counts", "interval_sentence", "paired_bootstrap", "seeds_needed",
-           "table1_intervals", "write_table1_json"]
+__all__ = ["CI_LEVEL", "INTERVAL_METRICS", "TABLE2_COLUMNS", "TABLE2_ROWS", "Interval",
+           "clip_matrix", "detectable_effect", "event_counts", "interval_sentence",
+           "paired_bootstrap", "seeds_needed", "table1_intervals", "table2_clips",
+           "table2_intervals", "table2_per_seed", "write_table1_json"]
 
 #: The metrics whose differences get intervals (caption metrics from ``captions.csv``).
 INTERVAL_METRICS: tuple[str, ...] = ("cider_d", "meteor", "event_f1")
@@ -58,6 +67,29 @@ CI_LEVEL = 0.95
 _Z_POWER = 1.959964 + 0.841621
 #: Metric names as the sentences write them.
 _LABELS = {"cider_d": "CIDEr-D", "meteor": "METEOR", "event_f1": "event F1"}
+#: Table 2's rows, ``(claim, condition, metric)``: claim 1 rests on ``kept_share`` (the share
+#: of its input CIDEr-D a model keeps on mixture − event), claim 2 on ``event_recall`` (the share
+#: of mixture − input captions that name the added event); the other rows stand beside them.
+TABLE2_ROWS: tuple[tuple[int, str, str], ...] = (
+    (1, "input", "cider_d"), (1, "mixture-event", "cider_d"), (1, "mixture-event", "kept_share"),
+    (2, "mixture-input", "event_recall"), (2, "mixture-input", "classes_named"),
+    (2, "mixture-input", "cider_d"))
+#: The columns of :func:`table2_intervals`.
+TABLE2_COLUMNS: tuple[str, ...] = (
+    "claim", "condition", "metric", "method", "baseline", "method_mean", "baseline_mean",
+    "difference", "ci_low", "ci_high", "se", "detectable", "seeds_needed", "n_seeds", "n_clips",
+    "note")
+#: Per row: the bootstrap statistic and the :func:`table2_clips` columns it reads.
+_TABLE2_SOURCES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("input", "cider_d"): ("mean", ("input_cider_d",)),
+    ("mixture-event", "cider_d"): ("mean", ("kept_cider_d",)),
+    ("mixture-event", "kept_share"): ("ratio", ("kept_cider_d", "input_cider_d")),
+    ("mixture-input", "event_recall"): ("mean", ("event_named",)),
+    ("mixture-input", "classes_named"): ("mean", ("classes_named",)),
+    ("mixture-input", "cider_d"): ("mean", ("event_cider_d",))}
+#: The CIDEr-D column of :func:`table2_clips` for each condition it reads.
+_CIDER_COLUMNS = {"input": "input_cider_d", "mixture-event": "kept_cider_d",
+                  "mixture-input": "event_cider_d"}
 
 
 @dataclass(frozen=True)
@@ -144,8 +176,10 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, *, statistic: str = "mean",
     replacement, the same draws for ``a`` and ``b``.
 
     Args:
-        a, b: (S, N) per-seed, per-clip scores (``statistic="mean"``), or (S, N, 3) event
-            counts ``hits, named, true`` (``statistic="f1"``); row ``s`` of both is seed ``s``,
+        a, b: (S, N) per-seed, per-clip scores (``statistic="mean"``), (S, N, 3) event
+            counts ``hits, named, true`` (``statistic="f1"``), or (S, N, 2) ``numerator,
+            denominator`` (``statistic="ratio"``: the ratio of their sums, as the share of the
+            input's CIDEr-D that mixture − event keeps); row ``s`` of both is seed ``s``,
             column ``n`` clip ``n``.
         n_resamples: bootstrap resamples.
         seed: the resampling's random seed (the interval is reproducible).
@@ -154,13 +188,16 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, *, statistic: str = "mean",
         :class:`Interval`: the observed difference, the percentile interval, the bootstrap
         standard error, and the numbers of seeds and clips.
     """
-    if statistic not in ("mean", "f1"):
-        raise ValueError(f"statistic must be 'mean' or 'f1', got {statistic!r}")
+    # The last axis each statistic needs (None: none, per-clip scores).
+    parts = {"mean": None, "f1": 3, "ratio": 2}
+    if statistic not in parts:
+        raise ValueError(f"statistic must be 'mean', 'f1' or 'ratio', got {statistic!r}")
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    want = 2 if statistic == "mean" else 3
-    if a.shape != b.shape or a.ndim != want or (statistic == "f1" and a.shape[-1] != 3):
+    k = parts[statistic]
+    if a.shape != b.shape or a.ndim != (2 if k is None else 3) or (k and a.shape[-1] != k):
         raise ValueError(f"paired_bootstrap({statistic}): a and b must have one shape, "
-                         f"{'(S, N)' if want == 2 else '(S, N, 3)'}; got {a.shape} and {b.shape}")
+                         f"{'(S, N)' if k is None else f'(S, N, {k})'}; "
+                         f"got {a.shape} and {b.shape}")
     if a.shape[0] < 1 or a.shape[1] < 2:
         raise ValueError(f"paired_bootstrap: needs a seed and two clips, got {a.shape[:2]}")
     if n_resamples < 100:
@@ -176,9 +213,11 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, *, statistic: str = "mean",
     def stat(x: np.ndarray, ws: np.ndarray, vs: np.ndarray) -> np.ndarray:
         if statistic == "mean":
             return np.einsum("rs,sn,rn->r", ws, x, vs) / (n_seeds * n_clips)
-        sums = np.einsum("rs,snk,rn->rk", ws, x, vs)  # (R, 3): hits, named, true
+        sums = np.einsum("rs,snk,rn->rk", ws, x, vs)  # (R, k): the resampled sums
         with np.errstate(invalid="ignore", divide="ignore"):
-            return 2 * sums[:, 0] / (sums[:, 1] + sums[:, 2])
+            if statistic == "ratio":
+                return sums[:, 0] / sums[:, 1]
+            return 2 * sums[:, 0] / (sums[:, 1] + sums[:, 2])  # hits, named, true
 
     def spread(ws: np.ndarray, vs: np.ndarray) -> np.ndarray:
         d = stat(a, ws, vs) - stat(b, ws, vs)
@@ -338,6 +377,212 @@ def interval_sentence(row: pd.Series | dict[str, Any], baseline: str = "baseline
         verdict += (" (one seed: the interval covers the choice of clips only, not training "
                     "noise; train more seeds to tell how many would be needed)")
     return f"{what}: {verdict}."
+
+
+# -- Table 2 -----------------------------------------------------------------------------------
+
+
+def table2_clips(run: str | os.PathLike[str],
+                 root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """One run's Table 2 values per evaluation clip, from its ``table2_captions.csv``.
+
+    Args:
+        run: a run that chapter 5 (:func:`adl.table2.difference_conditions`) decoded.
+        root: the data root, only read when the file predates its ``named_events`` column
+            (the classes are then found in the captions again); None: the run config's.
+
+    Returns:
+        One row per clip, sorted by ``file_name`` (the index): ``event_file``,
+        ``input_cider_d``, ``kept_cider_d`` (mixture − event against the input's captions),
+        ``event_cider_d`` (mixture − input against the event's captions), ``event_named``
+        (1.0 when the mixture − input caption names the added event's class, else 0.0) and
+        ``classes_named`` (how many classes it names). A CIDEr-D that was not scored is NaN,
+        and ``attrs["notes"]`` says why, per column.
+
+    Raises:
+        RunError: the file is missing, lacks a condition or a column it cannot do without, or
+            holds a score that is not a number.
+    """
+    run = Path(run)
+    path = run / "table2_captions.csv"
+    if not path.is_file():
+        raise RunError(f"{path}: missing; run chapter 5 (difference_conditions) on {run} first")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    lacking = [c for c in ("file_name", "condition", "caption", "event_file", "event_label")
+               if c not in frame.columns]
+    if lacking:
+        raise RunError(f"{path}: no {lacking[0]!r} column; rerun difference_conditions "
+                       f"on {run} with force=True")
+    by = {}
+    for cond in _CIDER_COLUMNS:
+        by[cond] = frame[frame["condition"] == cond].set_index("file_name").sort_index()
+        if by[cond].empty or list(by[cond].index) != list(by["input"].index):
+            raise RunError(f"{path}: the {cond!r} rows are missing or name other clips than "
+                           f"the 'input' rows")
+    event = by["mixture-input"]
+    out = pd.DataFrame({"event_file": event["event_file"]}, index=event.index)
+    out.attrs["notes"] = notes = {}
+    table = read_table2(run) or {}
+    for cond, column in _CIDER_COLUMNS.items():
+        out[column], note = _clip_cider(path, by[cond], cond, table)
+        if note:
+            notes[column] = note
+    if "named_events" in event.columns:
+        named = [{c for c in text.split(";") if c} for text in event["named_events"]]
+    else:  # an older file: find the classes in the captions, as chapter 5 does
+        language = caption_language(dataset_root(run_config(run), root))
+        named = [language.events_in_caption(cap)
+                 | ({label} if names_category(cap, label, language=language) else set())
+                 for cap, label in zip(event["caption"], event["event_label"])]
+    out["event_named"] = [float(label in n) for label, n in zip(event["event_label"], named)]
+    out["classes_named"] = [float(len(n)) for n in named]
+    return out
+
+
+def _clip_cider(path: Path, rows: pd.DataFrame, cond: str, table: dict[str, Any],
+                ) -> tuple[np.ndarray, str]:
+    """One condition's per-clip CIDEr-D, and why it is NaN where it is ("" when scored)."""
+    nan = np.full(len(rows), math.nan)
+    if "cider_d" not in rows.columns:
+        return nan, (f"{path}: no per-clip cider_d column; rerun difference_conditions with "
+                     f"cider_d among its metrics and force=True")
+    raw = rows["cider_d"]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = raw[(raw != "") & values.isna()]
+    if not bad.empty:
+        raise RunError(f"{path}: cider_d {bad.iloc[0]!r} of {bad.index[0]} ({cond}) is not "
+                       f"a number")
+    if values.isna().any():
+        # Chapter 5 leaves the score empty where no references exist (real data).
+        res = table.get("conditions", {}).get(cond, {})
+        why = res.get("unavailable", {}).get("cider_d") or res.get("references") or "not scored"
+        return values.to_numpy(float), f"{path}: {cond} has no CIDEr-D: {why}"
+    return values.to_numpy(float), ""
+
+
+def table2_per_seed(runs: Sequence[str | os.PathLike[str]],
+                    root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Each run's Table 2 values, averaged over its clips (:func:`table2_clips`).
+
+    Args:
+        runs: runs of any methods; those without ``table2_captions.csv`` are left out.
+        root: as :func:`table2_clips`.
+
+    Returns:
+        One row per run: ``method, seed, run, input_cider_d, kept_cider_d, kept_share``
+        (``kept_cider_d / input_cider_d``: the share of its own input CIDEr-D the model keeps
+        on mixture − event), ``event_recall`` (the share of mixture − input captions that name
+        the added event), ``classes_named`` (classes per mixture − input caption),
+        ``event_cider_d`` and ``n_clips``.
+
+    Notebook: 07_results
+    """
+    rows = []
+    for run in map(Path, runs):
+        if not (run / "table2_captions.csv").is_file():
+            continue
+        info, clips = read_run_info(run), table2_clips(run, root)
+        means = clips.drop(columns="event_file").mean()
+        rows.append({"method": info["method"], "seed": info["seed"], "run": run.name,
+                     "input_cider_d": means["input_cider_d"],
+                     "kept_cider_d": means["kept_cider_d"],
+                     "kept_share": (means["kept_cider_d"] / means["input_cider_d"]
+                                    if means["input_cider_d"] else math.nan),
+                     "event_recall": means["event_named"],
+                     "classes_named": means["classes_named"],
+                     "event_cider_d": means["event_cider_d"], "n_clips": len(clips)})
+    return pd.DataFrame(rows, columns=["method", "seed", "run", "input_cider_d", "kept_cider_d",
+                                       "kept_share", "event_recall", "classes_named",
+                                       "event_cider_d", "n_clips"])
+
+
+def table2_intervals(runs: Sequence[str | os.PathLike[str]], *, method: str = "adl",
+                     baseline: str = "baseline", root: str | os.PathLike[str] | None = None,
+                     n_resamples: int = 4000) -> pd.DataFrame:
+    """``method`` − ``baseline`` on Table 2's two claims, with 95 % paired bootstrap intervals.
+
+    Each row of :data:`TABLE2_ROWS` is resampled over the seeds both methods have and over the
+    clips (:func:`paired_bootstrap`; ``kept_share`` with the ``ratio`` statistic, the rest
+    with ``mean``). The pairing needs every run to have mixed the same event into each clip
+    (chapter 5 uses one seed for the events, whatever seed trained the run).
+
+    Args:
+        runs: runs of any methods and seeds; only ``method``'s and ``baseline``'s with a
+            ``table2_captions.csv`` are used.
+        root: as :func:`table2_clips`. n_resamples: bootstrap resamples.
+
+    Returns:
+        One row per :data:`TABLE2_ROWS` entry, columns :data:`TABLE2_COLUMNS`: the two
+        methods' means over seeds and clips, their ``difference``, ``ci_low``, ``ci_high``,
+        ``se``, ``detectable`` (:func:`detectable_effect`), ``seeds_needed``, ``n_seeds``,
+        ``n_clips``, and ``note`` (why a row has no numbers; "" when it has). Empty, with the
+        reason in ``attrs["note"]``, when no seed has Table 2 for both methods.
+
+    Raises:
+        RunError: two runs of one method and seed, or runs that mixed other clips or events.
+
+    Notebook: 07_results
+    """
+    chosen: dict[str, dict[int, Path]] = {method: {}, baseline: {}}
+    for run in map(Path, runs):
+        info = read_run_info(run)
+        if info["method"] not in chosen or not (run / "table2_captions.csv").is_file():
+            continue  # chapter 5 decodes some methods and seeds only
+        mine = chosen[info["method"]]
+        if int(info["seed"]) in mine:
+            raise RunError(f"{run}: a second {info['method']} run of seed {info['seed']} "
+                           f"(beside {mine[int(info['seed'])]}); pass one run per seed")
+        mine[int(info["seed"])] = run
+    seeds = sorted(set(chosen[method]) & set(chosen[baseline]))
+    if not seeds:
+        empty = pd.DataFrame(columns=list(TABLE2_COLUMNS))
+        empty.attrs["note"] = (f"no seed has Table 2 (table2_captions.csv) for both {method} "
+                               f"and {baseline}: run chapter 5 first")
+        return empty
+    clips = {(m, s): table2_clips(chosen[m][s], root) for m in chosen for s in seeds}
+    first_run, first = chosen[method][seeds[0]], clips[(method, seeds[0])]
+    for (m, s), frame in clips.items():
+        if (list(frame.index) != list(first.index)
+                or list(frame["event_file"]) != list(first["event_file"])):
+            raise RunError(f"{chosen[m][s] / 'table2_captions.csv'}: other clips or added "
+                           f"events than {first_run}; run difference_conditions with the "
+                           f"same seed and clips on every run")
+    rows = [_table2_row(claim, cond, metric, [clips[(method, s)] for s in seeds],
+                        [clips[(baseline, s)] for s in seeds], n_resamples)
+            for claim, cond, metric in TABLE2_ROWS]
+    return pd.DataFrame([{**row, "method": method, "baseline": baseline} for row in rows],
+                        columns=list(TABLE2_COLUMNS))
+
+
+def _table2_row(claim: int, cond: str, metric: str, mine: list[pd.DataFrame],
+                base: list[pd.DataFrame], n_resamples: int) -> dict[str, Any]:
+    """One row of :func:`table2_intervals`: the two methods' seeds' clips, resampled."""
+    statistic, columns = _TABLE2_SOURCES[(cond, metric)]
+    a, b = (np.stack([np.stack([f[c].to_numpy(float) for c in columns], -1) for f in frames])
+            for frames in (mine, base))  # (S, N, parts)
+    if statistic == "mean":
+        a, b = a[..., 0], b[..., 0]
+    row: dict[str, Any] = {"claim": claim, "condition": cond, "metric": metric,
+                           "n_seeds": a.shape[0], "n_clips": a.shape[1], "note": ""}
+    if np.isnan(a).any() or np.isnan(b).any():
+        notes = [f.attrs["notes"][c] for f in (*mine, *base) for c in columns
+                 if c in f.attrs.get("notes", {})]
+        return {**row, "note": notes[0] if notes else "not scored on every clip",
+                **{k: math.nan for k in ("method_mean", "baseline_mean", "difference",
+                                         "ci_low", "ci_high", "se", "detectable",
+                                         "seeds_needed")}}
+
+    def pooled(x: np.ndarray) -> float:  # the statistic over all seeds and clips
+        if statistic == "mean":
+            return float(x.mean())
+        return float(x[..., 0].sum() / x[..., 1].sum()) if x[..., 1].sum() else math.nan
+
+    ci = paired_bootstrap(a, b, statistic=statistic, n_resamples=n_resamples)
+    needed = seeds_needed(ci)
+    return {**row, "method_mean": pooled(a), "baseline_mean": pooled(b),
+            "difference": ci.mean, "ci_low": ci.low, "ci_high": ci.high, "se": ci.se,
+            "detectable": detectable_effect(ci),
+            "seeds_needed": math.nan if needed is None else needed}
 
 
 def _captions(run: Path, split: str) -> pd.DataFrame:

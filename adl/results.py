@@ -3,11 +3,14 @@ they show.
 
 Komatsu et al. (ICASSP 2024) report one number per method; the book trains seeds, so every
 mean here comes with its spread over seeds (:func:`adl.table1.format_mean_std`) and Welch's
-test (:func:`compare`), and the verdict on Table 1 (:func:`verdict`, :func:`conclusion`)
-follows the 95 % interval of the paired bootstrap over seeds and clips
-(:func:`adl.intervals.table1_intervals`). Every function reads what chapters 3-6 wrote into
-the run folders (``run.json``, ``metrics.json``, ``table2.json``) and computes; nothing is typed
-in by hand, so the results chapter says whatever the runs say, in either direction.
+test (:func:`compare`). The verdict on Table 1 (:func:`verdict`, :func:`conclusion`) follows
+the 95 % interval of the paired bootstrap over seeds and clips
+(:func:`adl.intervals.table1_intervals`); the verdicts on Table 2's claims
+(:func:`table2_verdicts`, stated by :func:`table2_claims`) follow theirs
+(:func:`adl.intervals.table2_intervals`). Every function reads what chapters 3-6 wrote into
+the run folders (``run.json``, ``metrics.json``, ``table2.json``, ``table2_captions.csv``) and
+computes; nothing is typed in by hand, so the results chapter says whatever the runs say, in
+either direction.
 
 Notebook: 07_results
 """
@@ -32,7 +35,7 @@ from adl.table2 import CONDITIONS, read_table2
 
 __all__ = ["EVENT_COLUMNS", "Comparison", "Verdict", "compare", "conclusion", "event_columns",
            "event_scores", "gpu_estimate", "paired_differences", "per_run_scores", "summarise",
-           "table2_claims", "table2_over_seeds", "verdict"]
+           "table2_claims", "table2_over_seeds", "table2_verdicts", "verdict"]
 
 
 def per_run_scores(runs: Sequence[str | os.PathLike[str]],
@@ -388,103 +391,194 @@ def table2_over_seeds(runs: Sequence[str | os.PathLike[str]],
     return pd.DataFrame(rows)
 
 
-def _mean(frame: pd.DataFrame, method: str, condition: str, column: str,
-          ) -> tuple[float, float, int]:
-    """``(mean, sample std, seeds)`` of one method, condition and column (NaN where none)."""
-    part = frame[(frame["method"] == method) & (frame["condition"] == condition)][column]
-    part = part.dropna()
-    if part.empty:
-        return math.nan, math.nan, 0
-    return (float(part.mean()), float(part.std(ddof=1)) if len(part) > 1 else math.nan,
-            len(part))
+#: The :func:`adl.intervals.table2_intervals` row each claim's verdict rests on.
+_CLAIM_ROWS: dict[int, tuple[str, str]] = {1: ("mixture-event", "kept_share"),
+                                           2: ("mixture-input", "event_recall")}
+#: Shares, written in percent and their differences in percentage points.
+_SHARES = ("kept_share", "event_recall")
 
 
-def table2_claims(frame: pd.DataFrame, method: str = "adl", baseline: str = "baseline", *,
-                  floor_cider: float = 0.0) -> list[str]:
-    """The paper's two Table 2 claims, checked on ``frame`` (from :func:`table2_over_seeds`).
+def _row(intervals: pd.DataFrame, claim: int, condition: str, metric: str) -> pd.Series | None:
+    part = intervals[(intervals["claim"] == claim) & (intervals["condition"] == condition)
+                     & (intervals["metric"] == metric)]
+    return None if part.empty else part.iloc[0]
 
-    1. ``mixture − event`` is captioned as the input: its CIDEr-D against the input's captions,
-       relative to what the same model scores on the input itself, for ADL and for the baseline.
-       Only meaningful when both models caption plain inputs above ``floor_cider`` (the most
-       common caption's CIDEr-D); otherwise the sentence says so.
-    2. ``mixture − input`` is captioned as the event: CIDEr-D against the event's captions,
-       with the recall and precision of the added event beside it, for ADL and for the
-       baseline. It is supported only when ADL leads on CIDEr-D by more than twice the seed
-       spread *and* names the added event more often than the baseline: a lead that comes
-       from naming fewer other sounds is not a caption of the event.
 
-    With one seed a side there is no spread to judge by: the sentences give the direction and
-    say that it is not a finding.
+def table2_verdicts(intervals: pd.DataFrame, *, floor_cider: float = 0.0) -> pd.DataFrame:
+    """The verdict on each of the paper's two Table 2 claims, from the intervals.
+
+    1. ``mixture − event`` is captioned as the input: rests on ``kept_share``, the share of its
+       own input CIDEr-D a model keeps on mixture − event. It cannot be checked unless both
+       models caption plain inputs above ``floor_cider`` (the most common caption's CIDEr-D).
+    2. ``mixture − input`` is captioned as the event: rests on ``event_recall``, how often the
+       caption names the added event. A CIDEr-D lead alone does not count: a caption that
+       names fewer other sounds can score higher against the event's captions without hearing
+       the event.
+
+    A claim is supported only when the 95 % interval of ADL − baseline lies above zero,
+    contradicted when it lies below, and otherwise the runs cannot tell.
+
+    Args:
+        intervals: :func:`adl.intervals.table2_intervals`.
+        floor_cider: the CIDEr-D that plain inputs must exceed for claim 1.
+
+    Returns:
+        One row per claim: ``claim``, ``verdict`` (``supports``, ``contradicts``, ``cannot
+        tell`` or ``cannot check``), ``metric`` (what it rests on), ``reason`` (why it cannot
+        be checked; "" otherwise) and ``n_seeds``.
+
+    Raises:
+        ValueError: ``intervals`` is not a :func:`~adl.intervals.table2_intervals` frame.
+    """
+    if "ci_low" not in intervals.columns or "claim" not in intervals.columns:
+        raise ValueError("table2 claims need adl.intervals.table2_intervals(runs), got a frame "
+                         f"with columns {list(intervals.columns)[:6]}")
+    rows = []
+    for claim, (condition, metric) in _CLAIM_ROWS.items():
+        row = _row(intervals, claim, condition, metric)
+        reason = (intervals.attrs.get("note") or "run chapter 5 first" if row is None
+                  else row["note"] or ("no interval could be computed"
+                                       if math.isnan(row["ci_low"]) else ""))
+        if claim == 1 and not reason:
+            reason = _below_floor(intervals, floor_cider)
+        verdict = ("cannot check" if reason else "supports" if row["ci_low"] > 0
+                   else "contradicts" if row["ci_high"] < 0 else "cannot tell")
+        rows.append({"claim": claim, "verdict": verdict, "metric": metric, "reason": reason,
+                     "n_seeds": 0 if row is None else int(row["n_seeds"])})
+    return pd.DataFrame(rows, columns=["claim", "verdict", "metric", "reason", "n_seeds"])
+
+
+def _below_floor(intervals: pd.DataFrame, floor_cider: float) -> str:
+    """Why claim 1 cannot be checked when a model's plain-input CIDEr-D is not above the floor
+    (a share of a score at the floor says nothing); "" when both are above it."""
+    plain = _row(intervals, 1, "input", "cider_d")
+    if plain is None:
+        return "no plain-input CIDEr-D"
+    means = [float(plain["method_mean"]), float(plain["baseline_mean"])]
+    if not any(math.isnan(v) or v <= floor_cider for v in means):
+        return ""
+    a, b = (METHOD_NAMES.get(plain[k], plain[k]) for k in ("method", "baseline"))
+    return (f"on plain inputs the models score CIDEr-D {means[0]:.3f} ({a}) and {means[1]:.3f} "
+            f"({b}), not above the floor of {floor_cider:.3f}, so a ratio to them says nothing")
+
+
+def table2_claims(intervals: pd.DataFrame, *, floor_cider: float = 0.0) -> list[str]:
+    """The paper's two Table 2 claims in sentences: the numbers of both methods, ADL −
+    baseline with its 95 % interval, and the verdict of :func:`table2_verdicts`.
+
+    With one seed a side the interval covers the choice of clips only, not training noise:
+    the sentences say so.
+
+    Args:
+        intervals: :func:`adl.intervals.table2_intervals` of the runs.
+        floor_cider: as :func:`table2_verdicts`.
+
+    Returns:
+        One Markdown sentence group per claim (or one line saying why none can be judged).
 
     Notebook: 07_results
     """
-    if frame.empty:
-        return ["Table 2 has not been scored for both methods: run chapter 5 first."]
+    if intervals.empty:
+        note = intervals.attrs.get("note") or "run chapter 5 first"
+        return [f"Table 2 has not been scored for both methods: {note}."]
+    verdicts = table2_verdicts(intervals, floor_cider=floor_cider).set_index("claim")
     lines = []
-    names = {m: METHOD_NAMES.get(m, m) for m in (method, baseline)}
-    kept = {}
-    for m in (method, baseline):
-        diff = _mean(frame, m, "mixture-event", "cider_d")[0]
-        plain = _mean(frame, m, "input", "cider_d")[0]
-        kept[m] = diff / plain if plain and not math.isnan(plain) else math.nan
-    inputs = {m: _mean(frame, m, "input", "cider_d")[0] for m in (method, baseline)}
-    if any(math.isnan(v) or v <= floor_cider for v in inputs.values()):
-        lines.append(
-            f"Claim 1 cannot be checked: on plain inputs the models score CIDEr-D "
-            f"{inputs[method]:.3f} ({names[method]}) and {inputs[baseline]:.3f} "
-            f"({names[baseline]}), not above the floor of {floor_cider:.3f}, so a ratio to "
-            f"them says nothing.")
-    elif not any(math.isnan(v) for v in kept.values()):
-        better = kept[method] > kept[baseline]
-        seeds = min(_mean(frame, m, "mixture-event", "cider_d")[2] for m in (method, baseline))
-        verdict = ((f"{names[method]} keeps more, but with one seed a side there is no spread "
-                    "to judge by: not a finding." if better else
-                    f"{names[method]} keeps no more, and with one seed a side there is no "
-                    "spread to judge by: not a finding.") if seeds < 2 else
-                   "This supports the claim." if better else "This does not support the claim.")
-        lines.append(
-            f"Claim 1, mixture − event reads as the input: {names[method]} keeps "
-            f"{kept[method]:.0%} of its own input CIDEr-D when the event is added and its "
-            f"features subtracted, {names[baseline]} {kept[baseline]:.0%}. {verdict}")
-    # Claim 2: a caption *of the event* names the event (recall) and little else (precision),
-    # and reads like the event's own captions (CIDEr-D against them). Recall alone cannot tell
-    # "the event" from "the event and the rest of the scene", so all three are reported and the
-    # verdict rests on the caption metric, with the seed spread as the bar.
-    stats = {m: {c: _mean(frame, m, "mixture-input", c)
-                 for c in ("cider_d", "event_precision", "event_recall")}
-             for m in (method, baseline)}
-    if not any(math.isnan(stats[m]["cider_d"][0]) for m in (method, baseline)):
-        (ca, sa, na), (cb, sb, nb) = stats[method]["cider_d"], stats[baseline]["cider_d"]
-        gap = ca - cb
-        spread = max([x for x in (sa, sb) if not math.isnan(x)], default=0.0)
-        ra, rb = stats[method]["event_recall"][0], stats[baseline]["event_recall"][0]
-        names_more = not (math.isnan(ra) or math.isnan(rb)) and ra > rb
-        if min(na, nb) < 2:
-            verdict = (f"points the claim's way on CIDEr-D, but with one seed a side there is "
-                       f"no spread to judge by: not a finding" if gap > 0 else
-                       "does not support the claim")
-        elif gap <= 0:
-            verdict = "does not support the claim"
-        elif not names_more:
-            verdict = (f"does not support the claim: {names[method]}'s CIDEr-D lead does not "
-                       f"come from naming the added event more often")
-        else:
-            verdict = ("supports the claim" if gap > 2 * spread else
-                       "points the claim's way, within twice the seed spread")
-
-        def pr(m: str) -> str:
-            p, r = stats[m]["event_precision"][0], stats[m]["event_recall"][0]
-            return ("" if math.isnan(r) else f"names the event in {r:.0%} of its captions"
-                    + ("" if math.isnan(p) else f" with event precision {p:.2f}") + "; ")
-        lines.append(
-            f"Claim 2, mixture − input reads as the event: {names[method]} {pr(method)}"
-            f"{names[baseline]} {pr(baseline)}against captions of the event alone, CIDEr-D "
-            f"{format_mean_std(ca, sa, na)} for {names[method]} and "
-            f"{format_mean_std(cb, sb, nb)} for {names[baseline]}. "
-            f"This {verdict}.")
-    if not lines:
-        lines.append("Table 2 has not been scored for both methods: run chapter 5 first.")
+    for claim, (condition, metric) in _CLAIM_ROWS.items():
+        v = verdicts.loc[claim]
+        if v["verdict"] == "cannot check":
+            lines.append(f"Claim {claim} cannot be checked: {v['reason']}.")
+            continue
+        row = _row(intervals, claim, condition, metric)
+        head = (_claim1_numbers(intervals, row) if claim == 1
+                else _claim2_numbers(intervals, row))
+        extra = "" if claim == 1 else _claim2_caveat(intervals, row, v["verdict"])
+        lines.append(f"{head} {_verdict_sentence(row, v['verdict'], claim, extra)}")
     return lines
+
+
+def _value(value: float, metric: str, signed: bool = False) -> str:
+    """A number as the sentences write it: shares in percent (differences in points)."""
+    if metric in _SHARES:
+        return f"{100 * value:+.1f} points" if signed else f"{value:.1%}"
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
+def _difference(row: pd.Series) -> str:
+    """``A − B <difference>, 95 % interval <low> to <high>``."""
+    a, b = (METHOD_NAMES.get(row[k], row[k]) for k in ("method", "baseline"))
+    if row["note"] or math.isnan(row["ci_low"]):
+        return f"{a} − {b} not computed: {row['note'] or 'no interval'}"
+    m, unit = row["metric"], " points" if row["metric"] in _SHARES else ""
+    return (f"{a} − {b} {_value(row['difference'], m, True)}, 95 % interval "
+            f"{_value(row['ci_low'], m, True).removesuffix(unit)} to "
+            f"{_value(row['ci_high'], m, True)}")
+
+
+def _claim1_numbers(intervals: pd.DataFrame, row: pd.Series) -> str:
+    a, b = (METHOD_NAMES.get(row[k], row[k]) for k in ("method", "baseline"))
+    plain = _row(intervals, 1, "input", "cider_d")
+    kept = _row(intervals, 1, "mixture-event", "cider_d")
+    return (f"Claim 1, mixture − event reads as the input: {a} keeps "
+            f"{row['method_mean']:.1%} of its own input CIDEr-D ({kept['method_mean']:.3f} of "
+            f"{plain['method_mean']:.3f}), {b} {row['baseline_mean']:.1%} "
+            f"({kept['baseline_mean']:.3f} of {plain['baseline_mean']:.3f}); "
+            f"{_difference(row)}.")
+
+
+def _claim2_numbers(intervals: pd.DataFrame, row: pd.Series) -> str:
+    a, b = (METHOD_NAMES.get(row[k], row[k]) for k in ("method", "baseline"))
+    classes = _row(intervals, 2, "mixture-input", "classes_named")
+    cider = _row(intervals, 2, "mixture-input", "cider_d")
+    text = (f"Claim 2, mixture − input reads as the event: {a} names the added event in "
+            f"{row['method_mean']:.1%} of its captions, {b} in {row['baseline_mean']:.1%} "
+            f"({_difference(row)}); they name {classes['method_mean']:.2f} and "
+            f"{classes['baseline_mean']:.2f} classes per caption ({_difference(classes)})")
+    if cider["note"]:
+        return f"{text}; CIDEr-D against captions of the event alone: {cider['note']}."
+    return (f"{text}; against captions of the event alone, CIDEr-D {cider['method_mean']:.3f} "
+            f"and {cider['baseline_mean']:.3f} ({_difference(cider)}).")
+
+
+def _claim2_caveat(intervals: pd.DataFrame, row: pd.Series, verdict: str) -> str:
+    """What the other claim 2 rows change about the recall's verdict ("" when nothing)."""
+    a = METHOD_NAMES.get(row["method"], row["method"])
+    classes = _row(intervals, 2, "mixture-input", "classes_named")
+    cider = _row(intervals, 2, "mixture-input", "cider_d")
+    if verdict == "supports" and classes["ci_low"] > 0:
+        return (f"{a} also names more classes per caption, so part of its recall may come "
+                f"from naming more sounds rather than from hearing the event.")
+    if verdict != "supports" and cider["ci_low"] > 0:
+        fewer = (", and with fewer classes named per caption, which by itself can raise "
+                 "CIDEr-D against the captions of a single event" if classes["ci_high"] < 0
+                 else "")
+        return (f"{a}'s CIDEr-D lead is not enough on its own: it comes without the added "
+                f"event named more often{fewer}.")
+    return ""
+
+
+def _verdict_sentence(row: pd.Series, verdict: str, claim: int, extra: str = "") -> str:
+    """What the interval of the claim's row lets the runs say, and over what; ``extra`` goes
+    after the verdict."""
+    a = METHOD_NAMES.get(row["method"], row["method"])
+    what = {1: f"{a} keeps more of the input", 2: f"{a} names the added event more often"}[claim]
+    seeds, clips = int(row["n_seeds"]), int(row["n_clips"])
+    if verdict == "supports":
+        text = f"The interval lies above zero: this supports the claim ({what})."
+    elif verdict == "contradicts":
+        text = f"The interval lies below zero: this contradicts the claim (not: {what})."
+    else:
+        text = (f"The interval includes zero, so these runs cannot tell whether {what}: this "
+                f"design finds a true difference of about "
+                f"±{_value(row['detectable'], row['metric'], True)[1:]} 80 % of the time.")
+        if seeds > 1 and not math.isnan(row["seeds_needed"]):
+            text += (f" A true difference as large as this one would need about "
+                     f"{int(row['seeds_needed'])} seeds.")
+    text = f"{text} {extra}" if extra else text
+    if seeds == 1:
+        return (f"{text} With one seed a side the interval covers the choice of the {clips} "
+                f"clips only, not training noise: it speaks for these two trained models, not "
+                f"for the methods.")
+    return f"{text} (Resampled over {seeds} seeds and {clips} clips.)"
 
 
 def summarise(frame: pd.DataFrame, columns: Sequence[str] = ("cider_d", "event_precision",

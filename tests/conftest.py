@@ -110,3 +110,56 @@ def tiny_run(tiny_data, tmp_path_factory) -> Path:
     finally:
         torch.set_num_threads(threads)
     return out
+
+
+#: Classes a fake Table 2 caption names beside the added event (never the event itself).
+_OTHER_CLASSES = ("rain", "wind", "engine", "bird_chirp", "crowd", "siren", "train", "thunder")
+
+
+def write_table2_run(root: Path, method: str, seed: int, *, input_cider, kept_cider,
+                     event_named, classes_named=None, event_cider=None,
+                     event_label: str = "dog_bark", event_files=None) -> Path:
+    """A run folder as chapter 5 leaves it: ``run.json``, ``table2.json`` and
+    ``table2_captions.csv`` with the given per-clip values.
+
+    ``input_cider`` and ``kept_cider``: CIDEr-D of the input and of mixture − event, per clip;
+    ``event_named``: whether the mixture − input caption names the added event, among
+    ``classes_named`` classes (default: just the event, or one other class); ``event_cider``:
+    its CIDEr-D against the event's captions (None: not scored, as on real data)."""
+    import json
+
+    n = len(input_cider)
+    named_flags = [bool(x) for x in event_named]
+    counts = ([int(c) for c in classes_named] if classes_named is not None
+              else [1] * n)
+    run = root / "runs" / f"{method}-seed{seed}"
+    run.mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"format_version": 1, "status": "complete",
+                                              "method": method, "seed": seed}))
+    files = [f"clip_{k:03d}.wav" for k in range(n)]
+    events = list(event_files) if event_files is not None else [f"5-{k}-A-0.wav" for k in range(n)]
+    rows = []
+    for cond, values in (("input", input_cider), ("input+event", [0.3] * n),
+                         ("mixture-event", kept_cider),
+                         ("mixture-input", event_cider if event_cider is not None else [""] * n)):
+        for k in range(n):
+            named = []
+            if cond == "mixture-input":
+                others = list(_OTHER_CLASSES[:max(counts[k] - named_flags[k], 0)])
+                named = sorted(([event_label] if named_flags[k] else []) + others)
+            rows.append({"file_name": files[k], "condition": cond,
+                         "caption": " and ".join(named) or "something", "event_file": events[k],
+                         "event_label": event_label, "offset_s": 0.5, "true_events": "",
+                         "named_events": ";".join(named), "cider_d": values[k]})
+    with open(run / "table2_captions.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    scored = {"input": input_cider, "mixture-event": kept_cider, "mixture-input": event_cider}
+    (run / "table2.json").write_text(json.dumps({"conditions": {
+        cond: {"scores": {} if v is None else {"cider_d": float(np.mean(v))},
+               "unavailable": {} if v is not None else {"cider_d": "no captions of a lone event"},
+               "event_precision": None,
+               "event_recall": float(np.mean(named_flags)) if cond == "mixture-input" else None}
+        for cond, v in scored.items()}}))
+    return run

@@ -14,9 +14,11 @@ from adl.data.captions import events_in_caption
 from adl.data.corpus_files import EVENT_COLUMNS
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
 from adl.events import event_precision_recall
-from adl.intervals import (Interval, detectable_effect, interval_sentence, paired_bootstrap,
-                           seeds_needed, table1_intervals, write_table1_json)
+from adl.intervals import (TABLE2_ROWS, Interval, detectable_effect, interval_sentence,
+                           paired_bootstrap, seeds_needed, table1_intervals, table2_clips,
+                           table2_intervals, table2_per_seed, write_table1_json)
 from adl.runs import RunError, write_run_info
+from conftest import write_table2_run
 
 
 def test_a_clear_shift_is_found_and_its_interval_holds_it():
@@ -59,10 +61,34 @@ def test_the_f1_statistic_is_the_micro_f1_of_adl_events():
     assert ci.mean == pytest.approx(f1)
 
 
+def test_the_ratio_statistic_is_a_ratio_of_sums_resampled_over_seeds_and_clips():
+    """The observed ratio is sum(numerator) / sum(denominator) over all seeds and clips, and
+    the bootstrap spread matches a direct bootstrap that draws seed and clip indices."""
+    rng = np.random.default_rng(4)
+    den = rng.uniform(0.1, 1.0, size=(3, 80))
+    a = np.stack([0.9 * den * rng.uniform(0.5, 1.5, den.shape), den], -1)
+    b = np.stack([0.6 * den * rng.uniform(0.5, 1.5, den.shape), den], -1)
+    ci = paired_bootstrap(a, b, statistic="ratio", n_resamples=2000)
+    direct = a[..., 0].sum() / a[..., 1].sum() - b[..., 0].sum() / b[..., 1].sum()
+    assert ci.mean == pytest.approx(direct)
+    assert ci.mean != pytest.approx(float((a[..., 0] / a[..., 1]).mean()
+                                          - (b[..., 0] / b[..., 1]).mean()), abs=1e-3)
+    diffs = []
+    for _ in range(2000):
+        s = rng.integers(0, 3, 3)[:, None]
+        n = rng.integers(0, 80, 80)[None, :]
+        ra, rb = a[s, n], b[s, n]
+        diffs.append(ra[..., 0].sum() / ra[..., 1].sum() - rb[..., 0].sum() / rb[..., 1].sum())
+    assert ci.se == pytest.approx(np.std(diffs, ddof=1), rel=0.15)
+    assert ci.low == pytest.approx(np.percentile(diffs, 2.5), abs=0.5 * ci.se)
+    assert ci.low > 0  # 0.9 against 0.6 kept: a clear gain
+
+
 @pytest.mark.parametrize("a,b,statistic,match", [
     (np.zeros((2, 5)), np.zeros((2, 6)), "mean", r"\(2, 5\) and \(2, 6\)"),
-    (np.zeros((2, 5)), np.zeros((2, 5)), "median", "'mean' or 'f1'"),
+    (np.zeros((2, 5)), np.zeros((2, 5)), "median", "'mean', 'f1' or 'ratio'"),
     (np.zeros((2, 5)), np.zeros((2, 5)), "f1", r"\(S, N, 3\)"),
+    (np.zeros((2, 5, 3)), np.zeros((2, 5, 3)), "ratio", r"\(S, N, 2\)"),
     (np.zeros((2, 1)), np.zeros((2, 1)), "mean", "two clips"),
 ])
 def test_bad_input_is_one_clear_error(a, b, statistic, match):
@@ -175,3 +201,77 @@ def test_table1_intervals_name_what_is_missing(tmp_path):
     (base / "captions.csv").unlink()
     with pytest.raises(RunError, match="captions.csv: missing"):
         table1_intervals([run, base], metrics=("cider_d",))
+
+
+# -- Table 2 from run folders ----------------------------------------------------------------
+
+
+def _pair(tmp, seed, n=30, **adl):
+    clip = np.linspace(0.2, 1.0, n)
+    base = write_table2_run(tmp, "baseline", seed, input_cider=clip, kept_cider=0.5 * clip,
+                            event_named=np.arange(n) % 4 == 0, event_cider=np.full(n, 0.2))
+    mine = write_table2_run(tmp, "adl", seed, **{
+        "input_cider": clip, "kept_cider": 0.8 * clip, "event_named": np.arange(n) % 2 == 0,
+        "classes_named": np.full(n, 2), "event_cider": np.full(n, 0.3), **adl})
+    return [base, mine]
+
+
+def test_table2_clips_read_what_chapter_five_wrote(tmp_path):
+    base, _ = _pair(tmp_path, 0)
+    clips = table2_clips(base)
+    assert list(clips.index)[:2] == ["clip_000.wav", "clip_001.wav"]
+    assert clips["kept_cider_d"].to_numpy() == pytest.approx(0.5 * clips["input_cider_d"])
+    assert clips["event_named"].sum() == 8 and set(clips["classes_named"]) == {1.0}
+    assert clips.attrs["notes"] == {}
+    per_seed = table2_per_seed([base, tmp_path / "elsewhere"])  # no table2 files: left out
+    assert len(per_seed) == 1 and per_seed.loc[0, "kept_share"] == pytest.approx(0.5)
+    assert per_seed.loc[0, "event_recall"] == pytest.approx(8 / 30)
+
+
+def test_table2_clips_find_the_classes_in_older_files_and_name_what_is_missing(tmp_path):
+    run = write_table2_run(tmp_path, "adl", 0, input_cider=[0.5, 0.4], kept_cider=[0.4, 0.3],
+                           event_named=[True, False], event_cider=None)
+    save_config(load_preset("smoke"), run / "config.yaml")
+    frame = pd.read_csv(run / "table2_captions.csv", keep_default_na=False)
+    frame.loc[frame["condition"] == "mixture-input", "caption"] = ["a dog barks", "rain falls"]
+    frame.drop(columns=["named_events", "cider_d"]).to_csv(run / "table2_captions.csv",
+                                                           index=False)
+    clips = table2_clips(run, root=tmp_path / "data")
+    assert clips["event_named"].tolist() == [1.0, 0.0]  # "dog" names dog_bark
+    assert clips["classes_named"].tolist() == [1.0, 1.0]
+    assert "no per-clip cider_d column" in clips.attrs["notes"]["input_cider_d"]
+    assert clips["input_cider_d"].isna().all()
+    frame.loc[0, "cider_d"] = "high"
+    frame.to_csv(run / "table2_captions.csv", index=False)
+    with pytest.raises(RunError, match=r"table2_captions.csv: cider_d 'high' of clip_000.wav"):
+        table2_clips(run)
+    (run / "table2_captions.csv").unlink()
+    with pytest.raises(RunError, match="table2_captions.csv: missing; run chapter 5"):
+        table2_clips(run)
+
+
+def test_table2_intervals_pair_methods_by_seed_and_clip(tmp_path):
+    runs = _pair(tmp_path, 0) + _pair(tmp_path, 1)
+    frame = table2_intervals(runs, n_resamples=300)
+    assert [tuple(r) for r in frame[["claim", "condition", "metric"]].to_numpy()] == [
+        tuple(r) for r in TABLE2_ROWS]
+    row = frame.set_index("metric").loc["kept_share"]
+    assert (row["method_mean"], row["baseline_mean"]) == pytest.approx((0.8, 0.5))
+    assert row["difference"] == pytest.approx(0.3) and row["ci_low"] == pytest.approx(0.3)
+    assert (row["n_seeds"], row["n_clips"], row["note"]) == (2, 30, "")
+    recall = frame.set_index("metric").loc["event_recall"]
+    assert recall["difference"] == pytest.approx(15 / 30 - 8 / 30) and recall["ci_low"] > 0
+    cider = frame[(frame["condition"] == "mixture-input") & (frame["metric"] == "cider_d")]
+    assert cider["difference"].iloc[0] == pytest.approx(0.1)
+    # Nothing to pair: an empty frame that says why, not an error.
+    empty = table2_intervals(runs[:1])
+    assert empty.empty and "run chapter 5 first" in empty.attrs["note"]
+
+
+def test_table2_intervals_refuse_runs_that_mixed_other_events(tmp_path):
+    runs = _pair(tmp_path, 0, event_files=[f"5-{k}-B-1.wav" for k in range(30)])
+    with pytest.raises(RunError, match="other clips or added events"):
+        table2_intervals(runs, n_resamples=200)
+    twice = _pair(tmp_path / "a", 0) + _pair(tmp_path / "b", 0)
+    with pytest.raises(RunError, match="a second baseline run of seed 0"):
+        table2_intervals(twice, n_resamples=200)

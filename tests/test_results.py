@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adl.intervals import table1_intervals
+from adl.intervals import table1_intervals, table2_intervals
 from adl.results import (compare, conclusion, event_scores, gpu_estimate, paired_differences,
-                         per_run_scores, summarise, table2_claims, table2_over_seeds, verdict)
+                         per_run_scores, summarise, table2_claims, table2_over_seeds,
+                         table2_verdicts, verdict)
+from conftest import write_table2_run
 
 
 def _run(tmp, method, seed, cider, table2=None):
@@ -148,24 +150,112 @@ def test_one_seed_gives_no_test(tmp_path):
     assert math.isnan(c.p_value) and not c.clear and "no test possible" in c.sentence()
 
 
-def test_table2_claims_follow_the_numbers(runs, tmp_path):
+def test_table2_over_seeds_and_summarise(runs):
     frame = table2_over_seeds(runs)
     assert len(frame) == 6 * 4
-    lines = table2_claims(frame)
-    assert "This supports the claim" in lines[0]
-    assert "names the event in 81%" in lines[1] and "This supports the claim" in lines[1]
     table = summarise(frame)
     assert list(table.index.get_level_values("method").unique()) == ["Baseline", "ADL"]
     assert table.loc[("ADL", "mixture-input"), "event_recall"].startswith("0.81")
-    # The other way round: the claims are refused, not bent.
-    flipped = frame.assign(method=frame["method"].map({"adl": "baseline", "baseline": "adl"}))
-    lines = table2_claims(flipped)
-    assert "does not support" in lines[0] and "does not support" in lines[1]
 
 
-def test_table2_claims_without_table2(tmp_path):
-    runs = [_run(tmp_path, "baseline", 0, 0.5)]
-    assert "chapter 5" in table2_claims(table2_over_seeds(runs))[0]
+def _claim_runs(tmp, *, kept=(0.7, 0.7), named=(0.5, 0.5), cider=(0.3, 0.3), classes=(2, 2),
+                seeds=3, n=120):
+    """ADL and baseline runs whose per-clip Table 2 values have the given means: kept share of
+    the input's CIDEr-D, share of mixture − input captions naming the event, its CIDEr-D and
+    classes named; clip effects shared by both methods, noise of their own."""
+    rng = np.random.default_rng(7)
+    clip = rng.uniform(0.2, 1.0, n)
+    runs = []
+    for seed in range(seeds):
+        for method, k, p, c, m in zip(("adl", "baseline"), kept, named, cider, classes):
+            runs.append(write_table2_run(
+                tmp, method, seed, input_cider=clip * rng.uniform(0.8, 1.2, n),
+                kept_cider=k * clip * rng.uniform(0.7, 1.3, n), event_named=rng.random(n) < p,
+                classes_named=np.full(n, m), event_cider=c * rng.uniform(0.5, 1.5, n)))
+    return runs
+
+
+@pytest.mark.parametrize("case,kept,named,verdict", [
+    ("gain", (0.9, 0.5), (0.8, 0.2), "supports"),
+    ("loss", (0.5, 0.9), (0.2, 0.8), "contradicts"),
+    ("noise", (0.7, 0.7), (0.5, 0.5), "cannot tell"),
+])
+def test_table2_claims_follow_the_intervals(tmp_path, case, kept, named, verdict):
+    intervals = table2_intervals(_claim_runs(tmp_path, kept=kept, named=named), n_resamples=500)
+    verdicts = table2_verdicts(intervals)
+    assert verdicts["verdict"].tolist() == [verdict, verdict], intervals
+    assert verdicts["metric"].tolist() == ["kept_share", "event_recall"]
+    lines = table2_claims(intervals)
+    assert len(lines) == 2 and lines[0].startswith("Claim 1") and lines[1].startswith("Claim 2")
+    expected = {"supports": "this supports the claim", "contradicts": "contradicts the claim",
+                "cannot tell": "cannot tell"}[verdict]
+    assert all(expected in line for line in lines)
+    assert all("over 3 seeds and 120 clips" in line for line in lines)
+    if verdict == "cannot tell":
+        assert all("this design finds a true difference of about ±" in line for line in lines)
+
+
+def test_claim_two_needs_the_event_named_not_only_a_cider_lead(tmp_path):
+    lead = table2_intervals(_claim_runs(tmp_path / "lead", cider=(1.5, 0.3), classes=(1, 3)),
+                            n_resamples=500)
+    row = lead[(lead["metric"] == "cider_d") & (lead["condition"] == "mixture-input")].iloc[0]
+    assert row["ci_low"] > 0  # a clear CIDEr-D lead ...
+    assert table2_verdicts(lead)["verdict"].iloc[1] == "cannot tell"  # ... is not enough
+    claim2 = table2_claims(lead)[1]
+    assert "CIDEr-D lead is not enough on its own" in claim2 and "fewer classes" in claim2
+    more = table2_intervals(_claim_runs(tmp_path / "more", named=(0.8, 0.2), classes=(4, 1)),
+                            n_resamples=500)
+    assert table2_verdicts(more)["verdict"].iloc[1] == "supports"
+    assert "also names more classes per caption" in table2_claims(more)[1]
+
+
+def test_one_seed_a_side_says_the_interval_covers_clips_only(tmp_path):
+    intervals = table2_intervals(_claim_runs(tmp_path, kept=(0.9, 0.5), named=(0.8, 0.2),
+                                             seeds=1), n_resamples=500)
+    assert set(intervals["n_seeds"]) == {1}
+    assert table2_verdicts(intervals)["verdict"].tolist() == ["supports", "supports"]
+    assert all("With one seed a side the interval covers the choice of the 120 clips only, "
+               "not training noise" in line for line in table2_claims(intervals))
+
+
+def test_claim_one_needs_models_above_the_floor(tmp_path):
+    intervals = table2_intervals(_claim_runs(tmp_path, kept=(0.9, 0.5)), n_resamples=200)
+    lines = table2_claims(intervals, floor_cider=0.95)
+    assert lines[0].startswith("Claim 1 cannot be checked") and "0.950" in lines[0]
+    assert table2_verdicts(intervals, floor_cider=0.95)["verdict"].iloc[0] == "cannot check"
+    assert lines[1].startswith("Claim 2, mixture − input")  # claim 2 needs no floor
+
+
+def test_table2_claims_without_table2_or_its_per_clip_scores(tmp_path):
+    runs = [_run(tmp_path, "baseline", 0, 0.5),
+            _run(tmp_path, "adl", 0, 0.6, _t2(0.9, 0.8, 0.8))]  # table2.json only
+    intervals = table2_intervals(runs)
+    assert intervals.empty
+    assert "chapter 5" in table2_claims(intervals)[0]
+    with pytest.raises(ValueError, match="table2_intervals"):
+        table2_claims(table2_over_seeds(runs))  # the frame of the means is not enough
+    # An older file without per-clip CIDEr-D: claim 1 says which file lacks what, claim 2
+    # still rests on the named events.
+    old = _claim_runs(tmp_path / "old", kept=(0.9, 0.5), named=(0.8, 0.2), seeds=1)
+    for run in old:
+        frame = pd.read_csv(run / "table2_captions.csv", keep_default_na=False)
+        frame.drop(columns="cider_d").to_csv(run / "table2_captions.csv", index=False)
+    lines = table2_claims(table2_intervals(old, n_resamples=200))
+    assert lines[0].startswith("Claim 1 cannot be checked") and "no per-clip cider_d" in lines[0]
+    assert "adl-seed0/table2_captions.csv" in lines[0]
+    assert "this supports the claim" in lines[1] and "no per-clip cider_d" in lines[1]
+
+
+def test_claim_two_on_real_data_has_recall_but_no_cider(tmp_path):
+    n = 40
+    runs = [write_table2_run(tmp_path, m, 0, input_cider=np.full(n, 0.5),
+                             kept_cider=np.full(n, 0.4), event_named=np.arange(n) % k == 0)
+            for m, k in (("adl", 2), ("baseline", 4))]
+    intervals = table2_intervals(runs, n_resamples=200)
+    assert "no captions of a lone event" in intervals["note"].iloc[-1]
+    line = table2_claims(intervals)[1]
+    assert "names the added event in 50.0% of its captions, Baseline in 25.0%" in line
+    assert "has no CIDEr-D: no captions of a lone event" in line
 
 
 def test_gpu_estimate_reads_only_gpu_runs(tmp_path):
@@ -177,11 +267,6 @@ def test_gpu_estimate_reads_only_gpu_runs(tmp_path):
     assert list(est["card"]) == ["H100"]
     assert est["hours per run"].iloc[0] == pytest.approx(40 * 120 / 4.0 / 3600)
     assert isinstance(est, pd.DataFrame)
-
-
-def test_claim_one_needs_models_above_the_floor(runs):
-    lines = table2_claims(table2_over_seeds(runs), floor_cider=0.95)
-    assert lines[0].startswith("Claim 1 cannot be checked") and "0.950" in lines[0]
 
 
 def test_event_scores_count_sounds_that_are_not_there(tmp_path):
@@ -230,20 +315,3 @@ def test_conclusion_weighs_extra_steps_only_for_unconverged_runs(tmp_path):
     assert not any("optimizer steps" in line
                    for line in conclusion(intervals, steps={"adl": 320.0, "baseline": 320.0},
                                           converged={"adl": False, "baseline": False}))
-
-
-def test_table2_claims_need_two_seeds_and_claim_two_needs_the_event_named(tmp_path):
-    """One seed a side gives the direction, never a verdict; a CIDEr-D lead on mixture − input
-    without naming the added event more often is not a caption of the event."""
-    one = [_run(tmp_path / "one", "baseline", 0, 0.8, _t2(0.8, 0.4, 0.30, 0.4)),
-           _run(tmp_path / "one", "adl", 0, 0.9, _t2(0.9, 0.8, 0.80, 1.6))]
-    lines = table2_claims(table2_over_seeds(one))
-    assert all("not a finding" in line and "supports the claim" not in line for line in lines)
-    fewer = []
-    for seed in range(3):  # ADL leads on CIDEr-D but names the event less often
-        fewer.append(_run(tmp_path / "fewer", "baseline", seed, 0.8,
-                          _t2(0.8, 0.4, 0.30 + 0.01 * seed, 0.40 + 0.01 * seed)))
-        fewer.append(_run(tmp_path / "fewer", "adl", seed, 0.9,
-                          _t2(0.9, 0.8, 0.20 + 0.01 * seed, 1.60 + 0.02 * seed)))
-    claim2 = table2_claims(table2_over_seeds(fewer))[1]
-    assert "does not support the claim" in claim2 and "naming the added event" in claim2
