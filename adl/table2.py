@@ -374,8 +374,8 @@ def _grammar_references(events: list[EventMention], rng: np.random.Generator,
     its sentence forms leave one out; a reference that misses an event that sounds would
     reward captions that miss it too, so such sentences are dropped and more are drawn. The
     annotators of the recordings corpus, like Clotho's, may leave out a faint event; their
-    references must name ``must_name`` (the added event, as loud as the scene) and nothing
-    that is not there.
+    references must name ``must_name`` (the added event, mixed at the scene's power over its
+    whole clip, so louder than the scene while it sounds) and nothing that is not there.
     """
     want = {e.label for e in events}
     exact = language is captions
