@@ -91,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--root", type=Path, default=None, help="data root")
     tr.set_defaults(func=_train)
 
+    tune = sub.add_parser("tune-lr", help="choose each method's learning rate on validation")
+    tune.add_argument("--preset", default="default", help="smoke, default or paper")
+    tune.add_argument("--config", type=Path, default=None,
+                      help="a YAML config file instead of a preset")
+    tune.add_argument("--methods", nargs="+", default=["baseline", "mixgen", "adl"])
+    tune.add_argument("--lrs", nargs="+", type=float, required=True,
+                      help="candidate peak learning rates, the same for every method")
+    tune.add_argument("--seed", type=int, default=0)
+    tune.add_argument("--out", type=Path, required=True,
+                      help="the search folder (one run per method and rate, lr_search.csv)")
+    tune.add_argument("--root", type=Path, default=None, help="data root")
+    tune.set_defaults(func=_tune_lr)
+
     cap = sub.add_parser("caption", help="caption a file, or the difference file - reference")
     cap.add_argument("run", type=Path)
     cap.add_argument("file", type=Path, nargs="+")
@@ -272,6 +285,20 @@ def _train(args: argparse.Namespace) -> int:
     print(f"run {s.run}: {s.method}, {s.global_step} steps, best val loss "
           f"{s.best_val_loss:.3f}, {s.examples_per_s:.1f} examples/s"
           + (" (reused)" if s.reused else ""))
+    return 0
+
+
+def _tune_lr(args: argparse.Namespace) -> int:
+    from adl.tuning import check_search, lr_search
+
+    cfg = _load_cfg(args)
+    check_search(args.methods, args.lrs)  # before the corpus is prepared
+    if cfg.data.source == "embedded":
+        prepare_data(cfg, args.root)
+    table = lr_search(cfg, args.methods, args.lrs, out=args.out, seed=args.seed,
+                      root=args.root)
+    print(table.to_string(index=False))
+    print(f"written to {args.out / 'lr_search.csv'}")
     return 0
 
 

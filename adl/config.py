@@ -281,6 +281,10 @@ class TrainingConfig:
     epochs: int = 20         # the most epochs; with ``patience`` training may stop earlier
     batch_size: int = 32
     lr: float = 5e-4
+    # Each method's own peak learning rate, chosen on validation by the same search
+    # (adl.tuning.lr_search); null: ``lr``.
+    lr_mixgen: float | None = None
+    lr_adl: float | None = None
     # Stop when the validation loss has not improved for this many epochs (null: train every
     # epoch). The best checkpoint then comes before the end of the schedule, by construction.
     patience: int | None = None
@@ -324,7 +328,9 @@ class TrainingConfig:
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "checkpoint_every", "captions_per_clip"):
             _check_positive(f"training.{name}", getattr(self, name))
-        _check_positive("training.lr", self.lr)
+        for name in ("lr", "lr_mixgen", "lr_adl"):
+            if name == "lr" or getattr(self, name) is not None:
+                _check_positive(f"training.{name}", getattr(self, name))
         _check_probability("training.warmup_fraction", self.warmup_fraction)
         _check_probability("training.label_smoothing", self.label_smoothing)
         if self.weight_decay < 0 or self.grad_clip < 0 or self.num_workers < 0:
@@ -345,6 +351,11 @@ class TrainingConfig:
                               f"{self.event_clips}")
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise ConfigError(f"training.device: expected auto, cpu or cuda[:N], got {self.device!r}")
+
+    def lr_for(self, method: str) -> float:
+        """The peak learning rate of ``method``: its own (``lr_mixgen``, ``lr_adl``) or ``lr``."""
+        own = {"mixgen": self.lr_mixgen, "adl": self.lr_adl}.get(method)
+        return self.lr if own is None else own
 
 
 @dataclass(frozen=True)

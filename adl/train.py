@@ -476,7 +476,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     if cfg.encoder.freeze:
         model.freeze_encoder()
     params = model.trainable_parameters()
-    optimizer = torch.optim.AdamW(params, lr=cfg.training.lr,
+    optimizer = torch.optim.AdamW(params, lr=cfg.training.lr_for(method),
                                   weight_decay=cfg.training.weight_decay)
     n_examples = epoch_size(len(data.clips), method=method, p_adl=cfg.mixing.p_adl,
                             p_mixgen=cfg.mixing.p_mixgen, mode=cfg.training.adl_mode,
