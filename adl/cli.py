@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default: $ADL_BUILD_DIR, or build/ in the repository)")
     book.add_argument("--seed", type=int, default=0)
     book.add_argument("--seeds", type=int, nargs="+", default=None,
-                      help="training seeds of Table 1 (default and smoke: 0; full and paper: 0 1 2)")
+                      help="training seeds of Table 1 (default and smoke: 0; full: 0-4; paper: 0 1 2)")
     book.add_argument("--device", default=None, help="cpu or cuda (default: the preset's)")
     # Two hours: the longest cells (chapter 3's nine runs, chapter 6's training-length study)
     # take 28-45 min on 2 cores, longer on a slow day; the limit is there to stop a hung cell.
