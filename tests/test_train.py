@@ -257,37 +257,42 @@ def test_plateau_schedule_needs_no_patience():
 
 
 @pytest.mark.slow
-def test_plateau_run_stops_converged_and_resumes_exactly(tiny_data, tmp_path, monkeypatch):
+def test_plateau_run_stops_converged_and_resumes_at_its_lowered_rate(tiny_data, tmp_path,
+                                                                     monkeypatch):
     import csv
 
     import adl.train as T
 
-    # A rate too small to move the loss: every epoch is a plateau, so the rate halves each time
-    # and the run stops after 4 epochs of its ceiling of 8, converged.
+    # A rate too small to move the loss: every epoch is a plateau, so the rate halves after
+    # each epoch but the first, and the run stops after 4 epochs of its ceiling of 8, converged.
+    # It is killed in its third epoch, after the first halving, and resumed.
     cfg = tiny_config(tiny_data, epochs=8, batch_size=4, lr=1e-7, schedule="plateau")
-    done = train(cfg, method="adl", seed=0, out=tmp_path / "a", log=lambda m: None)
-    info = read_run_info(tmp_path / "a")
-    assert done.epochs_done == 4 and info["stopped_early"] and info["convergence"]["converged"]
-    lrs = [float(r["lr"]) for r in csv.DictReader(open(tmp_path / "a" / "steps.csv"))]
-    per_epoch = len(lrs) // 4
-    # The first epoch has nothing to compare with; each later one halves the rate.
-    assert [lrs[k * per_epoch] for k in range(4)] == pytest.approx([1e-7, 1e-7, 5e-8, 2.5e-8])
+    from adl.data import load_clotho
+    from adl.data.training import epoch_size
+
+    n_clips = len(load_clotho(tiny_data, "development"))
+    per_epoch = math.ceil(epoch_size(n_clips, method="adl", p_adl=0.5, p_mixgen=0.5,
+                                     mode="add") / 4)
     real_save, calls = T.save_checkpoint, {"n": 0}
 
     def crashing_save(*args, **kwargs):
         real_save(*args, **kwargs)
         calls["n"] += 1
-        if calls["n"] == 2 * per_epoch + 1:  # into the third epoch, the rate halved once
+        if calls["n"] == 2 * per_epoch + 1:
             raise KeyboardInterrupt("simulated kill")
 
     monkeypatch.setattr(T, "save_checkpoint", crashing_save)
     with pytest.raises(KeyboardInterrupt):
-        train(cfg, method="adl", seed=0, out=tmp_path / "b", checkpoint_every=1,
+        train(cfg, method="adl", seed=0, out=tmp_path / "r", checkpoint_every=1,
               log=lambda m: None)
     monkeypatch.setattr(T, "save_checkpoint", real_save)
-    train(cfg, method="adl", seed=0, out=tmp_path / "b", resume=True, log=lambda m: None)
-    lrs_b = [float(r["lr"]) for r in csv.DictReader(open(tmp_path / "b" / "steps.csv"))]
-    assert lrs_b == pytest.approx(lrs)
+    done = train(cfg, method="adl", seed=0, out=tmp_path / "r", resume=True, log=lambda m: None)
+    info = read_run_info(tmp_path / "r")
+    assert done.epochs_done == 4 and info["stopped_early"] and info["convergence"]["converged"]
+    rows = list(csv.DictReader(open(tmp_path / "r" / "steps.csv")))
+    assert len(rows) == 4 * per_epoch
+    rates = {int(r["epoch"]): float(r["lr"]) for r in rows}  # the rate of each epoch's last step
+    assert [rates[e] for e in range(4)] == pytest.approx([1e-7, 1e-7, 5e-8, 2.5e-8])
 
 
 @pytest.mark.slow

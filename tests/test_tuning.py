@@ -24,7 +24,7 @@ def test_each_method_gets_its_own_rate_or_the_shared_one():
 @pytest.mark.slow
 def test_lr_search_trains_every_method_at_every_rate_and_chooses_on_validation(tiny_data,
                                                                                 tmp_path):
-    cfg = tiny_config(tiny_data, epochs=2, batch_size=4)
+    cfg = tiny_config(tiny_data, epochs=1, batch_size=4)
     out = tmp_path / "search"
     table = lr_search(cfg, ["baseline", "adl"], [1e-5, 3e-3], out=out, log=lambda m: None)
     assert tuple(table.columns) == SEARCH_COLUMNS and len(table) == 4
@@ -32,7 +32,7 @@ def test_lr_search_trains_every_method_at_every_rate_and_chooses_on_validation(t
         "adl-lr0.003", "adl-lr1e-05", "baseline-lr0.003", "baseline-lr1e-05"]
     for method, part in table.groupby("method"):
         assert part["chosen"].sum() == 1
-        # A rate too small to learn in two epochs loses to one that learns.
+        # A rate too small to learn in an epoch loses to one that learns.
         assert part.loc[part["chosen"], "lr"].item() == 3e-3, method
     assert pd.read_csv(out / "lr_search.csv")["best_val_loss"].tolist() == pytest.approx(
         table["best_val_loss"].tolist())
