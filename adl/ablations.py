@@ -51,7 +51,8 @@ from adl.train import load_training_data, train
 
 __all__ = ["ABLATION_SEEDS", "DEFAULT_STUDIES", "STUDIES", "Variant", "ablation_table",
            "ablation_verdicts", "gap_verdicts", "is_main", "method_gaps", "reference_study",
-           "run_ablations", "study_seeds", "variant_config", "variant_run", "variants"]
+           "run_ablations", "study_seeds", "training_estimate", "variant_config", "variant_run",
+           "variants"]
 
 
 @dataclass(frozen=True)
@@ -385,3 +386,28 @@ def reference_study(runs: Sequence[str | os.PathLike[str]], *,
                          "method": info["method"], "seed": info["seed"], "run": str(run),
                          **dict(scores)})
     return pd.DataFrame(rows)
+
+
+def training_estimate(new_runs: dict[str, int], timings: pd.DataFrame) -> float:
+    """Seconds of training ``new_runs`` (runs to train, per method) would take at the pace of
+    finished runs: each new run costs the mean ``seconds`` of the finished runs of its method.
+
+    Args:
+        new_runs: ``{method: number of runs}``.
+        timings: :func:`adl.runs.run_timings` of finished runs (columns ``method``, ``seconds``).
+
+    Returns:
+        The estimate in seconds; NaN when a method to train has no finished run to time it by.
+        Evaluation and the mixture pools come on top: it is training alone.
+
+    Notebook: 06_ablations
+    """
+    pace = timings.dropna(subset=["seconds"]).groupby("method")["seconds"].mean()
+    total = 0.0
+    for method, n in new_runs.items():
+        if n <= 0:
+            continue
+        if method not in pace.index:
+            return math.nan
+        total += n * float(pace[method])
+    return total

@@ -48,6 +48,7 @@ __all__ = [
     "captions_side_by_side",
     "clip_embeddings",
     "corpus_statistics",
+    "fidelity_summary",
     "difference_fidelity",
     "difference_vectors",
     "frame_fidelity",
@@ -508,3 +509,31 @@ def difference_vectors(model: torch.nn.Module, clips: Sequence[torch.Tensor],
         vectors.append((z_mix - z_in)[mask].double().mean(dim=0).numpy())
         which.append(p.event)
     return np.stack(vectors), np.asarray(which, dtype=int)
+
+
+def fidelity_summary(fidelity: pd.DataFrame) -> pd.DataFrame:
+    """Does ``Z(mix) - Z(ref)`` land nearer ``Z(input)`` than ``Z(mix)`` does? One row per model.
+
+    Args:
+        fidelity: :func:`difference_fidelity` rows (with representations as its keys:
+            ``mixture``, ``difference``, ``difference + Z(0)``), and a ``model`` column.
+
+    Returns:
+        Per model: ``pairs``, the mean cosine to ``Z(input)`` of each representation
+        (``cosine_mixture``, ``cosine_difference``, ``cosine_difference_z0``), and
+        ``difference_closer``, the share of pairs whose difference is closer (higher cosine)
+        than their mixture.
+
+    Notebook: 05_latent_space_analysis
+    """
+    rows = []
+    for model, part in fidelity.groupby("model", sort=False):
+        wide = part.pivot_table(index=["clip", "event"], columns="representation",
+                                values="cosine")
+        rows.append({"model": model, "pairs": len(wide),
+                     "cosine_mixture": float(wide["mixture"].mean()),
+                     "cosine_difference": float(wide["difference"].mean()),
+                     "cosine_difference_z0": float(wide["difference + Z(0)"].mean()),
+                     "difference_closer": float((wide["difference"] > wide["mixture"]).mean())})
+    return pd.DataFrame(rows, columns=["model", "pairs", "cosine_mixture", "cosine_difference",
+                                       "cosine_difference_z0", "difference_closer"])

@@ -580,7 +580,7 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
                       steps_per_epoch, total - state["global_step"], cfg.training.num_workers,
                       pin_memory=device.type == "cuda")
     started = time.perf_counter()
-    first_step = state["global_step"]  # a resumed run's time left counts this session's steps
+    first_step = state["global_step"]  # a resumed run's time left counts this process's steps
     seen = 0
     train_time = 0.0
 

@@ -190,3 +190,14 @@ def test_gap_verdicts_read_best_epochs_from_the_run_folders(tmp_path):
     gaps = method_gaps(pd.DataFrame(rows))
     assert gaps["method_best"].tolist() == ["10 of 10 / 5 of 9", "30 of 33 / 5 of 9"]
     assert "seeds in order, joined by /" in gap_verdicts(gaps)[0]
+
+
+def test_training_estimate_prices_each_new_run_at_its_methods_pace():
+    import pandas as pd
+
+    from adl.ablations import training_estimate
+
+    timings = pd.DataFrame({"method": ["baseline", "adl", "adl"], "seconds": [100.0, 200.0, 300.0]})
+    assert training_estimate({"baseline": 2, "adl": 3}, timings) == 2 * 100 + 3 * 250
+    assert training_estimate({"baseline": 1, "mixgen": 0}, timings) == 100
+    assert math.isnan(training_estimate({"mixgen": 1}, timings))  # nothing to time it by

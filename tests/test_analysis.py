@@ -367,3 +367,21 @@ def test_corpus_statistics_counts_events_of_the_embedded_corpus(tmp_path):
     assert 1 <= int(low) <= int(high) <= cfg.corpus.max_events
     assert float(stats["words per named event"]) > 2
     assert int(stats["vocabulary (distinct words)"].split()[0]) > 50
+
+
+def test_fidelity_summary_says_which_representation_lands_nearer_the_input():
+    import pandas as pd
+
+    from adl.analysis import fidelity_summary
+
+    rows = []
+    for clip, (mix, diff) in enumerate([(0.9, 0.4), (0.8, 0.85), (0.95, 0.5), (0.7, 0.3)]):
+        for rep, cos in (("mixture", mix), ("difference", diff), ("difference + Z(0)", diff + 0.1)):
+            rows.append({"clip": clip, "event": clip % 2, "representation": rep, "cosine": cos,
+                         "relative_error": 1 - cos, "model": "ADL"})
+    summary = fidelity_summary(pd.DataFrame(rows)).set_index("model").loc["ADL"]
+    assert summary["pairs"] == 4
+    assert summary["cosine_mixture"] == pytest.approx((0.9 + 0.8 + 0.95 + 0.7) / 4)
+    assert summary["cosine_difference"] == pytest.approx((0.4 + 0.85 + 0.5 + 0.3) / 4)
+    assert summary["cosine_difference_z0"] == pytest.approx((0.5 + 0.95 + 0.6 + 0.4) / 4)
+    assert summary["difference_closer"] == pytest.approx(0.25)
