@@ -13,8 +13,8 @@ import pytest
 import soundfile as sf
 
 from adl.config import CorpusConfig
-from adl.data import corpus as corpus_mod
-from adl.data.captions import (
+from adl.corpus import prepare as corpus_mod
+from adl.captions.grammar import (
     LEXICON,
     MAX_WORDS,
     MIN_WORDS,
@@ -24,9 +24,9 @@ from adl.data.captions import (
     write_captions,
 )
 from adl.data.layout import CAPTION_COLUMNS, ESC50_COLUMNS, FILE_NAME_COLUMN
-from adl.data.corpus import prepare_corpus
+from adl.corpus.prepare import prepare_corpus
 from adl.data.corpus_files import EVENT_COLUMNS, MANIFEST, SUBSETS, load_scene_events
-from adl.data.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
+from adl.corpus.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
 from adl.errors import DataError
 
 SR = 44100

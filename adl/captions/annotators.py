@@ -15,7 +15,7 @@ How this module imitates that: :data:`ANNOTATORS` holds five writers, each a fro
 sentence shapes, words for "at the same time" and "after that", loudness words, and habit of
 naming the background (always, never, when it is prominent, or sometimes). Each event class has a
 phrase bank (sources, verbs, sound nouns, "someone ..." actions, adverbials and likely settings)
-that stays close to what its recordings in :mod:`adl.data.sources` contain. A writer names the
+that stays close to what its recordings in :mod:`adl.corpus.sources` contain. A writer names the
 *salient* events: loud (gain >= :data:`LOUD_DB`), long (>= :data:`LONG_S`) or ordinary ones
 always; faint (gain <= :data:`FAINT_DB`) or very short (< :data:`SHORT_S`) ones it may leave out.
 
@@ -28,8 +28,8 @@ precision and recall of generated captions are then exact.
 Example::
 
     import numpy as np
-    from adl.data.annotators import annotate
-    from adl.data.captions import EventMention
+    from adl.captions.annotators import annotate
+    from adl.captions.grammar import EventMention
 
     scene = [EventMention("dog_bark", 1.0, 0.6, 4.0), EventMention("train", 3.0, 4.0, -2.0)]
     for c in annotate(scene, np.random.default_rng(0), background="rain"):
@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adl.data.captions import EventMention, temporal_groups
+from adl.captions.grammar import EventMention, temporal_groups
 
 #: Word counts of a caption, as in Clotho.
 MIN_WORDS, MAX_WORDS = 8, 20
@@ -1109,7 +1109,7 @@ _BANKS: dict[str, _Bank] = {
         places="music"),
 }
 
-#: Words that name each event class of :data:`adl.data.sources.EVENT_CLASSES`. Single
+#: Words that name each event class of :data:`adl.corpus.sources.EVENT_CLASSES`. Single
 #: lower-case words, matched whole-word and case-insensitively; no word names two classes.
 LEXICON: dict[str, tuple[str, ...]] = {label: bank.lexicon for label, bank in _BANKS.items()}
 
@@ -1207,6 +1207,8 @@ _BACKGROUNDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                 "with a dry wind over open ground"),
                ("In the desert,", "On a hot dry day,", "Out in an empty landscape,")),
 }
+#: The background kinds the writers can name.
+BACKGROUNDS: tuple[str, ...] = tuple(_BACKGROUNDS)
 
 _PREPOSITIONS = frozenset({"in", "on", "at", "from", "by", "near", "across", "around", "under",
                            "behind", "among", "into", "through", "over", "against", "along",
@@ -1695,7 +1697,7 @@ def annotate(events: Sequence[EventMention], rng: np.random.Generator, *,
     Args:
         events: the scene's events (any order; at least one).
         rng: the only source of randomness: the same state gives the same captions.
-        background: a key of :data:`adl.data.sources.BACKGROUND_KINDS`, or None.
+        background: a key of :data:`adl.corpus.sources.BACKGROUND_KINDS`, or None.
         n: how many captions; writer ``i % 5`` writes caption ``i``.
         background_db: the background's level on the events' ``gain_db`` scale. A background
             at or above :data:`BACKGROUND_LOUD_DB` is prominent; when None, a background is
@@ -1728,13 +1730,13 @@ def annotate(events: Sequence[EventMention], rng: np.random.Generator, *,
 
 def write_captions(events: Sequence[EventMention], rng: np.random.Generator, n: int = 5, *,
                    background: str | None = None) -> list[str]:
-    """The texts of :func:`annotate` (same signature as :func:`adl.data.captions.write_captions`).
+    """The texts of :func:`annotate` (same signature as :func:`adl.captions.grammar.write_captions`).
 
     Args:
         events: the scene's events (at least one).
         rng: source of the writers' choices.
         n: number of captions.
-        background: a key of :data:`adl.data.sources.BACKGROUND_KINDS`, or None.
+        background: a key of :data:`adl.corpus.sources.BACKGROUND_KINDS`, or None.
 
     Returns:
         ``n`` distinct sentences of 8-20 words.

@@ -2,7 +2,7 @@
 
 The ``default`` embedded corpus is made of real recordings taken from freely licensed Debian
 packages (GPL, CC-BY, CC-BY-SA, CC0). This module pins them: for each package its exact version,
-the SHA-256 and pool path of its ``.deb`` (:class:`adl.data.debian.DebPin`), its licence as
+the SHA-256 and pool path of its ``.deb`` (:class:`adl.corpus.debian.DebPin`), its licence as
 its copyright file states it, and the recordings used from it. Each recording has its path inside
 the package, an event class (or ``background`` with a kind), a short human description, its
 duration, and, where the copyright file gives one per file, its own licence and credit.
@@ -22,7 +22,7 @@ pitch checks with soundfile and librosa):
   about 3 MB of effects, and ``megaglest-data`` gives the same kinds of sounds (farm animals,
   long rain, wind, birdsong and night ambiences) in 242 MB. ``scratch`` is never used.
 * OpenTTD's ``openttd-opensfx`` keeps its Freesound effects in a ``.cat`` sample catalogue;
-  :func:`adl.data.debian.read_opensfx_cat` decodes it, and each sample's embedded title line
+  :func:`adl.corpus.debian.read_opensfx_cat` decodes it, and each sample's embedded title line
   (author, origin, licence) is kept as its credit. A path ``...opensfx.cat#29`` names sample 29.
 * Voices are used only where the class is a voice: ``speech`` (a few Hedgewars and Wordwarvi
   lines), ``laughter``, ``cough`` and ``pain_cry`` (Wesnoth's hit and death cries, and
@@ -58,7 +58,7 @@ of development, validation and evaluation); six or more per class is the aim.
 
 Example::
 
-    from adl.data.sources import SOURCES, fetch_sources, recordings_by_class
+    from adl.corpus.sources import SOURCES, fetch_sources, recordings_by_class
     folders = fetch_sources("data")            # package name -> extraction folder
     for source, rec in recordings_by_class()["dog_bark"]:
         print(rec.description, source.audio_file("data", rec))
@@ -72,7 +72,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from adl.data.debian import (DebPin, Fetcher, audio_path, exact, extract_dir,
+from adl.corpus.debian import (DebPin, Fetcher, audio_path, exact, extract_dir,
                              fetch_and_extract)
 from adl.errors import DataError, one_line
 
@@ -1607,7 +1607,7 @@ def credits_markdown(sources: Iterable[DebSource] = SOURCES) -> str:
     copyright holders, and every recording the corpus uses from it (events of the classes with
     enough recordings, and backgrounds), with its own credit.
 
-    The page is generated from this manifest (``python -m adl.data.sources > book/credits.md``)
+    The page is generated from this manifest (``python -m adl.corpus.sources > book/credits.md``)
     and a test keeps the two equal, so the site credits exactly the sounds the corpus uses.
     """
     sources = list(sources)

@@ -37,7 +37,7 @@ class EventMention:
     """One event as a caption sees it.
 
     Attributes:
-        label: event class (one of ``adl.data.synth.CLASSES``).
+        label: event class (one of ``adl.corpus.synth.CLASSES``).
         onset_s: start time in the clip (s).
         duration_s: length (s).
         gain_db: level relative to the nominal event level (dB); sets "loud" / "faint".
@@ -240,6 +240,8 @@ _BACKGROUND_PHRASES: dict[str, tuple[str, ...]] = {
                 "with distant traffic noise"),
     "park": ("in a park", "outdoors in a park", "in an open park", "outside in a park"),
 }
+#: The backgrounds the grammar can describe.
+BACKGROUNDS: tuple[str, ...] = tuple(_BACKGROUND_PHRASES)
 
 _LOUD_ADJ = ("loud",)
 _FAINT_ADJ = ("faint", "distant", "quiet")
@@ -312,7 +314,7 @@ def write_captions(events: Sequence[EventMention], rng: np.random.Generator, n: 
         events: the events (any order; at least one).
         rng: source of the grammar's choices.
         n: number of captions.
-        background: one of ``adl.data.synth.BACKGROUNDS`` or ``None``; sometimes mentioned.
+        background: one of ``adl.corpus.synth.BACKGROUNDS`` or ``None``; sometimes mentioned.
 
     Returns:
         ``n`` distinct sentences of 8-20 words, each naming every event class and no other.
