@@ -92,6 +92,17 @@ def check_record(path: str | Path, where: str, record: Any, required: Mapping[st
     return record
 
 
+def string_list(path: str | Path, where: str, items: Any) -> tuple[str, ...]:
+    """``items`` as a tuple, after checking that it is a list of strings.
+
+    Raises:
+        DataError: ``<file>: <where>: expected a list of strings, ...``.
+    """
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        raise field_error(path, where, f"expected a list of strings, got {items!r:.60}")
+    return tuple(items)
+
+
 def field_error(path: str | Path, where: str, message: str) -> DataError:
     """The error for a field whose value is of the right type but wrong (an unknown class)."""
     return DataError(f"{path}: {where}: {message}")

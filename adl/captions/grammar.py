@@ -16,11 +16,15 @@ Notebook: 01_data_mixing
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from adl.datafiles import check_record, field_error, load_yaml, string_list
 
 #: A gain at or above this (dB, relative to the nominal event level) reads as "loud".
 LOUD_DB = 3.0
@@ -55,31 +59,6 @@ class EventMention:
 
 # -- the lexicon ---------------------------------------------------------------------------
 
-#: Words and phrases that name each class. Matched whole-word and case-insensitively.
-LEXICON: dict[str, tuple[str, ...]] = {
-    "church_bells": ("bell", "bells", "church bell", "church bells", "bell tower"),
-    "siren": ("siren", "sirens", "ambulance", "police", "emergency vehicle"),
-    "engine": ("engine", "engines", "motor", "diesel"),
-    "rain": ("rain", "rains", "raining", "rainfall", "downpour", "drizzle"),
-    "wind": ("wind", "winds", "breeze", "gust", "gusts", "gusting", "windy"),
-    "chirping_birds": ("bird", "birds", "songbird", "songbirds", "birdsong"),
-    "clock_tick": ("clock", "clocks"),
-    "footsteps": ("footsteps", "footstep", "steps", "footfalls", "walks", "walking"),
-    "door_knock": ("knock", "knocks", "knocking"),
-    "phone_ringing": ("phone", "phones", "telephone", "cellphone"),
-    "water_drops": ("water", "drops", "droplets", "drip", "drips", "dripping", "faucet"),
-    "alarm_beeps": ("alarm", "alarms", "beep", "beeps", "beeping", "beeper"),
-    "crickets": ("cricket", "crickets", "insect", "insects"),
-    "thunder": ("thunder", "thunderclap", "thunderstorm"),
-    "people_talking": ("people", "voices", "voice", "crowd", "conversation", "chatter",
-                       "talk", "talks", "talking", "chatting", "speaking"),
-    "melody": ("melody", "tune", "music", "musician", "instrument", "piano", "notes"),
-    "dog_bark": ("dog", "dogs", "puppy", "bark", "barks", "barking"),
-    "car_horn": ("horn", "horns", "honk", "honks", "honking"),
-    "vacuum_cleaner": ("vacuum", "vacuums", "vacuuming", "hoover"),
-    "keyboard_typing": ("keyboard", "keyboards", "typing", "types", "keys"),
-}
-
 
 @dataclass(frozen=True)
 class _Group:
@@ -106,140 +85,63 @@ def _g(nps: str, verbs: str) -> _Group:
     return _Group(tuple(parsed_nps), parsed_verbs)  # type: ignore[arg-type]
 
 
-_WORDS: dict[str, _Words] = {
-    "church_bells": _Words(
-        (_g("a|church bell; |church bells*; a|bell; |bells*; a|large bell",
-            "rings|ring|ringing; chimes|chime|chiming; tolls|toll|tolling; "
-            "peals|peal|pealing"),),
-        ("a bell tower chimes", "someone rings a church bell"),
-        ("several times", "slowly", "in a steady rhythm", "repeatedly")),
-    "siren": _Words(
-        (_g("a|siren; an|ambulance siren; a|police siren; an|emergency vehicle siren",
-            "wails|wail|wailing; blares|blare|blaring; sounds|sound|sounding; "
-            "rises and falls|rise and fall|rising and falling"),
-         _g("an|ambulance; a|police car",
-            "passes with its siren on|pass with their sirens on|passing with its siren on"),),
-        ("an ambulance drives by with its siren wailing",),
-        ("as it passes by", "for a while", "continuously", "again and again")),
-    "engine": _Words(
-        (_g("an|engine; a|car engine; a|truck engine; a|motor; a|diesel engine",
-            "hums|hum|humming; idles|idle|idling; rumbles|rumble|rumbling; "
-            "runs|run|running; drones|drone|droning"),),
-        ("someone revs an engine", "a motor is left running"),
-        ("steadily", "at a low pitch", "continuously", "for a while")),
-    "rain": _Words(
-        (_g(" |rain; |steady rain; |heavy rain; |rainfall; a|light drizzle",
-            "falls|fall|falling; pours down|pour down|pouring down; "
-            "patters on a roof|patter on a roof|pattering on a roof"),),
-        ("it is raining", "it rains"),
-        ("steadily", "outside", "on the ground", "without pause")),
-    "wind": _Words(
-        (_g("the|wind; a|strong wind; |gusts of wind*; a|breeze",
-            "blows|blow|blowing; whooshes|whoosh|whooshing; rushes past|rush past|rushing past; "
-            "howls|howl|howling"),),
-        ("the wind is gusting",),
-        ("in strong bursts", "steadily", "through the trees", "across the microphone")),
-    "chirping_birds": _Words(
-        (_g("|birds*; a|bird; |songbirds*; a|small bird",
-            "chirps|chirp|chirping; sings|sing|singing; tweets|tweet|tweeting; "
-            "twitters|twitter|twittering"),),
-        ("a bird sings a short song",),
-        ("happily", "in short bursts", "from a tree", "now and then")),
-    "clock_tick": _Words(
-        (_g("a|clock; a|wall clock; an|old clock; a|pendulum clock",
-            "ticks|tick|ticking; tick-tocks|tick-tock|tick-tocking; "
-            "keeps ticking|keep ticking|ticking steadily"),),
-        (),
-        ("steadily", "at a regular pace", "in a steady rhythm", "rhythmically")),
-    "footsteps": _Words(
-        (_g("|footsteps*; |heavy footsteps*; |steps*; |footfalls*",
-            "sound|sound|sounding; approach|approach|approaching; pass by|pass by|passing by; "
-            "echo|echo|echoing; thud|thud|thudding"),),
-        ("someone walks across the floor", "someone is walking", "a man walks by"),
-        ("on a hard floor", "along a corridor", "at a steady pace", "one after another")),
-    "door_knock": _Words(
-        (_g("|knocking on a door; a|knock at the door; |knocks on a wooden door*",
-            "sounds|sound|sounding; rings out|ring out|ringing out; "
-            "echoes|echo|echoing"),),
-        ("someone knocks on a door", "someone knocks on a wooden door",
-         "a visitor knocks at the door", "someone is knocking"),
-        ("a few times", "repeatedly", "in short groups", "several times")),
-    "phone_ringing": _Words(
-        (_g("a|phone; a|telephone; a|cell phone; a|mobile phone; an|office phone",
-            "rings|ring|ringing; trills|trill|trilling; goes off|go off|going off"),),
-        ("a phone keeps ringing",),
-        ("repeatedly", "again and again", "on a desk", "for a while")),
-    "water_drops": _Words(
-        (_g("|water drops*; |drops of water*; |droplets*",
-            "fall into a sink|fall into a sink|falling into a sink; plop|plop|plopping; "
-            "splash|splash|splashing"),
-         _g("|water; a|leaking faucet",
-            "drips|drip|dripping; keeps dripping|keep dripping|dripping"),),
-        ("water is dripping",),
-        ("one by one", "slowly", "into a sink", "at irregular intervals")),
-    "alarm_beeps": _Words(
-        (_g("an|alarm; a|digital alarm; an|electronic alarm; a|beeper",
-            "beeps|beep|beeping; goes off|go off|going off; sounds|sound|sounding"),
-         _g("|electronic beeps*; |high beeps*",
-            "sound|sound|sounding; repeat|repeat|repeating; go on|go on|going on"),),
-        ("an alarm keeps beeping",),
-        ("repeatedly", "in short bursts", "insistently", "over and over")),
-    "crickets": _Words(
-        (_g("|crickets*; a|cricket; |insects*; |many crickets*",
-            "chirp|chirp|chirping; trill|trill|trilling; sing|sing|singing; "
-            "buzz|buzz|buzzing"),),
-        (),
-        ("steadily", "at night", "in the grass", "in a rapid rhythm")),
-    "thunder": _Words(
-        (_g(" |thunder; a|thunderclap; a|clap of thunder; a|roll of thunder",
-            "rumbles|rumble|rumbling; cracks|crack|cracking; booms|boom|booming; "
-            "roars|roar|roaring"),),
-        ("a thunderstorm rumbles",),
-        ("overhead", "across the sky", "for a few seconds", "deeply")),
-    "people_talking": _Words(
-        (_g("|people*; |several people*; a|group of people; a|crowd",
-            "talks|talk|talking; chats|chat|chatting; murmurs|murmur|murmuring; "
-            "converses|converse|conversing"),
-         _g("|voices*; |muffled voices*; |indistinct voices*",
-            "murmur|murmur|murmuring; chatter|chatter|chattering; mingle|mingle|mingling"),),
-        ("people are talking", "several people have a conversation", "people are chatting"),
-        ("together", "in low tones", "casually", "with each other")),
-    "melody": _Words(
-        (_g("a|melody; a|tune; a|simple melody; |music; a|piano melody",
-            "plays|play|playing; rings out|ring out|ringing out; is played|are played|playing"),),
-        ("someone plays a melody", "a musician plays a tune",
-         "someone plays notes on an instrument", "an instrument plays a simple tune"),
-        ("gently", "slowly", "note by note", "in a cheerful way")),
-    "dog_bark": _Words(
-        (_g("a|dog; a|large dog; a|small dog; a|puppy; |dogs*",
-            "barks|bark|barking; yaps|yap|yapping; woofs|woof|woofing"),),
-        (),
-        ("repeatedly", "a few times", "excitedly", "several times")),
-    "car_horn": _Words(
-        (_g("a|car horn; a|horn; a|truck horn; |car horns*",
-            "honks|honk|honking; blares|blare|blaring; blasts|blast|blasting; "
-            "toots|toot|tooting"),),
-        ("a driver honks the horn", "someone honks a car horn"),
-        ("a few times", "impatiently", "twice", "in short blasts")),
-    "vacuum_cleaner": _Words(
-        (_g("a|vacuum cleaner; a|vacuum; a|hoover; an|old vacuum cleaner",
-            "runs|run|running; whirs|whir|whirring; roars|roar|roaring; whines|whine|whining"),),
-        ("someone vacuums the floor", "someone is vacuuming a carpet"),
-        ("steadily", "continuously", "in a room", "for a while")),
-    "keyboard_typing": _Words(
-        (_g("a|keyboard; a|computer keyboard; |keys*",
-            "clicks|click|clicking; clatters|clatter|clattering; rattles|rattle|rattling"),),
-        ("someone types on a keyboard", "someone is typing quickly",
-         "a person types on a computer keyboard"),
-        ("quickly", "rapidly", "in short bursts", "without stopping")),
-}
+#: The grammar's words (lexicon, noun and verb phrases, background phrases), beside this module.
+WORDS_FILE = Path(__file__).with_name("grammar.yaml")
 
-_BACKGROUND_PHRASES: dict[str, tuple[str, ...]] = {
-    "room_tone": ("in a quiet room", "indoors", "inside a room", "in a small room"),
-    "traffic": ("with traffic in the background", "near a busy road", "on a city street",
-                "with distant traffic noise"),
-    "park": ("in a park", "outdoors in a park", "in an open park", "outside in a park"),
-}
+
+def load_words(path: str | os.PathLike[str] = WORDS_FILE,
+               ) -> tuple[dict[str, tuple[str, ...]], dict[str, _Words],
+                          dict[str, tuple[str, ...]]]:
+    """Read and check the grammar's words (:data:`WORDS_FILE`).
+
+    Returns:
+        ``(lexicon, words, backgrounds)``: per class the words that name it, per class its noun
+        and verb phrases, clauses and adverbials, and per background the phrases for it.
+
+    Raises:
+        DataError: one line naming the file and the field that is missing, unknown or wrong (a
+            class with words but no lexicon entry, a phrase that is not ``article|noun``).
+    """
+    path = Path(path)
+    data = check_record(path, "file", load_yaml(path),
+                        {"lexicon": dict, "words": dict, "backgrounds": dict})
+    lexicon = {label: string_list(path, f"lexicon.{label}", names)
+               for label, names in data["lexicon"].items()}
+    words = {}
+    for label, entry in data["words"].items():
+        where = f"words.{label}"
+        if label not in lexicon:
+            raise field_error(path, where, "a class without a lexicon entry")
+        check_record(path, where, entry, {"groups": list}, {"clauses": list, "extras": list})
+        groups = []
+        for i, group in enumerate(entry["groups"]):
+            at = f"{where}.groups[{i}]"
+            check_record(path, at, group, {"nouns": str, "verbs": str})
+            try:
+                groups.append(_g(group["nouns"], group["verbs"]))
+            except ValueError:
+                raise field_error(path, f"{at}.nouns", "expected 'article|noun; ...'") from None
+            if any(len(v) != 3 for v in groups[-1].verbs):
+                raise field_error(path, f"{at}.verbs",
+                                  "expected 'third person|plural|-ing; ...'")
+        words[label] = _Words(tuple(groups),
+                              string_list(path, f"{where}.clauses", entry.get("clauses", [])),
+                              string_list(path, f"{where}.extras", entry.get("extras", [])))
+    missing = [label for label in lexicon if label not in words]
+    if missing:
+        raise field_error(path, f"words.{missing[0]}", "missing (every class of the lexicon "
+                          "needs words)")
+    backgrounds = {kind: string_list(path, f"backgrounds.{kind}", phrases)
+                   for kind, phrases in data["backgrounds"].items()}
+    return lexicon, words, backgrounds
+
+
+#: Words and phrases that name each class (:data:`WORDS_FILE`). Matched whole-word and
+#: case-insensitively.
+LEXICON: dict[str, tuple[str, ...]]
+_WORDS: dict[str, _Words]
+_BACKGROUND_PHRASES: dict[str, tuple[str, ...]]
+LEXICON, _WORDS, _BACKGROUND_PHRASES = load_words()
 #: The backgrounds the grammar can describe.
 BACKGROUNDS: tuple[str, ...] = tuple(_BACKGROUND_PHRASES)
 

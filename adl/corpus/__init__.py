@@ -1,7 +1,8 @@
 """The embedded-corpus factory: the corpus of real recordings from pinned Debian packages
 (:mod:`adl.corpus.sources`, :mod:`adl.corpus.debian`, :mod:`adl.corpus.recordings`), the
-synthesised ``smoke`` corpus (:mod:`adl.corpus.synth`), and :func:`~adl.corpus.prepare.prepare_corpus`,
-which writes either in the layouts of Clotho and ESC-50 (:mod:`adl.corpus.files`).
+synthesised ``smoke`` corpus (:mod:`adl.corpus.synth`), and
+:func:`~adl.corpus.prepare.prepare_corpus`, which writes either in the layouts of Clotho and
+ESC-50 (:mod:`adl.corpus.files`).
 
 The paper's modules never import this package: they read what it wrote through
 :mod:`adl.data` (the loaders and :mod:`adl.data.corpus_files`) and caption it with
