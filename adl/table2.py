@@ -53,7 +53,7 @@ import torch
 from adl.audio import load_audio
 from adl.config import dataset_root
 from adl.captions import annotators, grammar
-from adl.captions.grammar import EventMention
+from adl.captions.mentions import EventMention
 from adl.data.corpus_files import load_scene_events
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
 from adl.data.clotho import load_clotho

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from adl.captions import annotators as A
-from adl.captions.annotators import (ANNOTATORS, LEXICON, MAX_WORDS, MIN_WORDS, Annotator, Caption,
-                                 annotate, caption_statistics, events_in_caption, write_captions)
-from adl.captions.grammar import EventMention
+from adl.captions.annotators import (ANNOTATORS, LEXICON, Annotator, Caption, annotate,
+                                     caption_statistics, events_in_caption, write_captions)
+from adl.captions.mentions import MAX_WORDS, MIN_WORDS, EventMention
 from adl.corpus.sources import BACKGROUND_KINDS, EVENT_CLASSES
 
 CLASSES = sorted(EVENT_CLASSES)

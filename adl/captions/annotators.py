@@ -30,7 +30,7 @@ Example::
 
     import numpy as np
     from adl.captions.annotators import annotate
-    from adl.captions.grammar import EventMention
+    from adl.captions.mentions import EventMention
 
     scene = [EventMention("dog_bark", 1.0, 0.6, 4.0), EventMention("train", 3.0, 4.0, -2.0)]
     for c in annotate(scene, np.random.default_rng(0), background="rain"):
@@ -48,11 +48,9 @@ from pathlib import Path
 
 import numpy as np
 
-from adl.captions.grammar import EventMention, temporal_groups
+from adl.captions.mentions import MAX_WORDS, MIN_WORDS, EventMention, pick, temporal_groups
 from adl.datafiles import check_record, field_error, load_yaml, string_list
 
-#: Word counts of a caption, as in Clotho.
-MIN_WORDS, MAX_WORDS = 8, 20
 #: A gain at or above this (dB, relative to the nominal event level) is loud: always named.
 LOUD_DB = 3.0
 #: A gain at or below this is faint: a writer may leave the event out.
@@ -473,10 +471,6 @@ def _merge(events: Sequence[EventMention]) -> list[_Event]:
     return sorted(by_label.values(), key=lambda e: (e.onset_s, e.label))
 
 
-def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
-    return options[int(rng.integers(len(options)))]
-
-
 def _choose(items: Sequence, ann: Annotator, rng: np.random.Generator):  # type: ignore
     """An item of a bank as ``ann`` would pick it: from the head it knows, its favourite often."""
     k = min(len(items), max(2, math.ceil(ann.richness * len(items))))
@@ -487,7 +481,7 @@ def _choose(items: Sequence, ann: Annotator, rng: np.random.Generator):  # type:
 def _fresh(rng: np.random.Generator, options: Sequence[str], used: set[str]) -> str:
     """A pick from ``options`` that this caption has not used yet, where there is one."""
     unused = [o for o in options if o not in used]
-    choice = _pick(rng, unused or options)
+    choice = pick(rng, unused or options)
     used.add(choice)
     return choice
 
@@ -578,18 +572,18 @@ def _realise(ev: _Event, ann: Annotator, rng: np.random.Generator, level: float,
         # an adjective only on a bare noun: "a distant dog", not "a distant big dog"
         if faint and rng.random() < 0.3 and len(thing.text.split()) <= 2:
             subj = _with_adjective(thing, _THING_FAINT)
-            sound_text = _with_adjective(sound, _pick(rng, _SOUND_FAINT))
+            sound_text = _with_adjective(sound, pick(rng, _SOUND_FAINT))
         else:
             words = [w for w in (ann.loud if loud else ann.faint) if w not in used
                      and not (w.endswith("ly") and verb.s.endswith("ly"))]
             if words:
-                adverb = _pick(rng, words)
+                adverb = pick(rng, words)
                 used.add(adverb)
-            sound_text = _with_adjective(sound, _pick(rng, _SOUND_LOUD if loud else _SOUND_FAINT))
+            sound_text = _with_adjective(sound, pick(rng, _SOUND_LOUD if loud else _SOUND_FAINT))
     p_extra = ann.extras + 0.2 * level - 0.15 * (n_events - 1)
     if (not adverb or (level > 1 and ann.richness > 0.9)) and rng.random() < p_extra:
         if ev.count > 1 and rng.random() < 0.6:
-            extra = _pick(rng, _REPEATS)
+            extra = pick(rng, _REPEATS)
         elif bank.extras:
             extra = _choose(bank.extras, ann, rng)
         # no echo of the verb ("breaks into pieces into pieces"), one -ly adverb at most, and
@@ -670,7 +664,7 @@ def _sequence(parts: list[_Part], ann: Annotator, rng: np.random.Generator, lead
     if len(parts) == 1:
         return text
     if len(parts) == 2:
-        how = _pick(rng, ann.then)
+        how = pick(rng, ann.then)
         a, b = parts
         if how == "after" and lead == "clause" and not progressive:
             return f"after {a.clause}, {b.clause}"
@@ -705,8 +699,8 @@ def _framing(named: list[_Event], ann: Annotator, background: str | None,
         places &= set(_BANKS[ev.label].places)
     places = {p for p in places if background is None or background not in _PLACES[p][1]}
     if places and rng.random() < 0.7:
-        return _pick(rng, _PLACES[_pick(rng, sorted(places))][0])
-    return _pick(rng, ann.openers)
+        return pick(rng, _PLACES[pick(rng, sorted(places))][0])
+    return pick(rng, ann.openers)
 
 
 def _background_named(ann: Annotator, prominent: bool, rng: np.random.Generator) -> bool:
@@ -730,7 +724,7 @@ def _draft(named: list[_Event], ann: Annotator, rng: np.random.Generator, level:
     if compact:  # pressed for words: the plainest shape and joins
         form = "participle" if ann.forms[0][0] == "participle" else "active"
     elif level >= 2 and len(named) == 1 and rng.random() < 0.5:  # short of words
-        form = _pick(rng, ("passive", "there", "hear", "sound_of"))
+        form = pick(rng, ("passive", "there", "hear", "sound_of"))
     if form == "someone":
         agentive = [ev for ev in named if _BANKS[ev.label].agents]
         if agentive:
@@ -768,9 +762,9 @@ def _draft(named: list[_Event], ann: Annotator, rng: np.random.Generator, level:
         suffixes = tuple(s for s in suffixes if f" {s.split()[0]} " not in f" {body} "
                          and s.split()[0] != last) or suffixes
         if rng.random() < 0.3 and not body.startswith(("after ", "first ")):
-            prefix = _pick(rng, prefixes)
+            prefix = pick(rng, prefixes)
         else:
-            where = _pick(rng, suffixes)
+            where = pick(rng, suffixes)
             body += f", {where}" if where.startswith(("as ", "while ")) else f" {where}"
     elif rng.random() < ann.framing + 0.2 * level and not body.startswith(("after ", "first ")):
         prefix = _framing(named, ann, background, rng)

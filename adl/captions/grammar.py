@@ -24,37 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from adl.captions.mentions import MAX_WORDS, MIN_WORDS, EventMention, pick, temporal_groups
 from adl.datafiles import check_record, field_error, load_yaml, string_list
 
 #: A gain at or above this (dB, relative to the nominal event level) reads as "loud".
 LOUD_DB = 3.0
 #: A gain at or below this reads as "faint".
 FAINT_DB = -9.0
-#: Two events overlap in a caption when the later one starts this long before the earlier ends.
-OVERLAP_MIN_S = 0.3
-#: Word counts of a caption, as in Clotho.
-MIN_WORDS, MAX_WORDS = 8, 20
-
-
-@dataclass(frozen=True)
-class EventMention:
-    """One event as a caption sees it.
-
-    Attributes:
-        label: event class (one of ``adl.corpus.synth.CLASSES``).
-        onset_s: start time in the clip (s).
-        duration_s: length (s).
-        gain_db: level relative to the nominal event level (dB); sets "loud" / "faint".
-    """
-
-    label: str
-    onset_s: float = 0.0
-    duration_s: float = 5.0
-    gain_db: float = 0.0
-
-    @property
-    def end_s(self) -> float:
-        return self.onset_s + self.duration_s
 
 
 # -- the lexicon ---------------------------------------------------------------------------
@@ -188,24 +164,6 @@ def loudness(gain_db: float) -> str:
     return "normal"
 
 
-def temporal_groups(events: Sequence[EventMention]) -> list[list[EventMention]]:
-    """Split events, in onset order, into groups that sound together.
-
-    An event joins the current group when it starts at least :data:`OVERLAP_MIN_S` before the
-    group ends; otherwise it starts a new group, which a caption joins with "then".
-    """
-    groups: list[list[EventMention]] = []
-    end = -np.inf
-    for ev in sorted(events, key=lambda e: (e.onset_s, e.label)):
-        if groups and ev.onset_s < end - OVERLAP_MIN_S:
-            groups[-1].append(ev)
-            end = max(end, ev.end_s)
-        else:
-            groups.append([ev])
-            end = ev.end_s
-    return groups
-
-
 def write_captions(events: Sequence[EventMention], rng: np.random.Generator, n: int = 5, *,
                    background: str | None = None) -> list[str]:
     """Write ``n`` different captions for a set of events.
@@ -258,10 +216,6 @@ def _merge(events: Sequence[EventMention]) -> list[EventMention]:
 # -- the grammar ---------------------------------------------------------------------------
 
 
-def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
-    return options[int(rng.integers(len(options)))]
-
-
 @dataclass
 class _Phrase:
     """One event rendered three ways: a clause, a noun phrase, and a noun phrase + -ing."""
@@ -289,16 +243,16 @@ def _phrase(ev: EventMention, rng: np.random.Generator, extra_p: float) -> _Phra
     adjective = adverb = ""
     if loud != "normal":
         if rng.random() < 0.5:
-            adjective = _pick(rng, _LOUD_ADJ if loud == "loud" else _FAINT_ADJ)
+            adjective = pick(rng, _LOUD_ADJ if loud == "loud" else _FAINT_ADJ)
         else:
-            adverb = _pick(rng, _LOUD_ADV if loud == "loud" else _FAINT_ADV)
+            adverb = pick(rng, _LOUD_ADV if loud == "loud" else _FAINT_ADV)
     np_ = _np_text(article, noun, adjective)
     # one adverbial at most: "barks softly excitedly" reads badly
-    extra = _pick(rng, words.extras) if not adverb and rng.random() < extra_p else ""
+    extra = pick(rng, words.extras) if not adverb and rng.random() < extra_p else ""
     tail = " ".join(w for w in (adverb, extra) if w)
     tail = f" {tail}" if tail else ""
     if words.clauses and not adjective and rng.random() < 0.25:
-        clause = _pick(rng, words.clauses) + tail
+        clause = pick(rng, words.clauses) + tail
     elif rng.random() < 0.3:
         clause = f"{np_} {'are' if plural else 'is'} {verb[2]}{tail}"
     else:
@@ -384,7 +338,7 @@ def _sentence(groups: list[list[EventMention]], rng: np.random.Generator,
         if choice == 0:
             body = f"{p.noun} can be heard"
             if rng.random() < 0.7:
-                body += " " + _pick(rng, _WORDS[groups[0][0].label].extras)
+                body += " " + pick(rng, _WORDS[groups[0][0].label].extras)
         elif choice == 1:
             body = f"there {'are' if p.plural else 'is'} {p.ing}"
         elif choice == 2:
@@ -396,7 +350,7 @@ def _sentence(groups: list[list[EventMention]], rng: np.random.Generator,
         nouns = [ps[0].noun if len(ps) == 1 else None for ps in phrases]
         body = _join_sequence(parts, nouns, rng)
     if background is not None and rng.random() < 0.5:
-        where = _pick(rng, _BACKGROUND_PHRASES[background])
+        where = pick(rng, _BACKGROUND_PHRASES[background])
         if rng.random() < 0.3 and not body.startswith(("first ", "after ")) and "," not in body:
             body = f"{where}, {body}"
         else:

@@ -635,7 +635,7 @@ def _loop(x: np.ndarray, n: int, sr: int, rng: np.random.Generator) -> tuple[np.
 def _render_scene(st: _State, subset: str, index: int) -> tuple[Any, ...]:
     from adl.audio import save_audio
     from adl.captions.annotators import annotate
-    from adl.captions.grammar import EventMention
+    from adl.captions.mentions import EventMention
 
     cfg, sr = st.cfg, st.sr
     rng = np.random.default_rng(clip_seed(cfg.seed, subset, index, 0))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adl.captions.grammar import EventMention
+from adl.captions.mentions import EventMention
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, CLOTHO_SUBSETS, FILE_NAME_COLUMN, events_csv
 from adl.errors import DataError
 
@@ -65,7 +65,7 @@ class SceneMeta:
     caption_events: tuple[tuple[str, ...], ...] = ()
 
     def events(self) -> list[EventMention]:
-        """The events as :class:`~adl.captions.grammar.EventMention` (for captions and scoring)."""
+        """The events as :class:`~adl.captions.mentions.EventMention` (for captions and scoring)."""
         return [EventMention(*e) for e in
                 zip(self.labels, self.onsets_s, self.durations_s, self.gains_db)]
 
