@@ -26,11 +26,11 @@ import soundfile as sf
 
 from adl.corpus import debian
 from adl.corpus.debian import (DebPin, audio_path, cached_deb, debs_dir, exact, extract_audio,
-                             extract_dir, fetch_and_extract, fetch_deb, is_complete, read_ar,
-                             read_opensfx_cat)
+                               extract_dir, fetch_and_extract, fetch_deb, is_complete, read_ar,
+                               read_opensfx_cat)
 from adl.corpus.sources import (BACKGROUND, BACKGROUND_KINDS, EVENT_CLASSES, MIN_RECORDINGS,
-                              SHORT_CLASSES, SOURCES, backgrounds_by_kind, complete_classes,
-                              download_size, fetch_sources, recordings_by_class)
+                                SHORT_CLASSES, SOURCES, backgrounds_by_kind, complete_classes,
+                                download_size, fetch_sources, recordings_by_class)
 from adl.errors import DataError, DownloadError
 
 PKG = "adl-test-sounds"

@@ -102,15 +102,15 @@ from typing import Any
 import numpy as np
 
 from adl.config import CorpusConfig
+from adl.corpus.debian import Fetcher, exact, extract_dir, is_complete
 from adl.corpus.files import clip_seed, render_all, write_esc50_csv, write_scene_csvs
+from adl.corpus.sources import (MIN_RECORDINGS, SOURCES, DebSource, Recording,
+                                backgrounds_by_kind, complete_classes, fetch_sources,
+                                recordings_by_class)
 from adl.data.corpus_files import (ATTRIBUTION, LISTENING_CSV, LISTENING_DIR, MANIFEST,
                                    PROVENANCE, PROVENANCE_COLUMNS, SUBSETS, SceneMeta)
-from adl.corpus.debian import Fetcher, exact, extract_dir, is_complete
 from adl.data.layout import (CLOTHO_AUDIO_DIR, CLOTHO_DIR, ESC50_AUDIO_DIR, ESC50_DIR,
                              ESC50_FOLDS, SPLIT_FOLDS, fold_split)
-from adl.corpus.sources import (MIN_RECORDINGS, SOURCES, DebSource, Recording,
-                              backgrounds_by_kind, complete_classes, fetch_sources,
-                              recordings_by_class)
 from adl.errors import AudioError, DataError, one_line
 from adl.io import atomic_open, free_bytes, write_text
 

@@ -77,7 +77,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adl.corpus.debian import (DebPin, Fetcher, audio_path, exact, extract_dir,
-                             fetch_and_extract)
+                               fetch_and_extract)
 from adl.datafiles import FieldType, check_record, field_error, load_yaml
 from adl.errors import DataError, one_line
 

@@ -39,8 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adl.data.clotho import column_index, normalize_subset, read_csv_rows
-from adl.data.corpus_files import MANIFEST, PROVENANCE, SUBSETS, load_provenance
-from adl.data.corpus_files import MARKER as CORPUS_MARKER
+from adl.data.corpus_files import MANIFEST, MARKER, PROVENANCE, SUBSETS, load_provenance
 from adl.data.esc50 import esc50_dir
 from adl.data.layout import (CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR, ESC50_AUDIO_DIR,
                              ESC50_DIR, ESC50_META_CSV, ESC50_META_DIR, fold_split,
@@ -159,7 +158,7 @@ def _read_ids(csv_path: Path, columns: Sequence[str]) -> tuple[int, dict[int, li
 
 def _is_embedded(root: Path) -> bool:
     # Its manifest, or the marker in its ESC-50 folder (an interrupted generation).
-    return (root / MANIFEST).is_file() or (root / ESC50_DIR / CORPUS_MARKER).is_file()
+    return (root / MANIFEST).is_file() or (root / ESC50_DIR / MARKER).is_file()
 
 
 def check_overlap(root: str | os.PathLike[str], *,
