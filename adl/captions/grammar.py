@@ -9,7 +9,8 @@ mentioned sometimes.
 
 :data:`LEXICON` lists, for each class, the words that name it. No word of one class's phrases
 names another class, so :func:`events_in_caption` recovers the classes of a generated caption
-exactly; this is what makes event-level precision and recall of captions exact.
+exactly; this is what makes event-level precision and recall of captions exact. The lexicon and
+the phrases are data, in ``grammar.yaml`` beside this module (:func:`load_words`).
 
 Notebook: 01_data_mixing
 """
