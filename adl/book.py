@@ -136,7 +136,7 @@ def _prepare_data(cfg: Any, root: str | os.PathLike[str] | None,
 
     where = dataset_root(cfg, root)
     if cfg.data.source == "embedded":
-        from adl.data.corpus import prepare_corpus
+        from adl.corpus.prepare import prepare_corpus
 
         start = time.perf_counter()
         summary = prepare_corpus(where, cfg.corpus, sr=cfg.data.sr)

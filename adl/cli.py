@@ -167,7 +167,7 @@ def _data_prepare(args: argparse.Namespace) -> int:
 def prepare_data(cfg, root: Path | None = None, *, workers: int | None = None):
     """Generate (or reuse) a preset's embedded corpus and print its sizes and generation time."""
     from adl.config import dataset_root
-    from adl.data.corpus import prepare_corpus
+    from adl.corpus.prepare import prepare_corpus
 
     out = dataset_root(cfg, root)
     print(f"embedded corpus ({cfg.name}) -> {out}", flush=True)

@@ -64,7 +64,7 @@ class DataConfig:
 
 
 #: What the embedded corpus is made of: procedurally synthesised sounds (offline, for CI) or
-#: real recordings from pinned Debian packages (:mod:`adl.data.recordings`).
+#: real recordings from pinned Debian packages (:mod:`adl.corpus.recordings`).
 CORPUS_KINDS = ("synth", "recordings")
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from adl.data import annotators, captions
+from adl.captions import annotators, grammar
 from adl.data.clotho import normalize_subset
 from adl.data.corpus_files import SceneMeta, corpus_kind, load_scene_events
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
@@ -64,10 +64,10 @@ def event_precision_recall(named: Sequence[set[str]], true: Sequence[set[str]],
 
 def caption_language(root: str | os.PathLike[str]) -> ModuleType:
     """The module that writes and reads a corpus's captions (``write_captions``,
-    ``events_in_caption``, ``LEXICON``, ``class_phrases``): :mod:`adl.data.annotators` for the
-    corpus of real recordings, :mod:`adl.data.captions` (the grammar) for the synthesised one
+    ``events_in_caption``, ``LEXICON``, ``class_phrases``): :mod:`adl.captions.annotators` for the
+    corpus of real recordings, :mod:`adl.captions.grammar` (the grammar) for the synthesised one
     and real data."""
-    return annotators if corpus_kind(root) == "recordings" else captions
+    return annotators if corpus_kind(root) == "recordings" else grammar
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,7 @@ import torch.nn.functional as F
 from adl.audio import LOG_EPS, LogMel, load_audio
 from adl.config import Config, dataset_root
 from adl.data.clotho import load_clotho
-from adl.data.corpus import corpus_classes
-from adl.data.corpus_files import MANIFEST, load_scene_events
+from adl.data.corpus_files import MANIFEST, corpus_classes, load_scene_events
 from adl.data.esc50 import load_esc50
 from adl.data.layout import SPLIT_FOLDS, events_csv
 from adl.errors import ConfigError, DataError

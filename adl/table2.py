@@ -52,8 +52,8 @@ import torch
 
 from adl.audio import load_audio
 from adl.config import dataset_root
-from adl.data import annotators, captions
-from adl.data.captions import EventMention
+from adl.captions import annotators, grammar
+from adl.captions.mentions import EventMention
 from adl.data.corpus_files import load_scene_events
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
 from adl.data.clotho import load_clotho
@@ -100,7 +100,7 @@ HELD_ASIDE_FOLD = 5
 EVENT_METRICS: tuple[str, ...] = ("event_precision", "event_recall")
 
 
-def names_category(caption: str, category: str, *, language: ModuleType = captions) -> bool:
+def names_category(caption: str, category: str, *, language: ModuleType = grammar) -> bool:
     """Whether a caption names an ESC-50 category.
 
     A category that is one of the corpus's classes is looked up in its lexicon
@@ -321,7 +321,7 @@ def _reusable_table2(run: Path, header: dict[str, Any]) -> dict[str, dict[str, A
 
 
 def _condition_references(trials: list[dict[str, Any]], has_meta: bool, seed: int, snr: float,
-                          language: ModuleType = captions,
+                          language: ModuleType = grammar,
                           ) -> tuple[dict[str, list[list[str]] | None],
                                      dict[str, list[set[str]]], dict[str, str]]:
     """Per condition: reference captions (None: not scorable), true event sets, a description."""
@@ -365,7 +365,7 @@ def _condition_references(trials: list[dict[str, Any]], has_meta: bool, seed: in
 
 
 def _grammar_references(events: list[EventMention], rng: np.random.Generator,
-                        background: str | None = None, *, language: ModuleType = captions,
+                        background: str | None = None, *, language: ModuleType = grammar,
                         must_name: str | None = None) -> list[str]:
     """Five captions of the events, written by the corpus's own caption writer.
 
@@ -378,7 +378,7 @@ def _grammar_references(events: list[EventMention], rng: np.random.Generator,
     whole clip, so louder than the scene while it sounds) and nothing that is not there.
     """
     want = {e.label for e in events}
-    exact = language is captions
+    exact = language is grammar
 
     def usable(caption: str) -> bool:
         named = language.events_in_caption(caption)
@@ -651,7 +651,8 @@ def caption_listening(runs: Mapping[str, str | os.PathLike[str]],
 
     Args:
         runs: a name (e.g. "ADL") -> a trained run.
-        root: the corpus folder (its ``listening.csv``, :func:`adl.data.recordings.load_listening`).
+        root: the corpus folder (its ``listening.csv``,
+            :func:`adl.data.corpus_files.load_listening`).
 
     A recording shorter than a run's encoder window (a pickaxe strike can last 70 ms) is
     captioned with silence after it, up to that window, as a real clip of a short sound would
@@ -665,7 +666,7 @@ def caption_listening(runs: Mapping[str, str | os.PathLike[str]],
 
     Notebook: 05_latent_space_analysis
     """
-    from adl.data.recordings import load_listening
+    from adl.data.corpus_files import load_listening
 
     rows = load_listening(root)
     if not rows:

@@ -42,7 +42,7 @@ from tqdm.auto import tqdm
 
 from adl.config import (METHODS, SFX_CHECKPOINT, Config, dataset_root, load_config,
                         save_config)
-from adl.data.captions import EventMention
+from adl.captions.mentions import EventMention
 from adl.data.clotho import load_clotho
 from adl.data.corpus_files import events_csv, load_scene_events
 from adl.data.esc50 import load_esc50

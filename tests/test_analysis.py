@@ -358,7 +358,7 @@ def test_corpus_statistics_on_real_layout_data(tiny_data):
 def test_corpus_statistics_counts_events_of_the_embedded_corpus(tmp_path):
     from adl.analysis import corpus_statistics
     from adl.config import load_preset
-    from adl.data.corpus import prepare_corpus
+    from adl.corpus.prepare import prepare_corpus
 
     cfg = load_preset("smoke")
     prepare_corpus(tmp_path, cfg.corpus, sr=cfg.data.sr, workers=1)

@@ -1,4 +1,4 @@
-"""The five-writer caption model of the real-recording corpus (:mod:`adl.data.annotators`)."""
+"""The five-writer caption model of the real-recording corpus (:mod:`adl.captions.annotators`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import time
 import numpy as np
 import pytest
 
-from adl.data import annotators as A
-from adl.data.annotators import (ANNOTATORS, LEXICON, MAX_WORDS, MIN_WORDS, Annotator, Caption,
-                                 annotate, caption_statistics, events_in_caption, write_captions)
-from adl.data.captions import EventMention
-from adl.data.sources import BACKGROUND_KINDS, EVENT_CLASSES
+from adl.captions import annotators as A
+from adl.captions.annotators import (ANNOTATORS, LEXICON, Annotator, Caption, annotate,
+                                     caption_statistics, events_in_caption, write_captions)
+from adl.captions.mentions import MAX_WORDS, MIN_WORDS, EventMention
+from adl.corpus.sources import BACKGROUND_KINDS, EVENT_CLASSES
 
 CLASSES = sorted(EVENT_CLASSES)
 KINDS = sorted(BACKGROUND_KINDS)

@@ -12,21 +12,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from adl.captions.grammar import LEXICON, events_in_caption, write_captions
+from adl.captions.mentions import MAX_WORDS, MIN_WORDS, EventMention, temporal_groups
 from adl.config import CorpusConfig
-from adl.data import corpus as corpus_mod
-from adl.data.captions import (
-    LEXICON,
-    MAX_WORDS,
-    MIN_WORDS,
-    EventMention,
-    events_in_caption,
-    temporal_groups,
-    write_captions,
-)
-from adl.data.layout import CAPTION_COLUMNS, ESC50_COLUMNS, FILE_NAME_COLUMN
-from adl.data.corpus import prepare_corpus
+from adl.corpus import prepare as corpus_mod
+from adl.corpus.prepare import prepare_corpus
+from adl.corpus.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
 from adl.data.corpus_files import EVENT_COLUMNS, MANIFEST, SUBSETS, load_scene_events
-from adl.data.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
+from adl.data.layout import CAPTION_COLUMNS, ESC50_COLUMNS, FILE_NAME_COLUMN
 from adl.errors import DataError
 
 SR = 44100

@@ -14,7 +14,7 @@ from adl.cli import main
 from adl.config import CorpusConfig
 from adl.data import OverlapReport, SharedRecording, SharedSound, check_overlap
 from adl.data.check import file_split, recording_splits, shared_recordings
-from adl.data.corpus import prepare_corpus
+from adl.corpus.prepare import prepare_corpus
 from adl.errors import DataError
 
 from conftest import make_tiny_data

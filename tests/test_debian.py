@@ -24,13 +24,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from adl.data import debian
-from adl.data.debian import (DebPin, audio_path, cached_deb, debs_dir, exact, extract_audio,
-                             extract_dir, fetch_and_extract, fetch_deb, is_complete, read_ar,
-                             read_opensfx_cat)
-from adl.data.sources import (BACKGROUND, BACKGROUND_KINDS, EVENT_CLASSES, MIN_RECORDINGS,
-                              SHORT_CLASSES, SOURCES, backgrounds_by_kind, complete_classes,
-                              download_size, fetch_sources, recordings_by_class)
+from adl.corpus import debian
+from adl.corpus.debian import (DebPin, audio_path, cached_deb, debs_dir, exact, extract_audio,
+                               extract_dir, fetch_and_extract, fetch_deb, is_complete, read_ar,
+                               read_opensfx_cat)
+from adl.corpus.sources import (BACKGROUND, BACKGROUND_KINDS, EVENT_CLASSES, MIN_RECORDINGS,
+                                SHORT_CLASSES, SOURCES, backgrounds_by_kind, complete_classes,
+                                download_size, fetch_sources, recordings_by_class)
 from adl.errors import DataError, DownloadError
 
 PKG = "adl-test-sounds"
@@ -507,7 +507,7 @@ def test_apt_failure_reports_its_error_line(tmp_path, monkeypatch):
 
 
 def test_fetch_sources_checks_every_recording(deb, tmp_path):
-    from adl.data.sources import DebSource, Recording
+    from adl.corpus.sources import DebSource, Recording
 
     pin = pin_for(deb)
     rec = Recording(f"{ROOT_DIR}sounds/dog.wav", "dog_bark", "a test tone", 0.2)
@@ -600,15 +600,15 @@ def test_the_download_stays_under_1_5_gb():
 
 
 def test_the_sites_credits_page_lists_every_source():
-    """book/credits.md is generated from the manifest (python -m adl.data.sources); a change of
+    """book/credits.md is generated from the manifest (python -m adl.corpus.sources); a change of
     the pinned sources must regenerate it, so the site credits what the corpus uses."""
     from pathlib import Path
 
-    from adl.data.sources import SOURCES, credits_markdown
+    from adl.corpus.sources import SOURCES, credits_markdown
 
     page = Path(__file__).resolve().parents[1] / "book" / "credits.md"
     assert page.read_text(encoding="utf-8") == credits_markdown(), \
-        "book/credits.md is stale: run `python -m adl.data.sources > book/credits.md`"
+        "book/credits.md is stale: run `python -m adl.corpus.sources > book/credits.md`"
     for source in SOURCES:
         assert f"## {source.package} {source.version}" in page.read_text(encoding="utf-8")
     toc = (page.parent / "_toc.yml").read_text(encoding="utf-8")

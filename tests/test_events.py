@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from adl.data import captions as grammar
+from adl.captions import grammar
 from adl.data import load_clotho
 from adl.data.corpus_files import EVENT_COLUMNS, SceneMeta
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv

@@ -9,8 +9,8 @@ import shutil
 import pytest
 import torch
 
-from adl.data import annotators
-from adl.data import captions as grammar
+from adl.captions import annotators
+from adl.captions import grammar
 from adl.errors import DataError
 from adl.events import EventLabels
 from adl.floor import (THRESHOLDS, choose_threshold, hearing_table, multi_hot, predict_classes,

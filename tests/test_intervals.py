@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from adl.config import load_preset, save_config
-from adl.data.captions import events_in_caption
+from adl.captions.grammar import events_in_caption
 from adl.data.corpus_files import EVENT_COLUMNS
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
 from adl.events import event_precision_recall

@@ -156,7 +156,7 @@ def test_a_run_with_keywords_saves_them_and_loads(tiny_data, tmp_path, method):
 
 def test_event_clips_join_the_training_clips_with_captions_that_name_them(tmp_path):
     from adl.config import dataset_root, load_preset
-    from adl.data.corpus import prepare_corpus
+    from adl.corpus.prepare import prepare_corpus
     from adl.events import caption_language
     from adl.train import load_training_data
 

@@ -88,7 +88,7 @@ def _cfg(epochs: int = EPOCHS, lr: float = 3e-3):
 @pytest.fixture(scope="module")
 def corpus_root(tmp_path_factory):
     from adl.config import dataset_root
-    from adl.data.corpus import prepare_corpus
+    from adl.corpus.prepare import prepare_corpus
 
     root = tmp_path_factory.mktemp("data")
     corpus = dataclasses.replace(load_preset("smoke").corpus, n_development=32,
@@ -109,7 +109,7 @@ def trained(corpus_root):
 def test_training_learns_and_writes_files(trained, corpus_root):
     from adl.config import dataset_root
     from adl.data.corpus_files import load_scene_events
-    from adl.data.synth import CLASSES
+    from adl.corpus.synth import CLASSES
 
     result, lines = trained
     assert not result.reused and result.epochs == EPOCHS

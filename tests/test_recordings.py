@@ -24,18 +24,17 @@ import pytest
 import soundfile as sf
 
 from adl.config import CorpusConfig, load_preset
-from adl.data import recordings
-from adl.data.corpus import corpus_classes, prepare_corpus
-from adl.data.corpus_files import (CAPTION_EVENT_COLUMNS, EVENT_COLUMNS, MANIFEST, SUBSETS,
-                                   load_scene_events)
-from adl.data.debian import DebPin
+from adl.corpus import recordings
+from adl.corpus.debian import DebPin
+from adl.corpus.prepare import prepare_corpus
+from adl.corpus.recordings import HELD_OUT_FOLD, assign_backgrounds, assign_folds, assign_splits
+from adl.corpus.sources import (SOURCES, DebSource, Recording, complete_classes,
+                                recordings_by_class)
 from adl.data.check import file_split, recording_splits, shared_recordings
+from adl.data.corpus_files import (CAPTION_EVENT_COLUMNS, EVENT_COLUMNS, MANIFEST,
+                                   PROVENANCE_COLUMNS, SUBSETS, corpus_classes, load_attribution,
+                                   load_listening, load_provenance, load_scene_events)
 from adl.data.layout import SPLIT_FOLDS, fold_split
-from adl.data.recordings import (HELD_OUT_FOLD, PROVENANCE_COLUMNS, assign_backgrounds,
-                                 assign_folds, assign_splits, load_attribution,
-                                 load_provenance)
-from adl.data.sources import (SOURCES, DebSource, Recording, complete_classes,
-                              recordings_by_class)
 from adl.errors import ConfigError, DataError, DownloadError
 
 SR = 22050
@@ -263,7 +262,7 @@ def test_backgrounds_by_kind_go_to_one_split_each() -> None:
 
 
 def test_the_real_sources_give_every_class_and_kind_to_every_split() -> None:
-    from adl.data.sources import backgrounds_by_kind
+    from adl.corpus.sources import backgrounds_by_kind
 
     classes = complete_classes(SOURCES)
     assert len(classes) >= 30 and classes == sorted(classes)
@@ -344,7 +343,7 @@ def test_no_file_is_digital_silence(corpus: Path) -> None:
 
 
 def test_scenes_have_a_background_and_one_to_four_events(corpus: Path) -> None:
-    from adl.data.annotators import events_in_caption
+    from adl.captions.annotators import events_in_caption
 
     prov = load_provenance(corpus)
     bank_fold = {(p["package"], p["source_path"]): int(p["file"].rsplit("/", 1)[1][0])
@@ -476,9 +475,9 @@ def test_same_seed_same_bytes_with_two_workers(corpus: Path, packages, tmp_path:
 def test_spawned_workers_give_the_same_bytes(corpus: Path, packages, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """macOS and Windows spawn their workers: each rebuilds the state a forked one inherits."""
-    from adl.data import corpus_files
+    from adl.corpus import files
 
-    monkeypatch.setattr(corpus_files, "_start_method", lambda: "spawn")
+    monkeypatch.setattr(files, "_start_method", lambda: "spawn")
     _prepare(tmp_path, packages, workers=2)
     assert _tree(tmp_path) == _tree(corpus)
 
@@ -575,7 +574,7 @@ def test_a_large_class_lends_one_recording_to_the_listening_set(packages, tmp_pa
     out = tmp_path / "corpus"
     prepare_corpus(out, CFG, sr=SR, workers=1, sources=(*sources, extra),
                    fetch=Fetch({**debs, "adl-test-birds": extra_deb}))
-    listening = recordings.load_listening(out)
+    listening = load_listening(out)
     assert [row["label"] for row in listening] == ["songbird"]  # the only class with 4
     row = listening[0]
     assert Path(row["path"]).is_file() and row["package"] == "adl-test-birds"
@@ -586,4 +585,4 @@ def test_a_large_class_lends_one_recording_to_the_listening_set(packages, tmp_pa
     assert sum(p.startswith(BASE + "bird/") for p in used) == 3
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["n_listening"] == 1
-    assert recordings.load_listening(tmp_path) == []  # a corpus without one
+    assert load_listening(tmp_path) == []  # a corpus without one

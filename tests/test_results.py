@@ -275,7 +275,7 @@ def test_event_scores_count_sounds_that_are_not_there(tmp_path):
     from adl.config import load_preset, save_config
     from adl.data.corpus_files import EVENT_COLUMNS
     from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
-    from adl.data.captions import events_in_caption
+    from adl.captions.grammar import events_in_caption
 
     cfg = load_preset("smoke")
     root = tmp_path / "data"

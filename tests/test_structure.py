@@ -1,4 +1,5 @@
-"""The package's shape: no import cycle, and every ``Notebook:`` back-link is true."""
+"""The package's shape: no import cycle, the paper's modules never reach the corpus factory, and
+every ``Notebook:`` back-link is true."""
 
 from __future__ import annotations
 
@@ -83,6 +84,54 @@ def test_cycle_finder_finds_a_lazy_cycle():
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
     tree = ast.parse("def f():\n    from adl.train import train\n")
     assert _imported("adl.inference", tree) == {"adl.train"}
+
+
+#: The paper's modules: they read the embedded corpus through adl.data, never the factory.
+PAPER_MODULES = ("adl.audio", "adl.mixing", "adl.models", "adl.train", "adl.table1", "adl.table2",
+                 "adl.metrics", "adl.data")
+FACTORY = "adl.corpus"
+
+
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def reached(graph: dict[str, set[str]], start: str) -> dict[str, list[str]]:
+    """Every module that importing ``start`` loads (lazy imports included), with one import
+    path to it."""
+    paths = {start: [start]}
+    todo = [start]
+    while todo:
+        m = todo.pop()
+        for n in sorted(graph.get(m, ())):
+            if n not in paths:
+                paths[n] = paths[m] + [n]
+                todo.append(n)
+    return paths
+
+
+def factory_imports(graph: dict[str, set[str]]) -> list[str]:
+    """The import paths by which a paper module (or one of its submodules) reaches adl.corpus."""
+    found = []
+    for start in sorted(m for m in graph if any(_within(m, p) for p in PAPER_MODULES)):
+        for target, path in sorted(reached(graph, start).items()):
+            if _within(target, FACTORY):
+                found.append(" -> ".join(path))
+                break
+    return found
+
+
+def test_paper_modules_never_import_the_corpus_factory():
+    graph = import_graph()
+    assert all(p in graph for p in PAPER_MODULES) and FACTORY in graph
+    bad = factory_imports(graph)
+    assert not bad, "a paper module imports adl.corpus: " + "; ".join(bad)
+
+
+def test_factory_check_finds_an_indirect_import():
+    graph = {"adl.table2": {"adl.events"}, "adl.events": {"adl.corpus.sources"},
+             "adl.corpus.sources": set(), "adl.corpus": set(), "adl.cli": {"adl.corpus"}}
+    assert factory_imports(graph) == ["adl.table2 -> adl.events -> adl.corpus.sources"]
 
 
 # -- Notebook: back-links ------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import pytest
 import torch
 
 from adl.config import from_dict, load_preset
-from adl.data import events_in_caption, load_clotho, load_scene_events, prepare_corpus
+from adl.captions.grammar import events_in_caption
+from adl.corpus import prepare_corpus
+from adl.data import load_clotho, load_scene_events
 from adl.table2 import (CONDITIONS, difference_conditions, event_precision_recall, examples,
                         names_category, read_table2)
 from adl.train import train

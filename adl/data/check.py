@@ -12,11 +12,11 @@ The Clotho metadata is read from either layout that :mod:`adl.data.clotho` reads
     root/clotho_metadata_{subset}.csv                                 (flat Zenodo)
 
 Only the metadata CSVs are read, not the audio, so the check also runs on a download that has
-only its CSVs. The embedded corpus (:mod:`adl.data.corpus`) writes no Clotho metadata and its
+only its CSVs. The embedded corpus (:mod:`adl.corpus.prepare`) writes no Clotho metadata and its
 ``src_file`` values are generated numbers, not Freesound ids: :func:`check_overlap` reports it
 as having nothing to check.
 
-The recordings corpus (:mod:`adl.data.recordings`) is checked from its ``provenance.csv``
+The recordings corpus (:mod:`adl.corpus.recordings`) is checked from its ``provenance.csv``
 instead: every row names a corpus file and a source recording in it, identified by
 ``(package, source_path)``. A scene belongs to its Clotho subset, a bank file to the split of
 its fold (:data:`adl.data.layout.SPLIT_FOLDS`: 1-3 development, 4 validation, 5 evaluation).
@@ -39,8 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adl.data.clotho import column_index, normalize_subset, read_csv_rows
-from adl.data.corpus import _MARKER as CORPUS_MARKER
-from adl.data.corpus_files import MANIFEST, PROVENANCE, SUBSETS
+from adl.data.corpus_files import MANIFEST, MARKER, PROVENANCE, SUBSETS, load_provenance
 from adl.data.esc50 import esc50_dir
 from adl.data.layout import (CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR, ESC50_AUDIO_DIR,
                              ESC50_DIR, ESC50_META_CSV, ESC50_META_DIR, fold_split,
@@ -159,7 +158,7 @@ def _read_ids(csv_path: Path, columns: Sequence[str]) -> tuple[int, dict[int, li
 
 def _is_embedded(root: Path) -> bool:
     # Its manifest, or the marker in its ESC-50 folder (an interrupted generation).
-    return (root / MANIFEST).is_file() or (root / ESC50_DIR / CORPUS_MARKER).is_file()
+    return (root / MANIFEST).is_file() or (root / ESC50_DIR / MARKER).is_file()
 
 
 def check_overlap(root: str | os.PathLike[str], *,
@@ -344,8 +343,6 @@ def recording_splits(root: str | os.PathLike[str]) -> RecordingSplits:
         DataError: no ``provenance.csv`` (a synthesised corpus, or real data), other columns, or
             a file that is neither a scene nor a bank file.
     """
-    from adl.data.recordings import load_provenance  # lazily: it imports the audio stack
-
     root = Path(root).expanduser()
     splits: dict[tuple[str, str], set[str]] = {}
     files: dict[tuple[str, str], set[str]] = {}

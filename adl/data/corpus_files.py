@@ -1,10 +1,11 @@
-"""The embedded corpus's files, shared by both of its kinds: the event metadata, the CSV writers
-and readers, the manifest, per-clip seeds and the parallel renderer.
+"""The embedded corpus's own files, as the library reads them: the names of the manifest and its
+companions, each scene's events (``embedded_events_{subset}.csv``), the manifest, the provenance,
+the attribution and the listening set.
 
-:mod:`adl.data.corpus` (the synthesised corpus and :func:`~adl.data.corpus.prepare_corpus`) and
-:mod:`adl.data.recordings` (the corpus of real recordings) both write through these, so the two
-kinds share one layout: Clotho's captions CSV, an events CSV per subset
-(``embedded_events_{subset}.csv``), ESC-50's ``meta/esc50.csv`` and a manifest written last.
+The corpus factory (:mod:`adl.corpus`) writes these files; everything that trains on or scores the
+corpus reads them through this module, so the paper's modules never import the factory. Both kinds
+of corpus share one layout: Clotho's captions CSV, an events CSV per subset, ESC-50's
+``meta/esc50.csv`` and a manifest written last.
 
 Notebook: 01_data_mixing
 """
@@ -12,40 +13,35 @@ Notebook: 01_data_mixing
 from __future__ import annotations
 
 import csv
+import functools
 import json
-import multiprocessing
 import os
-import sys
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from adl.data.captions import EventMention
-from adl.data.layout import (CAPTION_COLUMNS, CLOTHO_CSV_DIR, CLOTHO_DIR, CLOTHO_SUBSETS,
-                             ESC50_COLUMNS, ESC50_DIR, ESC50_META_CSV, ESC50_META_DIR,
-                             FILE_NAME_COLUMN, captions_csv, events_csv)
-from adl.data.sources import BACKGROUND_KINDS, EVENT_CLASSES
-from adl.data.synth import BACKGROUNDS, CLASSES
+from adl.captions.mentions import EventMention
+from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, CLOTHO_SUBSETS, FILE_NAME_COLUMN, events_csv
 from adl.errors import DataError
-from adl.io import atomic_open
 
 MANIFEST = "embedded_corpus.json"
 #: Written by the recordings corpus beside the manifest: where every file's sounds come from.
 PROVENANCE = "provenance.csv"
 ATTRIBUTION = "ATTRIBUTION.md"
+#: A folder holding this file was written by the corpus factory, even if the manifest is missing
+#: (an interrupted run): it may be deleted and regenerated, unlike real data.
+MARKER = ".adl_embedded_corpus"
+#: The listening set's folder and its index, in the corpus folder (recordings corpus only).
+LISTENING_DIR = "listening"
+LISTENING_CSV = "listening.csv"
+PROVENANCE_COLUMNS: tuple[str, ...] = ("file", "role", "label", "package", "version",
+                                       "source_path", "license", "credit", "processing")
 SUBSETS = CLOTHO_SUBSETS
 EVENT_COLUMNS: tuple[str, ...] = (FILE_NAME_COLUMN, "duration_s", "labels", "onsets_s",
                                   "durations_s", "gains_db", "background", "background_gain_db")
 #: Written after :data:`EVENT_COLUMNS` by the recordings corpus: the classes each caption names,
 #: ``;``-joined (a caption may leave a faint event out).
 CAPTION_EVENT_COLUMNS: tuple[str, ...] = tuple(f"caption_{i}_events" for i in range(1, 6))
-# Per-clip seed streams: spawn_key = (stream, index, part) for scenes, (stream, target, index)
-# for bank events.
-_STREAMS = {"development": 0, "validation": 1, "evaluation": 2, "bank": 3, "folds": 4,
-            "background_splits": 5, "listening": 6}
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ class SceneMeta:
     caption_events: tuple[tuple[str, ...], ...] = ()
 
     def events(self) -> list[EventMention]:
-        """The events as :class:`~adl.data.captions.EventMention` (for captions and scoring)."""
+        """The events as :class:`~adl.captions.mentions.EventMention` (for captions and scoring)."""
         return [EventMention(*e) for e in
                 zip(self.labels, self.onsets_s, self.durations_s, self.gains_db)]
 
@@ -77,7 +73,7 @@ class SceneMeta:
 def corpus_kind(root: str | os.PathLike[str]) -> str:
     """What an embedded corpus is made of, from its manifest: ``recordings`` or ``synth``
     (``synth`` too for a folder without a manifest, such as real Clotho and ESC-50)."""
-    manifest = _read_manifest(Path(root).expanduser()) or {}
+    manifest = read_manifest(Path(root).expanduser()) or {}
     return "recordings" if manifest.get("kind") == "recordings" else "synth"
 
 
@@ -113,87 +109,13 @@ def load_scene_events(out_dir: str | os.PathLike[str], subset: str) -> dict[str,
     return out
 
 
-def clip_seed(cfg_seed: int, stream: str, *key: int) -> np.random.SeedSequence:
-    """The seed of one clip, keyed by ``(stream, *key)``: independent of every other clip,
-    of the number of workers and of the order in which clips are made."""
-    return np.random.SeedSequence(cfg_seed, spawn_key=(_STREAMS[stream], *key))
+@functools.cache
+def _known_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The event classes and background kinds that a caption language can name."""
+    from adl.captions import annotators, grammar  # lazily: the phrase banks are read on first use
 
-
-def _run(tasks: list[tuple[Any, ...]], workers: int | None,
-         say: Callable[[str], None], render: Callable[[Any], Any],
-         initializer: Callable[..., None] | None = None,
-         initargs: tuple[Any, ...] = ()) -> list[Any]:
-    """Render ``tasks`` in order (results in task order) on ``workers`` processes.
-
-    ``render`` must be a module-level function (it is pickled by name); ``initializer`` runs
-    once in each worker process (with spawn, to rebuild state a forked worker inherits).
-    """
-    workers = 2 if workers is None else max(1, int(workers))
-    results: list[Any] = []
-    step = max(1, len(tasks) // 10)
-
-    def report() -> None:
-        if len(results) % step == 0 or len(results) == len(tasks):
-            say(f"embedded corpus: {len(results)}/{len(tasks)} clips")
-
-    if workers == 1 or len(tasks) < 2:
-        for task in tasks:
-            results.append(render(task))
-            report()
-        return results
-    ctx = multiprocessing.get_context(_start_method())
-    with ctx.Pool(min(workers, len(tasks)), initializer=initializer, initargs=initargs) as pool:
-        for result in pool.imap(render, tasks, chunksize=4):
-            results.append(result)
-            report()
-    return results
-
-
-def _start_method() -> str:
-    """``fork`` on Linux, else ``spawn``.
-
-    spawn re-imports the caller's main module in every worker, which fails for a script without
-    an ``if __name__ == "__main__"`` guard or one read from stdin; fork does not. The workers use
-    numpy, scipy and soundfile only, so forking a process that has started torch threads is
-    safe here. macOS and Windows keep spawn, their safe default.
-    """
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return "fork"
-    return "spawn"
-
-
-def _write_scene_csvs(out: Path, subset: str,
-                      rows: Sequence[tuple[str, list[str], SceneMeta]], *,
-                      caption_events: bool = False) -> None:
-    csv_dir = out / CLOTHO_DIR / CLOTHO_CSV_DIR
-    with atomic_open(csv_dir / captions_csv(subset), "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow((FILE_NAME_COLUMN, *CAPTION_COLUMNS))
-        for file_name, captions, _ in rows:
-            writer.writerow([file_name, *captions])
-    with atomic_open(csv_dir / events_csv(subset), "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(EVENT_COLUMNS + (CAPTION_EVENT_COLUMNS if caption_events else ()))
-        for _, _, m in rows:
-            extra = [";".join(labels) for labels in m.caption_events] if caption_events else []
-            writer.writerow([
-                m.file_name, f"{m.duration_s:.3f}", ";".join(m.labels),
-                ";".join(f"{x:.3f}" for x in m.onsets_s),
-                ";".join(f"{x:.3f}" for x in m.durations_s),
-                ";".join(f"{x:.1f}" for x in m.gains_db),
-                m.background or "",
-                "" if m.background_gain_db is None else f"{m.background_gain_db:.1f}",
-                *extra,
-            ])
-
-
-def _write_esc50_csv(out: Path, rows: Sequence[tuple[str, int, int, str, int, str]]) -> None:
-    with atomic_open(out / ESC50_DIR / ESC50_META_DIR / ESC50_META_CSV, "w", newline="",
-                     encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(ESC50_COLUMNS)
-        for filename, fold, target, category, src_file, take in rows:
-            writer.writerow([filename, fold, target, category, "False", src_file, take])
+    return (frozenset(grammar.LEXICON) | frozenset(annotators.LEXICON),
+            frozenset(grammar.BACKGROUNDS) | frozenset(annotators.BACKGROUNDS))
 
 
 def _parse_event_row(row: dict[str, str]) -> SceneMeta:
@@ -201,7 +123,8 @@ def _parse_event_row(row: dict[str, str]) -> SceneMeta:
         return tuple(float(x) for x in text.split(";")) if text else ()
 
     labels = tuple(row["labels"].split(";")) if row["labels"] else ()
-    unknown = [x for x in labels if x not in CLASSES and x not in EVENT_CLASSES]
+    classes, backgrounds = _known_names()
+    unknown = [x for x in labels if x not in classes]
     if unknown:
         raise ValueError(f"unknown event class {unknown[0]!r}")
     onsets, durations = floats(row["onsets_s"]), floats(row["durations_s"])
@@ -209,8 +132,7 @@ def _parse_event_row(row: dict[str, str]) -> SceneMeta:
     if not len(labels) == len(onsets) == len(durations) == len(gains):
         raise ValueError("labels, onsets_s, durations_s and gains_db differ in length")
     background = row["background"] or None
-    if background is not None and background not in BACKGROUNDS \
-            and background not in BACKGROUND_KINDS:
+    if background is not None and background not in backgrounds:
         raise ValueError(f"unknown background {background!r}")
     bg_gain = float(row["background_gain_db"]) if row["background_gain_db"] else None
     caption_events: tuple[tuple[str, ...], ...] = ()
@@ -224,7 +146,8 @@ def _parse_event_row(row: dict[str, str]) -> SceneMeta:
                      background, bg_gain, caption_events)
 
 
-def _read_manifest(out: Path) -> dict[str, Any] | None:
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of the corpus in ``out``: None without one, ``{}`` when it is unreadable."""
     path = out / MANIFEST
     if not path.is_file():
         return None
@@ -233,3 +156,78 @@ def _read_manifest(out: Path) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError):
         return {}  # unreadable: treat as ours but stale, so it is regenerated
     return data if isinstance(data, dict) else {}
+
+
+def corpus_classes(out_dir: str | os.PathLike[str]) -> list[str]:
+    """The event classes of the corpus in ``out_dir``, in ``target`` order (from its manifest).
+
+    The synthesised corpus has :data:`adl.corpus.synth.CLASSES`; the recordings corpus has the
+    classes of :func:`adl.corpus.sources.complete_classes`, sorted.
+
+    Raises:
+        DataError: no readable manifest (the corpus was not generated, or not completely).
+    """
+    path = Path(out_dir).expanduser() / MANIFEST
+    manifest = read_manifest(path.parent)
+    if not manifest or not isinstance(manifest.get("classes"), list):
+        raise DataError(f"embedded corpus manifest not found or unreadable: {path} "
+                        f"(run `adl data prepare` to generate the corpus)")
+    return [str(c) for c in manifest["classes"]]
+
+
+def load_attribution(root: str | os.PathLike[str]) -> str:
+    """The text of the corpus's ``ATTRIBUTION.md`` (Markdown): per Debian package its licence,
+    copyright holders and the recordings used, with their credits.
+
+    Args:
+        root: the corpus folder (the one that holds ``embedded_corpus.json``).
+
+    Raises:
+        DataError: the file is missing (a synthesised corpus has none, nor does an
+            unfinished one).
+
+    Notebook: 01_data_mixing
+    """
+    path = Path(root).expanduser() / ATTRIBUTION
+    if not path.is_file():
+        raise DataError(f"{path} not found: only a complete recordings corpus has one "
+                        f"(run `adl data prepare --preset default`)")
+    return path.read_text(encoding="utf-8")
+
+
+def load_provenance(root: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """The rows of the corpus's ``provenance.csv``: one per (audio file, source recording),
+    with the columns :data:`PROVENANCE_COLUMNS`.
+
+    Raises:
+        DataError: the file is missing or has other columns.
+    """
+    path = Path(root).expanduser() / PROVENANCE
+    if not path.is_file():
+        raise DataError(f"{path} not found: only a complete recordings corpus has one "
+                        f"(run `adl data prepare --preset default`)")
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if tuple(reader.fieldnames or ()) != PROVENANCE_COLUMNS:
+            raise DataError(f"{path}: expected columns {','.join(PROVENANCE_COLUMNS)}")
+        return list(reader)
+
+
+def load_listening(root: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """The corpus's listening set: real recordings of its classes that no split uses.
+
+    Returns:
+        One dict per recording (``file`` relative to the corpus folder, ``path`` absolute,
+        ``label``, ``description``, ``package``, ``version``, ``source_path``, ``license``,
+        ``credit``); empty for a corpus without one (the synthesised ``smoke`` corpus).
+        :func:`adl.table2.caption_listening` captions them.
+    """
+    base = Path(root).expanduser()
+    path = base / LISTENING_CSV
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["path"] = str(base / row["file"])
+    return rows

@@ -16,7 +16,7 @@ what the sounds are:
   classes, sequential or overlapping, over an optional background; their events are fresh
   syntheses, not copies of bank events.
 * ``recordings`` (the ``default`` preset): real recordings from pinned Debian packages, built by
-  :mod:`adl.data.recordings`, which also writes ``provenance.csv`` and ``ATTRIBUTION.md`` beside
+  :mod:`adl.corpus.recordings`, which also writes ``provenance.csv`` and ``ATTRIBUTION.md`` beside
   the manifest and five ``caption_{i}_events`` columns in the events files.
 
 Every clip has its own seed derived from ``(cfg.seed, subset, index)``, so the bytes written do
@@ -25,7 +25,8 @@ not depend on the number of workers or on the order in which they finish.
 Example::
 
     from adl.config import load_preset
-    from adl.data.corpus import prepare_corpus, load_scene_events
+    from adl.corpus.prepare import prepare_corpus
+    from adl.data.corpus_files import load_scene_events
     summary = prepare_corpus("data", load_preset("smoke").corpus)
     events = load_scene_events("data", "development")
 
@@ -48,25 +49,22 @@ import numpy as np
 
 from adl.audio import save_audio
 from adl.config import CorpusConfig
-from adl.data.captions import write_captions
-from adl.data.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
-from adl.errors import DataError
+from adl.captions.grammar import write_captions
+from adl.corpus.files import clip_seed, render_all, write_esc50_csv, write_scene_csvs
+from adl.corpus.synth import BACKGROUNDS, CLASSES, MAX_PEAK, synthesize, synthesize_background
+from adl.data.corpus_files import (ATTRIBUTION, MANIFEST, MARKER, PROVENANCE, SUBSETS, SceneMeta,
+                                   read_manifest)
 from adl.data.layout import (CLOTHO_AUDIO_DIR, CLOTHO_CSV_DIR, CLOTHO_DIR, ESC50_AUDIO_DIR,
                              ESC50_DIR, ESC50_FOLDS, ESC50_META_CSV, ESC50_META_DIR,
                              captions_csv, events_csv)
-from adl.data.corpus_files import (ATTRIBUTION, MANIFEST, PROVENANCE, SUBSETS, SceneMeta,
-                                   _read_manifest, _run, _write_esc50_csv, _write_scene_csvs,
-                                   clip_seed)
+from adl.errors import DataError
 from adl.io import free_bytes, write_json
 
 #: Bumped whenever the synthesiser's output changes, so an old corpus is regenerated (the
-#: recordings corpus has its own, :data:`adl.data.recordings.FORMAT_VERSION`).
+#: recordings corpus has its own, :data:`adl.corpus.recordings.FORMAT_VERSION`).
 FORMAT_VERSION = 1
 N_FOLDS = len(ESC50_FOLDS)
 
-# A folder holding this file was written by this module, even if the manifest is missing
-# (an interrupted run): it may be deleted and regenerated, unlike real data.
-_MARKER = ".adl_embedded_corpus"
 _SRC_FILE_BASE = 100000  # ESC-50's src_file is a freesound id; ours are 100000 + 10000*target + i
 
 
@@ -104,9 +102,9 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
         workers: processes that render (default 2); the output does not depend on it.
         progress: called with one-line progress messages (``print`` works), or ``None``.
         sources: ``kind: recordings`` only: the Debian sources
-            (default :data:`adl.data.sources.SOURCES`).
+            (default :data:`adl.corpus.sources.SOURCES`).
         fetch: ``kind: recordings`` only: how a ``.deb`` is fetched (default: apt-get, then
-            HTTPS; see :func:`adl.data.debian.default_fetch`).
+            HTTPS; see :func:`adl.corpus.debian.default_fetch`).
         cache_root: ``kind: recordings`` only: where ``debian-cache/`` lives (default
             ``out_dir``).
 
@@ -125,13 +123,13 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
     out = Path(out_dir).expanduser()
     say = progress or (lambda _msg: None)
     if cfg.kind == "recordings":
-        from adl.data import recordings
+        from adl.corpus import recordings
 
         srcs = recordings.default_sources() if sources is None else tuple(sources)
         wanted = recordings.identity(cfg, sr, srcs)
     else:
         wanted = _identity(cfg, sr)
-    manifest = _read_manifest(out)
+    manifest = read_manifest(out)
     if manifest is not None:
         if {k: manifest.get(k) for k in wanted} == wanted and _complete(out, cfg.kind):
             say(f"embedded corpus in {out} is up to date")
@@ -141,7 +139,7 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
     for name in (CLOTHO_DIR, ESC50_DIR):
         folder = out / name
         if folder.exists():
-            if not (folder / _MARKER).is_file():
+            if not (folder / MARKER).is_file():
                 raise DataError(
                     f"{folder} exists but was not written by the embedded corpus generator "
                     f"(no {out / MANIFEST}); it may be real data, so it is left alone: "
@@ -157,7 +155,8 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
     start = time.perf_counter()
     for name in (CLOTHO_DIR, ESC50_DIR):
         (out / name).mkdir(parents=True, exist_ok=True)
-        (out / name / _MARKER).write_text("written by adl.data.corpus\n", encoding="utf-8")
+        # The text names the module that first wrote corpora; kept so that the bytes stay the same.
+        (out / name / MARKER).write_text("written by adl.data.corpus\n", encoding="utf-8")
 
     if cfg.kind == "recordings":
         built = recordings.build(out, cfg, sr=sr, workers=workers, say=say, sources=srcs,
@@ -176,17 +175,17 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
         tasks += [("scene", cfg, sr, str(out), subset, i) for i in range(sizes[subset])]
     tasks += [("bank", cfg, sr, str(out), target, i)
               for target in range(len(CLASSES)) for i in range(cfg.events_per_class)]
-    results = _run(tasks, workers, say, render=_render)
+    results = render_all(tasks, workers, say, render=_render)
 
     total_seconds = 0.0
     pos = 0
     for subset in SUBSETS:
         rows = results[pos:pos + sizes[subset]]
         pos += sizes[subset]
-        _write_scene_csvs(out, subset, rows)
+        write_scene_csvs(out, subset, rows)
         total_seconds += sum(meta.duration_s for _, _, meta in rows)
     bank_rows = sorted(results[pos:], key=lambda r: r[0])
-    _write_esc50_csv(out, bank_rows)
+    write_esc50_csv(out, bank_rows)
     total_seconds += len(bank_rows) * round(cfg.event_seconds * sr) / sr
 
     seconds = time.perf_counter() - start
@@ -203,25 +202,6 @@ def prepare_corpus(out_dir: str | os.PathLike[str], cfg: CorpusConfig, *, sr: in
     say(f"embedded corpus written to {out} in {seconds:.1f} s "
         f"({total_seconds / 3600:.2f} h of audio)")
     return _summary(out, manifest, reused=False)
-
-
-
-
-def corpus_classes(out_dir: str | os.PathLike[str]) -> list[str]:
-    """The event classes of the corpus in ``out_dir``, in ``target`` order (from its manifest).
-
-    The synthesised corpus has :data:`adl.data.synth.CLASSES`; the recordings corpus has the
-    classes of :func:`adl.data.sources.complete_classes`, sorted.
-
-    Raises:
-        DataError: no readable manifest (the corpus was not generated, or not completely).
-    """
-    path = Path(out_dir).expanduser() / MANIFEST
-    manifest = _read_manifest(path.parent)
-    if not manifest or not isinstance(manifest.get("classes"), list):
-        raise DataError(f"embedded corpus manifest not found or unreadable: {path} "
-                        f"(run `adl data prepare` to generate the corpus)")
-    return [str(c) for c in manifest["classes"]]
 
 
 

@@ -1,9 +1,9 @@
 """The real-recording corpus: Clotho-like scenes and an ESC-50-like bank cut from real sounds.
 
-:func:`adl.data.corpus.prepare_corpus` calls :func:`build` for ``corpus.kind: recordings`` (the
-``default`` preset). The sounds are the recordings pinned in :mod:`adl.data.sources` (freely
-licensed Debian packages, fetched and checked by :mod:`adl.data.debian`); nothing is
-synthesised. The corpus is written in the layouts of :mod:`adl.data.corpus`, plus::
+:func:`adl.corpus.prepare.prepare_corpus` calls :func:`build` for ``corpus.kind: recordings`` (the
+``default`` preset). The sounds are the recordings pinned in :mod:`adl.corpus.sources` (freely
+licensed Debian packages, fetched and checked by :mod:`adl.corpus.debian`); nothing is
+synthesised. The corpus is written in the layouts of :mod:`adl.corpus.files`, plus::
 
     provenance.csv      per bank file and per scene: the recordings in it (package, version,
                         path inside the package, licence, credit) and what was done to them
@@ -16,7 +16,7 @@ memory of a recording heard in training. :func:`assign_splits` decides per group
 events, a background kind's recordings), in an order shuffled by the seed: a group of three or
 more recordings gives one in five (at least one) to evaluation, as many to validation, and the
 rest, the most, to development. Event classes with fewer than three recordings are left out of
-the corpus (:func:`adl.data.sources.complete_classes`), so every class sounds in every split. A
+the corpus (:func:`adl.corpus.sources.complete_classes`), so every class sounds in every split. A
 background kind with two recordings has one in development and one in evaluation, a kind with
 one recording is in development only; scenes of a split draw their background among the kinds
 it has, so a caption never names a kind whose recordings belong to another split. The room tone
@@ -25,7 +25,7 @@ of a split is its ``desert`` and ``hum`` recordings (any of its backgrounds if i
 reports any recording found in two splits.
 
 **The bank** (``ESC-50-master``). Only classes with at least three different recordings
-(:func:`adl.data.sources.complete_classes`) are used; ``target`` indexes their sorted list.
+(:func:`adl.corpus.sources.complete_classes`) are used; ``target`` indexes their sorted list.
 
 * Cuts: a recording longer than ``event_seconds`` is cut into ``len // event_seconds``
   windows (the slack split evenly at both ends); a shorter one is one event, placed at a random
@@ -71,22 +71,20 @@ tagger or head has heard, for trying a trained captioner on.
   from those of folds 1-3, validation scenes from fold 4's, evaluation scenes from fold 5's.
   Within a split the bank and the scenes share recordings, as Clotho and ESC-50 share
   Freesound; across splits nothing is shared.
-* Five captions by :func:`adl.data.annotators.annotate`, as if from five people, told the
+* Five captions by :func:`adl.captions.annotators.annotate`, as if from five people, told the
   background's level (one at -6 dB or more is prominent, about a third of them); the classes
   each names go to ``caption_1_events`` ... ``caption_5_events``.
 
-Each clip has its own seed (:func:`adl.data.corpus.clip_seed`), so the same seed and the same
+Each clip has its own seed (:func:`adl.corpus.files.clip_seed`), so the same seed and the same
 package versions give the same bytes for any number of workers.
 
 Example::
 
     from adl.config import load_preset
-    from adl.data.corpus import prepare_corpus
-    from adl.data.recordings import load_attribution
+    from adl.corpus.prepare import prepare_corpus
+    from adl.data.corpus_files import load_attribution
     prepare_corpus("data/embedded-default", load_preset("default").corpus)
     print(load_attribution("data/embedded-default"))
-
-Notebook: 01_data_mixing
 """
 
 from __future__ import annotations
@@ -104,14 +102,15 @@ from typing import Any
 import numpy as np
 
 from adl.config import CorpusConfig
-from adl.data.corpus_files import (ATTRIBUTION, MANIFEST, PROVENANCE, SUBSETS, SceneMeta, _run,
-                             _write_esc50_csv, _write_scene_csvs, clip_seed)
-from adl.data.debian import Fetcher, exact, extract_dir, is_complete
+from adl.corpus.debian import Fetcher, exact, extract_dir, is_complete
+from adl.corpus.files import clip_seed, render_all, write_esc50_csv, write_scene_csvs
+from adl.corpus.sources import (MIN_RECORDINGS, SOURCES, DebSource, Recording,
+                                backgrounds_by_kind, complete_classes, fetch_sources,
+                                recordings_by_class)
+from adl.data.corpus_files import (ATTRIBUTION, LISTENING_CSV, LISTENING_DIR, MANIFEST,
+                                   PROVENANCE, PROVENANCE_COLUMNS, SUBSETS, SceneMeta)
 from adl.data.layout import (CLOTHO_AUDIO_DIR, CLOTHO_DIR, ESC50_AUDIO_DIR, ESC50_DIR,
                              ESC50_FOLDS, SPLIT_FOLDS, fold_split)
-from adl.data.sources import (MIN_RECORDINGS, SOURCES, DebSource, Recording,
-                              backgrounds_by_kind, complete_classes, fetch_sources,
-                              recordings_by_class)
 from adl.errors import AudioError, DataError, one_line
 from adl.io import atomic_open, free_bytes, write_text
 
@@ -139,17 +138,12 @@ MAX_TAKES = len(TAKES)
 #: A class with this many recordings or more lends one to the listening set: a real recording
 #: that no split, fold or head ever uses (the book captions them: chapter 5).
 LISTENING_MIN = 7
-#: The listening set's folder and its index, in the corpus folder.
-LISTENING_DIR = "listening"
-LISTENING_CSV = "listening.csv"
 #: The longest listening clip, in seconds (its active part, cut from the middle).
 LISTENING_SECONDS = 10.0
 HELD_OUT_FOLD = SPLIT_FOLDS["evaluation"][0]
 #: A group (one class's events, one kind's backgrounds) of at least :data:`MIN_RECORDINGS`
 #: gives one in this many of its recordings (at least one) to validation, as many to evaluation.
 HELD_OUT_SHARE = 5
-PROVENANCE_COLUMNS: tuple[str, ...] = ("file", "role", "label", "package", "version",
-                                       "source_path", "license", "credit", "processing")
 
 _SRC_FILE_BASE = 200000  # our src_file ids: 200000 + 1000 * target + i (synth uses 100000+)
 _FRAME_S = 0.010
@@ -198,7 +192,7 @@ class BankRecording:
 
 
 def default_sources() -> tuple[DebSource, ...]:
-    """The pinned sources, :data:`adl.data.sources.SOURCES`."""
+    """The pinned sources, :data:`adl.corpus.sources.SOURCES`."""
     return SOURCES
 
 
@@ -640,8 +634,8 @@ def _loop(x: np.ndarray, n: int, sr: int, rng: np.random.Generator) -> tuple[np.
 
 def _render_scene(st: _State, subset: str, index: int) -> tuple[Any, ...]:
     from adl.audio import save_audio
-    from adl.data.annotators import annotate
-    from adl.data.captions import EventMention
+    from adl.captions.annotators import annotate
+    from adl.captions.mentions import EventMention
 
     cfg, sr = st.cfg, st.sr
     rng = np.random.default_rng(clip_seed(cfg.seed, subset, index, 0))
@@ -717,7 +711,7 @@ def build(out: Path, cfg: CorpusConfig, *, sr: int, workers: int | None,
           say: Callable[[str], None], sources: Sequence[DebSource], root: Path
           ) -> dict[str, Any]:
     """Render the bank and the scenes into ``out`` and write the CSVs, ``provenance.csv`` and
-    ``ATTRIBUTION.md`` (not the manifest: :func:`adl.data.corpus.prepare_corpus` writes it,
+    ``ATTRIBUTION.md`` (not the manifest: :func:`adl.corpus.prepare.prepare_corpus` writes it,
     last). The sources must already be fetched under ``<root>/debian-cache``.
 
     Returns:
@@ -734,20 +728,20 @@ def build(out: Path, cfg: CorpusConfig, *, sr: int, workers: int | None,
         n_bank = len(tasks)
         for subset in SUBSETS:
             tasks += [("scene", subset, i) for i in range(sizes[subset])]
-        results = _run(tasks, workers, say, render=_render, initializer=_init_worker,
+        results = render_all(tasks, workers, say, render=_render, initializer=_init_worker,
                        initargs=(cfg, sr, str(out), tuple(sources), str(root)))
     finally:
         _STATE = None
 
     bank = sorted(results[:n_bank], key=lambda r: r[0][0])
-    _write_esc50_csv(out, [row for row, _ in bank])
+    write_esc50_csv(out, [row for row, _ in bank])
     provenance = [prov for _, prov in bank]
     total_seconds = n_bank * round(cfg.event_seconds * sr) / sr
     pos = n_bank
     for subset in SUBSETS:
         rows = results[pos:pos + sizes[subset]]
         pos += sizes[subset]
-        _write_scene_csvs(out, subset, [(f, c, m) for f, c, m, _ in rows], caption_events=True)
+        write_scene_csvs(out, subset, [(f, c, m) for f, c, m, _ in rows], caption_events=True)
         provenance += [p for *_, prov in rows for p in prov]
         total_seconds += sum(m.duration_s for _, _, m, _ in rows)
     _write_provenance(out, provenance)
@@ -799,26 +793,6 @@ def _write_listening(out: Path, listening: Sequence[tuple[str, DebSource, Record
         writer.writerows(rows)
 
 
-def load_listening(root: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """The corpus's listening set: real recordings of its classes that no split uses.
-
-    Returns:
-        One dict per recording (``file`` relative to the corpus folder, ``path`` absolute,
-        ``label``, ``description``, ``package``, ``version``, ``source_path``, ``license``,
-        ``credit``); empty for a corpus without one (the synthesised ``smoke`` corpus).
-        :func:`adl.table2.caption_listening` captions them.
-    """
-    base = Path(root).expanduser()
-    path = base / LISTENING_CSV
-    if not path.is_file():
-        return []
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        row["path"] = str(base / row["file"])
-    return rows
-
-
 def _write_provenance(out: Path, rows: Sequence[tuple[str, ...]]) -> None:
     with atomic_open(out / PROVENANCE, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
@@ -867,50 +841,8 @@ def _attribution(st: _State, sources: Sequence[DebSource],
     return "\n".join(lines)
 
 
-# -- reading ----------------------------------------------------------------------------------
-
-
-def load_attribution(root: str | os.PathLike[str]) -> str:
-    """The text of the corpus's ``ATTRIBUTION.md`` (Markdown): per Debian package its licence,
-    copyright holders and the recordings used, with their credits.
-
-    Args:
-        root: the corpus folder (the one that holds ``embedded_corpus.json``).
-
-    Raises:
-        DataError: the file is missing (a synthesised corpus has none, nor does an
-            unfinished one).
-
-    Notebook: 01_data_mixing
-    """
-    path = Path(root).expanduser() / ATTRIBUTION
-    if not path.is_file():
-        raise DataError(f"{path} not found: only a complete recordings corpus has one "
-                        f"(run `adl data prepare --preset default`)")
-    return path.read_text(encoding="utf-8")
-
-
-def load_provenance(root: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """The rows of the corpus's ``provenance.csv``: one per (audio file, source recording),
-    with the columns :data:`PROVENANCE_COLUMNS`.
-
-    Raises:
-        DataError: the file is missing or has other columns.
-    """
-    path = Path(root).expanduser() / PROVENANCE
-    if not path.is_file():
-        raise DataError(f"{path} not found: only a complete recordings corpus has one "
-                        f"(run `adl data prepare --preset default`)")
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if tuple(reader.fieldnames or ()) != PROVENANCE_COLUMNS:
-            raise DataError(f"{path}: expected columns {','.join(PROVENANCE_COLUMNS)}")
-        return list(reader)
-
-
 __all__ = [
     "ATTRIBUTION", "BankRecording", "FORMAT_VERSION", "MANIFEST", "PROVENANCE",
     "PROVENANCE_COLUMNS", "assign_backgrounds", "assign_folds", "assign_splits", "build",
     "check_space", "default_sources", "estimate_bytes", "fetch_packages", "identity",
-    "load_attribution", "load_listening", "load_provenance",
 ]

@@ -1,7 +1,7 @@
 """Fetch pinned Debian packages and extract only their audio, in pure Python.
 
 The embedded corpus is built from real recordings that ship in freely licensed Debian packages
-(:mod:`adl.data.sources` pins which ones). This module is the source layer under it:
+(:mod:`adl.corpus.sources` pins which ones). This module is the source layer under it:
 
 1. :func:`fetch_deb` gets one pinned ``.deb`` (package, version, SHA-256, pool path) with
    ``apt-get download NAME=VERSION`` where apt exists, otherwise over HTTPS from the Debian
@@ -26,7 +26,7 @@ rare ``data.tar.zst``; Debian's own archive uses xz.
 
 Example::
 
-    from adl.data.debian import DebPin, fetch_and_extract
+    from adl.corpus.debian import DebPin, fetch_and_extract
     pin = DebPin("openttd-opensfx", "1.0.3-2", "2898b467...", "pool/main/o/openttd-opensfx/...")
     folder = fetch_and_extract(pin, "data", include=["usr/share/games/openttd/*"])
 
