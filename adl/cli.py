@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="smoke, default, paper, or full (default plus the ablations)")
     book.add_argument("--root", type=Path, default=None,
                       help="data root (default: $ADL_DATA_ROOT, or data/ in the repository)")
-    # No default here: build_book resolves it as a notebook opened by hand does (adl.paths).
+    # No default here: build_book resolves it as a notebook opened by hand does (adl.book.paths).
     book.add_argument("--build-dir", type=Path, default=None,
                       help="where executed notebooks, outputs, the site and its screenshots go "
                            "(default: $ADL_BUILD_DIR, or build/ in the repository)")
@@ -333,7 +333,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from adl.book import build_book
+    from adl.book.runner import build_book
 
     index = build_book(args.preset, root=args.root, build_dir=args.build_dir, seed=args.seed,
                        device=args.device, seeds=args.seeds,

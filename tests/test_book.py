@@ -12,8 +12,9 @@ import nbformat
 import pytest
 import yaml
 
-from adl import book
-from adl.book import NOTEBOOKS, BookError, build_book, prepare_site, resolve_notebooks
+from adl.book import runner
+from adl.book.runner import (NOTEBOOKS, BookError, build_book, prepare_site,
+                             resolve_notebooks)
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every chapter: a missing one fails test_notebooks_clean.py's test_every_chapter_is_committed.
@@ -61,7 +62,7 @@ def built(tmp_path_factory) -> dict:
 def stub_the_runner(monkeypatch: pytest.MonkeyPatch, *, screenshots: bool = False) -> dict:
     """build_book without kernels, data or Jupyter Book (milliseconds): each stub records what
     it was given in the returned dict. The site is two empty pages per chapter folder; with
-    ``screenshots`` the real adl.site code takes them, else a stub records its arguments."""
+    ``screenshots`` the real adl.book.site code takes them, else a stub records its arguments."""
     calls: dict = {"parameters": [], "outs": []}
 
     def execute(path, out, parameters, **_):
@@ -86,12 +87,12 @@ def stub_the_runner(monkeypatch: pytest.MonkeyPatch, *, screenshots: bool = Fals
         calls["screenshots"] = (html, list(pages), out_dir)
         return [out_dir / f"{Path(p).stem}.png" for p in pages]
 
-    monkeypatch.setattr(book, "execute_notebook", execute)
-    monkeypatch.setattr(book, "_prepare_data", lambda *a, **k: None)
-    monkeypatch.setattr(book, "prepare_site", prepare)
-    monkeypatch.setattr(book, "build_site", build)
+    monkeypatch.setattr(runner, "execute_notebook", execute)
+    monkeypatch.setattr(runner, "_prepare_data", lambda *a, **k: None)
+    monkeypatch.setattr(runner, "prepare_site", prepare)
+    monkeypatch.setattr(runner, "build_site", build)
     if not screenshots:
-        monkeypatch.setattr(book, "screenshot_pages", shoot)
+        monkeypatch.setattr(runner, "screenshot_pages", shoot)
     return calls
 
 
@@ -203,7 +204,7 @@ def test_every_chapter_of_the_book_is_listed_in_the_toc():
 def test_missing_chapters_are_skipped_out_loud(tmp_path, monkeypatch):
     nb = nbformat.v4.new_notebook()
     nbformat.write(nb, tmp_path / "01_data_mixing.ipynb")
-    monkeypatch.setattr(book, "NOTEBOOK_DIR", tmp_path)
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path)
     lines: list[str] = []
     found = resolve_notebooks(None, log=lines.append)
     assert found == [tmp_path / "01_data_mixing.ipynb"]
@@ -275,7 +276,7 @@ def test_the_book_builds_without_a_working_chromium(chromium, monkeypatch, tmp_p
 
 
 def test_a_missing_page_is_one_line(tmp_path):
-    from adl.site import SiteError, screenshot_pages
+    from adl.book.site import SiteError, screenshot_pages
 
     with pytest.raises(SiteError, match=r"^no page notebooks/x\.html in "):
         screenshot_pages(tmp_path, ["notebooks/x.html"], tmp_path / "shots")
@@ -330,7 +331,7 @@ def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
 def test_the_build_keeps_a_screenshot_of_each_chapter(built):
     """``adl book`` leaves a full-page PNG of every chapter at desktop width in
     ``<build>/screenshots/<preset>/``, or says in one line why it could not."""
-    from adl.site import find_chromium
+    from adl.book.site import find_chromium
 
     shots = Path(built["build"]) / "screenshots" / "smoke"
     said = [line for line in built["log"] if line.startswith("screenshots:")]
@@ -380,7 +381,7 @@ def test_a_failing_notebook_stops_the_build_with_one_line(tmp_path, tmp_path_fac
 
 
 def test_only_declared_parameters_are_passed():
-    from adl.book import declared_parameters
+    from adl.book.runner import declared_parameters
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         'preset: str = "default"  # a comment = not a name\nseeds: list = [0, 1]\nx = 3\n'
@@ -417,7 +418,7 @@ def test_spice_is_explained_once_for_many_runs(monkeypatch):
 
 
 def test_printed_lines_reach_the_log_one_line_each():
-    from adl.book import _LineLog
+    from adl.book.runner import _LineLog
 
     lines: list[str] = []
     out = _LineLog(lines.append)
@@ -434,7 +435,7 @@ def test_printed_lines_reach_the_log_one_line_each():
 
 
 def test_each_code_cell_is_announced_with_its_section():
-    from adl.book import _CellProgress
+    from adl.book.runner import _CellProgress
 
     params = nbformat.v4.new_code_cell('preset: str = "default"  # which',
                                        metadata={"tags": ["parameters"]})
@@ -460,7 +461,7 @@ def test_each_code_cell_is_announced_with_its_section():
 def test_a_notebook_run_streams_progress_without_kernel_noise(tmp_path, capfd):
     """A real kernel (about 2 s): one line per code cell as it starts, the printed lines as they
     come, and none of the kernel's warnings that a reader cannot act on."""
-    from adl.book import execute_notebook
+    from adl.book.runner import execute_notebook
 
     params = nbformat.v4.new_code_cell('preset: str = "default"  # which',
                                        metadata={"tags": ["parameters"]})
@@ -511,7 +512,7 @@ def _executed_copy(tmp_path: Path) -> Path:
 
 
 def test_site_pages_fold_the_plumbing_and_show_no_machine_paths(tmp_path):
-    from adl.book import machine_paths
+    from adl.book.runner import machine_paths
 
     executed = _executed_copy(tmp_path)
     before = executed.read_text(encoding="utf-8")
@@ -564,7 +565,7 @@ def test_chapters_run_by_hand_reuse_the_books_runs(built, tmp_path, tmp_path_fac
     runs them in JupyterLab: their defaults resolve to the book's data root and output folder
     ($ADL_BUILD_DIR and $ADL_DATA_ROOT stand in for the repository's build/ and data/), no run
     is retrained or re-evaluated, and each chapter takes seconds, not the book's minutes."""
-    from adl.paths import BUILD_DIR_ENV, DATA_ROOT_ENV, book_parameters
+    from adl.book.paths import BUILD_DIR_ENV, DATA_ROOT_ENV, book_parameters
 
     build = Path(built["build"])
     outputs = build / "outputs" / "smoke"
@@ -591,7 +592,7 @@ def test_chapters_run_by_hand_reuse_the_books_runs(built, tmp_path, tmp_path_fac
         assert {k: passed[k] for k in shared} == {k: expected[k] for k in shared}, name
 
         out = tmp_path / f"{name}.ipynb"
-        seconds = book.execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", out,
+        seconds = runner.execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", out,
                                         {"preset": "smoke"}, timeout_per_cell=600)
         nb = nbformat.read(out, as_version=4)
         printed = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"

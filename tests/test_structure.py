@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adl.book import NOTEBOOKS
+from adl.book.runner import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "adl"

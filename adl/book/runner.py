@@ -7,11 +7,11 @@ folder, and Jupyter Book renders those executed copies. :func:`build_book` does 
     <build_dir>/notebooks/     the executed copies (a failed one stays there, partially run)
     <build_dir>/site-src/      book/ sources plus the executed copies, as Jupyter Book reads them
     <build_dir>/site-src/_build/html/index.html    the site
-    <build_dir>/screenshots/<preset>/  a full-page PNG of each chapter page (adl.site)
+    <build_dir>/screenshots/<preset>/  a full-page PNG of each chapter page (adl.book.site)
 
 The build folder is ``$ADL_BUILD_DIR``, else ``build/`` in the repository, and every chapter
-receives :func:`adl.paths.book_parameters`: a notebook opened by hand resolves its defaults
-through the same function, so it finds what the last build wrote.
+receives :func:`adl.book.paths.book_parameters`: a notebook opened by hand resolves its
+defaults through the same function, so it finds what the last build wrote.
 
 While a notebook runs, the runner logs one line per code cell as it starts and, under it, what
 the notebook prints (training logs one line per epoch). The site shows each chapter's idea
@@ -19,7 +19,7 @@ first: :func:`site_notebook` folds the parameters, config and imports cells of i
 
 Example::
 
-    from adl.book import build_book
+    from adl.book.runner import build_book
     index = build_book("smoke")   # `adl book --preset smoke`: <repo>/build/site-src/...
 """
 
@@ -40,11 +40,11 @@ from typing import Any
 import nbformat
 
 from adl.errors import ADLError, one_line
-# The book presets, their seeds and the repository's folders live in adl.paths, where a notebook
-# opened by hand resolves its defaults; they are re-exported here for the runner's callers.
-from adl.paths import (BOOK_PRESETS, BOOK_SEEDS, REPO_ROOT, book_build_dir,  # noqa: F401
-                       book_parameters, book_preset)
-from adl.site import SiteError, screenshot_pages
+# The book presets, their seeds and the repository's folders live in adl.book.paths, where a
+# notebook opened by hand resolves its defaults; they are re-exported here for the runner's callers.
+from adl.book.paths import (BOOK_PRESETS, BOOK_SEEDS, REPO_ROOT, book_build_dir,  # noqa: F401
+                            book_parameters, book_preset)
+from adl.book.site import SiteError, screenshot_pages
 
 # The chapters, in the design card's order.
 NOTEBOOKS = (
@@ -579,7 +579,7 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     keep a screenshot of each chapter page.
 
     Each notebook runs in a fresh ``python3`` kernel with its working directory in its own
-    folder, and receives the parameters of :func:`adl.paths.book_parameters`: ``preset`` (the
+    folder, and receives the parameters of :func:`adl.book.paths.book_parameters`: ``preset`` (the
     config preset), ``data_root`` (absolute), ``output_dir`` (``<build_dir>/outputs/<config
     preset>``, absolute: where notebooks pass artifacts to each other), ``seed``, ``seeds``,
     ``device`` and ``ablations``. The executed copies go to ``<build_dir>/notebooks/``; the
@@ -592,11 +592,11 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
         preset: ``smoke``, ``default`` or ``paper``; or ``full``: ``default`` with the
             ablations chapter run (its finished runs are reused from a ``default`` build).
         root: the data root (relative: to the working directory); None:
-            :func:`adl.paths.book_data_root` (the preset's ``data.root``, else
+            :func:`adl.book.paths.book_data_root` (the preset's ``data.root``, else
             ``$ADL_DATA_ROOT``, else ``<repo>/data``). The embedded corpus is generated there
             if missing.
         build_dir: the build folder (relative: to the working directory); None:
-            :func:`adl.paths.book_build_dir` (``$ADL_BUILD_DIR``, else ``<repo>/build``).
+            :func:`adl.book.paths.book_build_dir` (``$ADL_BUILD_DIR``, else ``<repo>/build``).
         notebooks: None for every chapter that exists (missing ones are logged and skipped),
             or chapter names / ``.ipynb`` paths to run instead, in that order.
         timeout_per_cell: seconds one cell may run before the build stops.
@@ -621,7 +621,7 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     if build.exists() and not build.is_dir():
         raise BookError(f"build folder {build} exists and is not a folder")
     # The one definition of what the chapters receive: a notebook opened by hand resolves its
-    # defaults through the same function (adl.paths), and so finds this build's runs.
+    # defaults through the same function (adl.book.paths), and so finds this build's runs.
     parameters = book_parameters(preset, build, root=root, seed=seed, seeds=seeds,
                                  device=device)
     cfg = load_preset(parameters["preset"])
