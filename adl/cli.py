@@ -7,10 +7,12 @@ names the file or field, and exit with status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from adl import __version__
 from adl.errors import ADLError
@@ -325,10 +327,42 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from adl.bench import run_benchmarks
+#: The benchmark harness: not part of the package, but of the repository around it (an editable
+#: install keeps ``adl/`` beside ``benchmarks/``).
+BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run_bench.py"
 
-    run_benchmarks(args.preset, root=args.root, quick=args.quick, out=args.out)
+
+def load_benchmarks(script: Path | None = None) -> ModuleType:
+    """The benchmark harness (``benchmarks/run_bench.py``), imported from the repository.
+
+    Raises:
+        ADLError: the file is not there (an installed, non-editable package), in one line that
+            says what to do.
+    """
+    script = BENCH_SCRIPT if script is None else script
+    if not script.is_file():
+        raise ADLError(f"adl bench runs {script}, which is not there (adl is installed without "
+                       f"its repository): clone the repository, install it with "
+                       f"`pip install -e .` and run `adl bench` in it")
+    name = "run_bench"
+    loaded = sys.modules.get(name)
+    if loaded is not None and getattr(loaded, "__file__", None) == str(script):
+        return loaded
+    spec = importlib.util.spec_from_file_location(name, script)
+    module = importlib.util.module_from_spec(spec)
+    # Registered before it runs: dataclasses and pickled objects look their module up by name.
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _bench(args: argparse.Namespace) -> int:
+    bench = load_benchmarks()
+    bench.run_benchmarks(args.preset, root=args.root, quick=args.quick, out=args.out)
     return 0
 
 
