@@ -1,4 +1,5 @@
-"""The package's shape: no import cycle, and every ``Notebook:`` back-link is true."""
+"""The package's shape: no import cycle, layers the paper's code never imports, and every
+``Notebook:`` back-link is true."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ def _module_name(path: Path) -> str:
 MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
-def _imported(module: str, tree: ast.AST) -> set[str]:
-    """The adl modules a module imports, at the top or inside functions (a lazy import that
-    closes a loop is a cycle all the same)."""
-    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+def _import_names(module: str, tree: ast.AST) -> set[str]:
+    """Every module a module imports (absolute names, adl's or not), at the top or inside
+    functions (a lazy import that closes a loop is a cycle all the same)."""
+    is_package = module in MODULES and MODULES[module].name == "__init__.py"
+    package = module if is_package else module.rpartition(".")[0]
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -41,8 +43,13 @@ def _imported(module: str, tree: ast.AST) -> set[str]:
                      for a in node.names]
         else:
             continue
-        out |= {n for n in names if n in MODULES and n != module}
+        out |= set(names)
     return out
+
+
+def _imported(module: str, tree: ast.AST) -> set[str]:
+    """The adl modules a module imports (see :func:`_import_names`)."""
+    return {n for n in _import_names(module, tree) if n in MODULES and n != module}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -76,6 +83,84 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_no_import_cycle_in_adl():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+#: Layers beside the paper's code, which the paper's modules never import: the book's machinery
+#: (runner, paths, site checks). ``adl.cli``, the command line, stands above every layer.
+LAYERS = ("adl.book",)
+ENTRY_POINTS = {"adl.cli"}
+#: The benchmarks: scripts in the repository, outside the package, that the paper's code never
+#: imports or loads (``adl bench`` is the command line's).
+BENCHMARKS = ROOT / "benchmarks"
+BENCHMARK_MODULES = {"benchmarks"} | {p.stem for p in BENCHMARKS.glob("*.py")}
+
+
+def _in_layer(module: str) -> bool:
+    return any(module == layer or module.startswith(layer + ".") for layer in LAYERS)
+
+
+PAPER_MODULES = sorted(m for m in MODULES if not _in_layer(m) and m not in ENTRY_POINTS)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the docstring nodes of a module, its classes and functions."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and node.body and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant):
+            out.add(id(node.body[0].value))
+    return out
+
+
+def layer_violations(module: str, tree: ast.AST) -> list[str]:
+    """What a paper module reaches across a layer: an import of ``adl.book`` (or a module
+    name of it in a string, as ``importlib.import_module`` takes), an import of a benchmark
+    script, or the ``benchmarks/`` folder named in its code (as a path to load from)."""
+    found = []
+    for name in sorted(_import_names(module, tree)):
+        if _in_layer(name):
+            found.append(f"imports {name}")
+        elif name.split(".")[0] in BENCHMARK_MODULES:
+            found.append(f"imports {name} (benchmarks/)")
+    docs = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            if any(re.fullmatch(rf"{re.escape(layer)}(\.\w+)*", node.value) for layer in LAYERS):
+                found.append(f"names the module {node.value!r}")
+            elif re.search(r"(?<![\w-])(benchmarks|run_bench|gpu_paper_step)(?![\w-])",
+                           node.value):
+                found.append(f"names {node.value!r} (benchmarks/) in its code")
+    return found
+
+
+def test_the_paper_never_imports_the_book_or_the_benchmarks():
+    assert "adl.table2" in PAPER_MODULES and "adl.book.runner" not in PAPER_MODULES
+    assert "run_bench" in BENCHMARK_MODULES
+    bad = {m: v for m in PAPER_MODULES
+           if (v := layer_violations(m, ast.parse(MODULES[m].read_text(encoding="utf-8"))))}
+    assert not bad, f"paper modules that reach into the book's layer or benchmarks/: {bad}"
+
+
+@pytest.mark.parametrize("source,found", [
+    ("from adl.book.paths import book_parameters", "imports adl.book.paths"),
+    ("def f():\n    from adl.book import runner", "imports adl.book.runner"),
+    ("import adl.book", "imports adl.book"),
+    ("from ..book.site import Browser", "imports adl.book.site"),
+    ("import importlib\nimportlib.import_module('adl.book.runner')", "names the module"),
+    ("from run_bench import run_benchmarks", "imports run_bench (benchmarks/)"),
+    ("import benchmarks.scaling", "imports benchmarks.scaling (benchmarks/)"),
+    ("SCRIPT = ROOT / 'benchmarks' / 'run_bench.py'", "names 'benchmarks' (benchmarks/)"),
+])
+def test_the_layer_check_catches_each_way_across(source, found):
+    violations = layer_violations("adl.models.encoder", ast.parse(source))
+    assert any(v.startswith(found) for v in violations), violations
+
+
+def test_the_layer_check_passes_docstrings_and_the_paper():
+    source = ('"""Measured with benchmarks/run_bench.py; the runner is adl.book.runner."""\n'
+              "from adl.config import load_preset\nmsg = 'run adl book first'\n")
+    assert layer_violations("adl.table1", ast.parse(source)) == []
 
 
 def test_cycle_finder_finds_a_lazy_cycle():
