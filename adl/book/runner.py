@@ -41,7 +41,6 @@ from typing import Any
 
 import nbformat
 
-from adl.errors import ADLError, one_line
 # The book presets, their seeds and the repository's folders live in adl.book.paths, where a
 # notebook opened by hand resolves its defaults; they are re-exported here for the runner's callers.
 from adl.book.paths import (BOOK_PRESETS, BOOK_SEEDS, REPO_ROOT, book_build_dir,  # noqa: F401
@@ -49,6 +48,7 @@ from adl.book.paths import (BOOK_PRESETS, BOOK_SEEDS, REPO_ROOT, book_build_dir,
 from adl.book.site import SiteError, screenshot_pages
 from adl.book.status import (STATUS_PAGE, git_commit, machine_info, package_versions,
                              status_page)
+from adl.errors import ADLError, one_line
 
 # The chapters, in the design card's order.
 NOTEBOOKS = (
