@@ -329,22 +329,22 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 #: The benchmark harness: not part of the package, but of the repository around it (an editable
 #: install keeps ``adl/`` beside ``benchmarks/``).
-BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run_bench.py"
+BENCH_HARNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "harness.py"
 
 
 def load_benchmarks(script: Path | None = None) -> ModuleType:
-    """The benchmark harness (``benchmarks/run_bench.py``), imported from the repository.
+    """The benchmark harness (``benchmarks/harness.py``), imported from the repository.
 
     Raises:
         ADLError: the file is not there (an installed, non-editable package), in one line that
             says what to do.
     """
-    script = BENCH_SCRIPT if script is None else script
+    script = BENCH_HARNESS if script is None else script
     if not script.is_file():
         raise ADLError(f"adl bench runs {script}, which is not there (adl is installed without "
                        f"its repository): clone the repository, install it with "
                        f"`pip install -e .` and run `adl bench` in it")
-    name = "run_bench"
+    name = "harness"  # as benchmarks/run_bench.py imports it
     loaded = sys.modules.get(name)
     if loaded is not None and getattr(loaded, "__file__", None) == str(script):
         return loaded

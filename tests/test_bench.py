@@ -1,5 +1,5 @@
-"""The benchmark harness (benchmarks/run_bench.py, run by `adl bench`) at quick sizes, and the GPU
-script's CPU path."""
+"""The benchmark harness (benchmarks/harness.py, run by `adl bench` and benchmarks/run_bench.py) at
+quick sizes, and the GPU script's CPU path."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ def test_bench_script_runs_help():
 
 
 def test_adl_bench_runs_the_repository_harness(monkeypatch, tmp_path):
-    assert bench.__file__ == str(REPO / "benchmarks" / "run_bench.py")
+    assert bench.__file__ == str(REPO / "benchmarks" / "harness.py")
     assert load_benchmarks() is bench  # loaded once per process
     calls = []
     monkeypatch.setattr(bench, "run_benchmarks", lambda *a, **k: calls.append((a, k)))
@@ -176,8 +176,8 @@ def test_adl_bench_runs_the_repository_harness(monkeypatch, tmp_path):
 
 def test_adl_bench_without_the_repository_says_what_to_do(monkeypatch, tmp_path, capsys):
     """An installed, non-editable package has no benchmarks/ beside it: one line, status 2."""
-    missing = tmp_path / "site-packages" / "benchmarks" / "run_bench.py"
-    monkeypatch.setattr(cli, "BENCH_SCRIPT", missing)
+    missing = tmp_path / "site-packages" / "benchmarks" / "harness.py"
+    monkeypatch.setattr(cli, "BENCH_HARNESS", missing)
     assert main(["bench", "--quick"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
