@@ -29,10 +29,11 @@ test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
 
 # JupyterLab on the notebooks, with the project's environment as the kernel. A chapter run with
-# its default parameters reads and writes what `make book` does for the same preset (adl.paths):
-# data in ./data, runs and tables in ./build/outputs/<preset>/ ($ADL_BUILD_DIR moves ./build for
-# both), so after `make book` every chapter runs top to bottom in seconds, reusing every finished
-# run. `make book` also leaves a screenshot of each chapter in ./build/screenshots/<preset>/.
+# its default parameters reads and writes what `make book` does for the same preset
+# (adl.book.paths): data in ./data, runs and tables in ./build/outputs/<preset>/ ($ADL_BUILD_DIR
+# moves ./build for both), so after `make book` every chapter runs top to bottom in seconds,
+# reusing every finished run. `make book` also leaves a screenshot of each chapter in
+# ./build/screenshots/<preset>/.
 lab: venv
 	ADL_DATA_ROOT=$(CURDIR)/data $(BIN)/jupyter lab --notebook-dir=notebooks
 

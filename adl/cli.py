@@ -7,10 +7,12 @@ names the file or field, and exit with status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from adl import __version__
 from adl.errors import ADLError
@@ -135,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="smoke, default, paper, or full (default plus the ablations)")
     book.add_argument("--root", type=Path, default=None,
                       help="data root (default: $ADL_DATA_ROOT, or data/ in the repository)")
-    # No default here: build_book resolves it as a notebook opened by hand does (adl.paths).
+    # No default here: build_book resolves it as a notebook opened by hand does (adl.book.paths).
     book.add_argument("--build-dir", type=Path, default=None,
                       help="where executed notebooks, outputs, the site and its screenshots go "
                            "(default: $ADL_BUILD_DIR, or build/ in the repository)")
@@ -325,15 +327,47 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from adl.bench import run_benchmarks
+#: The benchmark harness: not part of the package, but of the repository around it (an editable
+#: install keeps ``adl/`` beside ``benchmarks/``).
+BENCH_HARNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "harness.py"
 
-    run_benchmarks(args.preset, root=args.root, quick=args.quick, out=args.out)
+
+def load_benchmarks(script: Path | None = None) -> ModuleType:
+    """The benchmark harness (``benchmarks/harness.py``), imported from the repository.
+
+    Raises:
+        ADLError: the file is not there (an installed, non-editable package), in one line that
+            says what to do.
+    """
+    script = BENCH_HARNESS if script is None else script
+    if not script.is_file():
+        raise ADLError(f"adl bench runs {script}, which is not there (adl is installed without "
+                       f"its repository): clone the repository, install it with "
+                       f"`pip install -e .` and run `adl bench` in it")
+    name = "harness"  # as benchmarks/run_bench.py imports it
+    loaded = sys.modules.get(name)
+    if loaded is not None and getattr(loaded, "__file__", None) == str(script):
+        return loaded
+    spec = importlib.util.spec_from_file_location(name, script)
+    module = importlib.util.module_from_spec(spec)
+    # Registered before it runs: dataclasses and pickled objects look their module up by name.
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _bench(args: argparse.Namespace) -> int:
+    bench = load_benchmarks()
+    bench.run_benchmarks(args.preset, root=args.root, quick=args.quick, out=args.out)
     return 0
 
 
 def _book(args: argparse.Namespace) -> int:
-    from adl.book import build_book
+    from adl.book.runner import build_book
 
     index = build_book(args.preset, root=args.root, build_dir=args.build_dir, seed=args.seed,
                        device=args.device, seeds=args.seeds,

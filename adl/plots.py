@@ -1,4 +1,5 @@
-"""Figures for the book's chapters 3-5. Each function returns a matplotlib ``Figure``.
+"""Figures and audio players for the book's chapters. Each figure function returns a matplotlib
+``Figure``; :func:`audio_player` returns an HTML ``<audio>`` element with its clip embedded.
 
 Nothing here changes matplotlib's or seaborn's global settings: a notebook chooses its theme.
 
@@ -7,16 +8,22 @@ Notebook: 03_adl_training
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import soundfile as sf
+import torch
 from matplotlib.figure import Figure
 
 from adl.analysis import smooth
 from adl.table1 import METHOD_NAMES
 
-__all__ = ["condition_bars", "fidelity_plot", "loss_curves", "metric_bars", "scatter_2d"]
+__all__ = ["audio_player", "condition_bars", "fidelity_plot", "loss_curves", "metric_bars",
+           "scatter_2d"]
 
 #: One colour per training method, the same in every chapter.
 METHOD_COLORS: dict[str, str] = {"baseline": "C0", "mixgen": "C1", "adl": "C2"}
@@ -186,3 +193,39 @@ def scatter_2d(points: np.ndarray, labels: Sequence[str], *, title: str = "",
               ncol=1 + len(classes) // 25, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def audio_player(wave: np.ndarray | torch.Tensor, sr: int, *, fmt: str = "mp3",
+                 label: str = "") -> str:
+    """An HTML ``<audio>`` player with the clip embedded as a data URI.
+
+    The samples are written as they are (no normalisation: a caller that wants several players
+    to keep their relative levels scales them together, as :func:`adl.table2.example_audio`
+    does), clipped to [-1, 1]. MP3 (about 4 kB per second at 16 kHz mono) keeps a page with a
+    few players light; ``fmt="wav"`` gives 16-bit PCM (32 kB per second at 16 kHz).
+
+    Args:
+        wave: (samples,) mono signal in [-1, 1]. sr: its sample rate (MP3: 8 to 48 kHz).
+        fmt: ``mp3`` or ``wav``. label: a caption shown above the player (HTML-escaped).
+
+    Notebook: 01_data_mixing
+    Notebook: 05_latent_space_analysis
+    """
+    if isinstance(wave, torch.Tensor):
+        wave = wave.detach().cpu().numpy()
+    wave = np.clip(np.asarray(wave, dtype=np.float32), -1.0, 1.0)
+    if wave.ndim != 1:
+        raise ValueError(f"audio_player expects a mono (samples,) signal, got {wave.shape}")
+    formats = {"mp3": ("MP3", "MPEG_LAYER_III", "audio/mpeg"),
+               "wav": ("WAV", "PCM_16", "audio/wav")}
+    if fmt not in formats:
+        raise ValueError(f"fmt must be one of {', '.join(formats)}, got {fmt!r}")
+    container, subtype, mime = formats[fmt]
+    buffer = io.BytesIO()
+    sf.write(buffer, wave, sr, format=container, subtype=subtype)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    title = f"<div>{html.escape(label)}</div>" if label else ""
+    return (f'<div style="display:inline-block;margin:0 1em 0.5em 0;max-width:100%">{title}'
+            f'<audio controls preload="metadata" style="max-width:100%" '
+            f'aria-label="{html.escape(label or "audio clip", quote=True)}">'
+            f'<source src="data:{mime};base64,{data}" type="{mime}"></audio></div>')

@@ -30,9 +30,7 @@ Notebook: 05_latent_space_analysis
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import math
 import os
@@ -46,7 +44,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import soundfile as sf
 import soxr
 import torch
 
@@ -64,6 +61,7 @@ from adl.inference import load_run, resolve_device, weights_path
 from adl.io import write_json
 from adl.metrics import check_metrics
 from adl.mixing import mix, random_offset
+from adl.plots import audio_player
 from adl.runs import RunError
 from adl.table1 import (N_REFERENCES, Log, decode_waves, load_split, run_config, score_captions,
                         write_csv)
@@ -75,7 +73,6 @@ __all__ = [
     "EVENT_METRICS",
     "HELD_ASIDE_FOLD",
     "ExampleAudio",
-    "audio_player",
     "difference_conditions",
     "event_precision_recall",
     "example_audio",
@@ -596,39 +593,6 @@ def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike
                         event_label=clip["event_label"], event_file=clip["event_file"],
                         offset_s=offset / run_sr, sr=out_sr, input=x16, event=ev16,
                         mixture=mix16, captions=table)
-
-
-def audio_player(wave: np.ndarray | torch.Tensor, sr: int, *, fmt: str = "mp3",
-                 label: str = "") -> str:
-    """An HTML ``<audio>`` player with the clip embedded as a data URI.
-
-    The samples are written as they are (no normalisation: a caller that wants several players
-    to keep their relative levels scales them together, as :func:`example_audio` does), clipped
-    to [-1, 1]. MP3 (about 4 kB per second at 16 kHz mono) keeps a page with a few players light;
-    ``fmt="wav"`` gives 16-bit PCM (32 kB per second at 16 kHz).
-
-    Args:
-        wave: (samples,) mono signal in [-1, 1]. sr: its sample rate (MP3: 8 to 48 kHz).
-        fmt: ``mp3`` or ``wav``. label: a caption shown above the player (HTML-escaped).
-    """
-    if isinstance(wave, torch.Tensor):
-        wave = wave.detach().cpu().numpy()
-    wave = np.clip(np.asarray(wave, dtype=np.float32), -1.0, 1.0)
-    if wave.ndim != 1:
-        raise ValueError(f"audio_player expects a mono (samples,) signal, got {wave.shape}")
-    formats = {"mp3": ("MP3", "MPEG_LAYER_III", "audio/mpeg"),
-               "wav": ("WAV", "PCM_16", "audio/wav")}
-    if fmt not in formats:
-        raise ValueError(f"fmt must be one of {', '.join(formats)}, got {fmt!r}")
-    container, subtype, mime = formats[fmt]
-    buffer = io.BytesIO()
-    sf.write(buffer, wave, sr, format=container, subtype=subtype)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    title = f"<div>{html.escape(label)}</div>" if label else ""
-    return (f'<div style="display:inline-block;margin:0 1em 0.5em 0;max-width:100%">{title}'
-            f'<audio controls preload="metadata" style="max-width:100%" '
-            f'aria-label="{html.escape(label or "audio clip", quote=True)}">'
-            f'<source src="data:{mime};base64,{data}" type="{mime}"></audio></div>')
 
 
 def example_html(example: ExampleAudio, *, fmt: str = "mp3") -> str:

@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Run the project's benchmarks and write their JSON report (see benchmarks/README.md).
+"""Run the project's benchmarks (the harness in ``harness.py``, beside this file) and write their
+JSON report (see benchmarks/README.md). ``adl bench`` runs the same harness.
 
     python benchmarks/run_bench.py --preset default --root /path/to/data \
         --out benchmarks/results/cpu-default.json
@@ -14,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, no install
 
-from adl.bench import run_benchmarks  # noqa: E402
+from harness import run_benchmarks  # noqa: E402  (this script's folder is on sys.path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ def test_the_studies_train_the_first_seed_of_table1_unless_asked_for_more():
 def test_chapter6_picks_its_seeds_with_study_seeds():
     import nbformat
 
-    from adl.book import NOTEBOOK_DIR
+    from adl.book.runner import NOTEBOOK_DIR
 
     nb = nbformat.read(NOTEBOOK_DIR / "06_ablations.ipynb", 4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")

@@ -1,4 +1,5 @@
-"""The benchmarks (adl.bench) at quick sizes, and the GPU script's CPU path."""
+"""The benchmark harness (benchmarks/harness.py, run by `adl bench` and benchmarks/run_bench.py) at
+quick sizes, and the GPU script's CPU path."""
 
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ import numpy as np
 import pytest
 import torch
 
-from adl.bench import TARGETS, format_report, run_benchmarks
+from adl import cli
+from adl.cli import load_benchmarks, main
 
 REPO = Path(__file__).resolve().parents[1]
 GPU_SCRIPT = REPO / "benchmarks" / "gpu_paper_step.py"
+# The harness is no module of adl: `adl bench` loads it from the repository's benchmarks/.
+bench = load_benchmarks()
+TARGETS, format_report, run_benchmarks = bench.TARGETS, bench.format_report, bench.run_benchmarks
 
 
 def _positive_finite(x) -> bool:
@@ -157,6 +162,27 @@ def test_bench_script_runs_help():
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run_bench.py"), "--help"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "--quick" in proc.stdout
+
+
+def test_adl_bench_runs_the_repository_harness(monkeypatch, tmp_path):
+    assert bench.__file__ == str(REPO / "benchmarks" / "harness.py")
+    assert load_benchmarks() is bench  # loaded once per process
+    calls = []
+    monkeypatch.setattr(bench, "run_benchmarks", lambda *a, **k: calls.append((a, k)))
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--preset", "smoke", "--quick", "--out", str(out)]) == 0
+    assert calls == [(("smoke",), {"root": None, "quick": True, "out": out})]
+
+
+def test_adl_bench_without_the_repository_says_what_to_do(monkeypatch, tmp_path, capsys):
+    """An installed, non-editable package has no benchmarks/ beside it: one line, status 2."""
+    missing = tmp_path / "site-packages" / "benchmarks" / "harness.py"
+    monkeypatch.setattr(cli, "BENCH_HARNESS", missing)
+    assert main(["bench", "--quick"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: adl bench runs {missing}, which is not there")
+    assert "pip install -e ." in err
 
 
 @pytest.mark.slow

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import platform
 import re
 import struct
+from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from adl import book
-from adl.book import NOTEBOOKS, BookError, build_book, prepare_site, resolve_notebooks
+from adl.book import runner
+from adl.book.runner import (NOTEBOOKS, BookError, build_book, prepare_site,
+                             resolve_notebooks)
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every chapter: a missing one fails test_notebooks_clean.py's test_every_chapter_is_committed.
@@ -61,16 +66,17 @@ def built(tmp_path_factory) -> dict:
 def stub_the_runner(monkeypatch: pytest.MonkeyPatch, *, screenshots: bool = False) -> dict:
     """build_book without kernels, data or Jupyter Book (milliseconds): each stub records what
     it was given in the returned dict. The site is two empty pages per chapter folder; with
-    ``screenshots`` the real adl.site code takes them, else a stub records its arguments."""
+    ``screenshots`` the real adl.book.site code takes them, else a stub records its arguments."""
     calls: dict = {"parameters": [], "outs": []}
 
     def execute(path, out, parameters, **_):
         calls["parameters"].append(dict(parameters))
         calls["outs"].append(out)
-        return 0.0
+        return 2.5
 
-    def prepare(executed, site_src, **_):
+    def prepare(executed, site_src, *, pages=None, **_):
         calls["executed"] = list(executed)
+        calls["pages"] = dict(pages or {})
         return site_src
 
     def build(site_src, **_):
@@ -86,12 +92,12 @@ def stub_the_runner(monkeypatch: pytest.MonkeyPatch, *, screenshots: bool = Fals
         calls["screenshots"] = (html, list(pages), out_dir)
         return [out_dir / f"{Path(p).stem}.png" for p in pages]
 
-    monkeypatch.setattr(book, "execute_notebook", execute)
-    monkeypatch.setattr(book, "_prepare_data", lambda *a, **k: None)
-    monkeypatch.setattr(book, "prepare_site", prepare)
-    monkeypatch.setattr(book, "build_site", build)
+    monkeypatch.setattr(runner, "execute_notebook", execute)
+    monkeypatch.setattr(runner, "_prepare_data", lambda *a, **k: None)
+    monkeypatch.setattr(runner, "prepare_site", prepare)
+    monkeypatch.setattr(runner, "build_site", build)
     if not screenshots:
-        monkeypatch.setattr(book, "screenshot_pages", shoot)
+        monkeypatch.setattr(runner, "screenshot_pages", shoot)
     return calls
 
 
@@ -203,7 +209,7 @@ def test_every_chapter_of_the_book_is_listed_in_the_toc():
 def test_missing_chapters_are_skipped_out_loud(tmp_path, monkeypatch):
     nb = nbformat.v4.new_notebook()
     nbformat.write(nb, tmp_path / "01_data_mixing.ipynb")
-    monkeypatch.setattr(book, "NOTEBOOK_DIR", tmp_path)
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path)
     lines: list[str] = []
     found = resolve_notebooks(None, log=lines.append)
     assert found == [tmp_path / "01_data_mixing.ipynb"]
@@ -275,7 +281,7 @@ def test_the_book_builds_without_a_working_chromium(chromium, monkeypatch, tmp_p
 
 
 def test_a_missing_page_is_one_line(tmp_path):
-    from adl.site import SiteError, screenshot_pages
+    from adl.book.site import SiteError, screenshot_pages
 
     with pytest.raises(SiteError, match=r"^no page notebooks/x\.html in "):
         screenshot_pages(tmp_path, ["notebooks/x.html"], tmp_path / "shots")
@@ -321,6 +327,19 @@ def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
     for path in COMMITTED:
         assert re.search(rf"{path.stem}\.ipynb: [\d.]+ s", log), f"no timing for {path.stem}"
     assert str(index) in log
+
+    # The execution statistics: a page of the site, last in its table of contents, with every
+    # chapter's measured time (the log's, to the tenth of a second under a minute).
+    toc = yaml.safe_load((html.parents[1] / "_toc.yml").read_text(encoding="utf-8"))
+    assert toc["parts"][-1]["chapters"] == [{"file": "status"}]
+    status = (html / "status.html").read_text(encoding="utf-8")
+    assert "Execution statistics" in status and "smoke" in status
+    for path in COMMITTED:
+        assert f'href="notebooks/{path.stem}.html"' in status and f"{path.stem}.ipynb" in status
+        seconds = float(re.search(rf"{path.stem}\.ipynb: ([\d.]+) s", log).group(1))
+        if seconds < 59:
+            assert f"{seconds:.1f} s" in status, path.stem
+    assert "papermill" in status and metadata.version("torch") in status
     missing = [n for n in NOTEBOOKS if not (ROOT / "notebooks" / f"{n}.ipynb").is_file()]
     for name in missing:
         assert f"skipping {name}" in log
@@ -330,7 +349,7 @@ def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
 def test_the_build_keeps_a_screenshot_of_each_chapter(built):
     """``adl book`` leaves a full-page PNG of every chapter at desktop width in
     ``<build>/screenshots/<preset>/``, or says in one line why it could not."""
-    from adl.site import find_chromium
+    from adl.book.site import find_chromium
 
     shots = Path(built["build"]) / "screenshots" / "smoke"
     said = [line for line in built["log"] if line.startswith("screenshots:")]
@@ -380,7 +399,7 @@ def test_a_failing_notebook_stops_the_build_with_one_line(tmp_path, tmp_path_fac
 
 
 def test_only_declared_parameters_are_passed():
-    from adl.book import declared_parameters
+    from adl.book.runner import declared_parameters
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         'preset: str = "default"  # a comment = not a name\nseeds: list = [0, 1]\nx = 3\n'
@@ -417,7 +436,7 @@ def test_spice_is_explained_once_for_many_runs(monkeypatch):
 
 
 def test_printed_lines_reach_the_log_one_line_each():
-    from adl.book import _LineLog
+    from adl.book.runner import _LineLog
 
     lines: list[str] = []
     out = _LineLog(lines.append)
@@ -434,7 +453,7 @@ def test_printed_lines_reach_the_log_one_line_each():
 
 
 def test_each_code_cell_is_announced_with_its_section():
-    from adl.book import _CellProgress
+    from adl.book.runner import _CellProgress
 
     params = nbformat.v4.new_code_cell('preset: str = "default"  # which',
                                        metadata={"tags": ["parameters"]})
@@ -460,7 +479,7 @@ def test_each_code_cell_is_announced_with_its_section():
 def test_a_notebook_run_streams_progress_without_kernel_noise(tmp_path, capfd):
     """A real kernel (about 2 s): one line per code cell as it starts, the printed lines as they
     come, and none of the kernel's warnings that a reader cannot act on."""
-    from adl.book import execute_notebook
+    from adl.book.runner import execute_notebook
 
     params = nbformat.v4.new_code_cell('preset: str = "default"  # which',
                                        metadata={"tags": ["parameters"]})
@@ -511,7 +530,7 @@ def _executed_copy(tmp_path: Path) -> Path:
 
 
 def test_site_pages_fold_the_plumbing_and_show_no_machine_paths(tmp_path):
-    from adl.book import machine_paths
+    from adl.book.runner import machine_paths
 
     executed = _executed_copy(tmp_path)
     before = executed.read_text(encoding="utf-8")
@@ -564,7 +583,7 @@ def test_chapters_run_by_hand_reuse_the_books_runs(built, tmp_path, tmp_path_fac
     runs them in JupyterLab: their defaults resolve to the book's data root and output folder
     ($ADL_BUILD_DIR and $ADL_DATA_ROOT stand in for the repository's build/ and data/), no run
     is retrained or re-evaluated, and each chapter takes seconds, not the book's minutes."""
-    from adl.paths import BUILD_DIR_ENV, DATA_ROOT_ENV, book_parameters
+    from adl.book.paths import BUILD_DIR_ENV, DATA_ROOT_ENV, book_parameters
 
     build = Path(built["build"])
     outputs = build / "outputs" / "smoke"
@@ -591,7 +610,7 @@ def test_chapters_run_by_hand_reuse_the_books_runs(built, tmp_path, tmp_path_fac
         assert {k: passed[k] for k in shared} == {k: expected[k] for k in shared}, name
 
         out = tmp_path / f"{name}.ipynb"
-        seconds = book.execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", out,
+        seconds = runner.execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", out,
                                         {"preset": "smoke"}, timeout_per_cell=600)
         nb = nbformat.read(out, as_version=4)
         printed = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
@@ -603,3 +622,90 @@ def test_chapters_run_by_hand_reuse_the_books_runs(built, tmp_path, tmp_path_fac
     after = snapshot()
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     assert not changed, f"running the chapters by hand rewrote {changed}"
+
+
+# -- the execution statistics (fast) ------------------------------------------------------------
+
+
+def _machine():
+    from adl.book.status import Machine
+
+    return Machine(cpu="Test CPU 9000", cores=16, usable_cores=2, memory_bytes=64 * 2**30,
+                   gpus=("NVIDIA H100 80GB HBM3 (79 GiB)",), system="Linux-test",
+                   python="CPython 3.11.7")
+
+
+def test_the_status_page_shows_what_the_runner_measured():
+    from adl.book.status import status_page
+
+    page = status_page(
+        [("01_data_mixing", 12.34), ("03_adl_training", 1500.0), ("my_notes", 3725.0)],
+        preset="full", parameters={"preset": "default", "seeds": [0, 1, 2], "device": "cuda"},
+        machine=_machine(), versions={"torch": "2.13.0", "myst-nb": None},
+        started=datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc),
+        finished=datetime(2026, 3, 1, 10, 27, tzinfo=timezone.utc), data_seconds=0.42,
+        commit="0123456789ab, with local changes")
+    assert page.startswith("# Execution statistics\n")
+    rows = [line for line in page.splitlines() if line.startswith("| {doc}")]
+    assert rows == ["| {doc}`notebooks/01_data_mixing` | `01_data_mixing.ipynb` | 12.3 s | 0 % |",
+                    "| {doc}`notebooks/03_adl_training` | `03_adl_training.ipynb` | 25 min 00 s "
+                    "| 29 % |",
+                    "| {doc}`notebooks/my_notes` | `my_notes.ipynb` | 1 h 02 min | 71 % |"]
+    assert "| **Total** | 3 notebooks | **1 h 27 min** | 100 % |" in page
+    for text in ("2026-03-01 10:27 UTC (started 2026-03-01 09:00 UTC)",
+                 "`full` (config preset `default`); seeds 0, 1, 2; device `cuda`",
+                 "commit `0123456789ab`, with local changes", "preparing the data took 0.4 s", "Test CPU 9000",
+                 "16 (2 available to the build)", "64.0 GiB", "NVIDIA H100 80GB HBM3 (79 GiB)",
+                 "Linux-test", "| Python | CPython 3.11.7 |", "| torch | 2.13.0 |",
+                 "| myst-nb | not installed |"):
+        assert text in page, text
+
+
+def test_format_duration():
+    from adl.book.status import format_duration
+
+    assert [format_duration(s) for s in (0.04, 59.94, 60.2, 3599.4, 3600, 7325)] == \
+        ["0.0 s", "59.9 s", "1 min 00 s", "59 min 59 s", "1 h 00 min", "2 h 02 min"]
+
+
+def test_the_machine_and_software_are_read_not_typed():
+    import numpy
+    import torch
+
+    from adl.book.status import PACKAGES, git_commit, machine_info, package_versions
+
+    machine = machine_info()
+    assert machine.cores == os.cpu_count() and machine.python.endswith(platform.python_version())
+    assert machine.cpu and machine.memory_bytes > 2**28 and machine.system == platform.platform()
+    assert bool(machine.gpus) == torch.cuda.is_available()
+    versions = package_versions()
+    assert list(versions) == list(PACKAGES)
+    assert versions["torch"] == torch.__version__ and versions["numpy"] == numpy.__version__
+    assert versions["papermill"] and versions["jupyter-book"] and versions["myst-nb"]
+    assert package_versions(["no-such-distribution-adl"]) == {"no-such-distribution-adl": None}
+    assert git_commit(ROOT) is None or re.fullmatch(r"[0-9a-f]{12}(, with local changes)?",
+                                                    git_commit(ROOT))
+
+
+def test_the_status_page_ends_the_site(tmp_path):
+    executed = tmp_path / "executed" / "02_encoder_decoder.ipynb"
+    executed.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Two")]),
+                   executed)
+    site = prepare_site([executed], tmp_path / "site-src", log=lambda line: None,
+                        pages={"status": "# Execution statistics\n"})
+    assert (site / "status.md").read_text(encoding="utf-8") == "# Execution statistics\n"
+    toc = yaml.safe_load((site / "_toc.yml").read_text(encoding="utf-8"))
+    assert toc["parts"][-1] == {"caption": runner.BUILD_PAGES_CAPTION,
+                                "chapters": [{"file": "status"}]}
+    assert not (ROOT / "book" / "status.md").exists(), "the page is written, never committed"
+
+
+def test_the_runner_writes_the_status_page_from_its_timings(monkeypatch, tmp_path):
+    calls = stub_the_runner(monkeypatch)
+    build_book("smoke", build_dir=tmp_path / "build", notebooks=[_chapter(tmp_path)],
+               log=lambda line: None)
+    page = calls["pages"]["status"]
+    assert "| {doc}`notebooks/01_data_mixing` | `01_data_mixing.ipynb` | 2.5 s | 100 % |" in page
+    assert "`smoke`; seeds 0; device `cpu`" in page
+    assert f"| torch | {metadata.version('torch')} |" in page

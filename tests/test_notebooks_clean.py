@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adl.book import NOTEBOOKS, cells_with_outputs
+from adl.book.runner import NOTEBOOKS, cells_with_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -1,4 +1,5 @@
-"""adl.paths: a notebook opened by hand resolves its defaults to what `adl book` uses (fast)."""
+"""adl.book.paths: a notebook opened by hand resolves its defaults to what `adl book` uses
+(fast)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adl.book import NOTEBOOKS, REPO_ROOT, build_book
+from adl.book.paths import (BUILD_DIR_ENV, DATA_ROOT_ENV, REPO_ROOT, best_run, book_build_dir,
+                            book_data_root, book_output_dir, book_parameters)
+from adl.book.runner import NOTEBOOKS, build_book
 from adl.cli import main
-from adl.paths import (BUILD_DIR_ENV, DATA_ROOT_ENV, best_run, book_build_dir, book_data_root,
-                       book_output_dir, book_parameters)
 
 from test_book import stub_the_runner
 
@@ -73,7 +74,7 @@ def _book(monkeypatch, tmp_path, *args: str, cli: bool = False, **kwargs) -> dic
 @pytest.mark.parametrize("preset", ["smoke", "default", "full"])
 def test_what_the_book_passes_is_what_a_notebook_resolves(preset, no_env, monkeypatch,
                                                           tmp_path):
-    """build_book hands every chapter adl.paths.book_parameters, from any working directory;
+    """build_book hands every chapter adl.book.paths.book_parameters, from any working directory;
     test_a_notebook_run_by_hand_resolves_to_the_book shows that a chapter's defaults resolve
     to the same values."""
     # $ADL_BUILD_DIR keeps the build (the runner's folders) out of the repository's build/.

@@ -7,9 +7,9 @@ horizontal scroll; tables, figures and players inside the article either fit it 
 their own container), show no raw TeX delimiters (``\\(``, ``\\[``, ``$$``: the math must be
 typeset, offline), show no error or traceback in a cell output, and stay light; the sidebar
 reaches every chapter, and the "next" links walk through them in order. The browser is
-``adl.site.Browser``, the one ``adl book`` uses to keep a full-page screenshot of each chapter in
-``<build_dir>/screenshots/<preset>/`` (test_book.py checks those). The site is the one
-test_book.py builds (one build per session).
+``adl.book.site.Browser``, the one ``adl book`` uses to keep a full-page screenshot of each
+chapter in ``<build_dir>/screenshots/<preset>/`` (test_book.py checks those). The site is the
+one test_book.py builds (one build per session).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adl.book import NOTEBOOKS
-from adl.site import Browser, find_chromium, screenshot_pages
+from adl.book.runner import NOTEBOOKS
+from adl.book.site import Browser, find_chromium, screenshot_pages
 
 from test_book import COMMITTED, smoke_book
 
@@ -35,7 +35,7 @@ VIEWPORTS = (("desktop", 1280, 1600, False), ("phone", 390, 844, True))
 #: The most a page may weigh: its HTML (audio players embed their clips in it) plus its images.
 MAX_PAGE_BYTES = 3_000_000
 #: The most an audio player may cost per second of sound: the book's players hold 16 kHz mono
-#: MP3 (``adl.table2.audio_player``, about 4 kB/s); 16-bit PCM would be 32 kB/s at 16 kHz.
+#: MP3 (``adl.plots.audio_player``, about 4 kB/s); 16-bit PCM would be 32 kB/s at 16 kHz.
 MAX_AUDIO_BYTES_PER_S = 16_000
 
 pytestmark = [

@@ -1,5 +1,5 @@
-"""The package's shape: no import cycle, the paper's modules never reach the corpus factory, and
-every ``Notebook:`` back-link is true."""
+"""The package's shape: no import cycle, layers the paper's code never imports (the corpus
+factory, the book's machinery, the benchmarks), and every ``Notebook:`` back-link is true."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adl.book import NOTEBOOKS
+from adl.book.runner import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "adl"
@@ -24,10 +24,11 @@ def _module_name(path: Path) -> str:
 MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
-def _imported(module: str, tree: ast.AST) -> set[str]:
-    """The adl modules a module imports, at the top or inside functions (a lazy import that
-    closes a loop is a cycle all the same)."""
-    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+def _import_names(module: str, tree: ast.AST) -> set[str]:
+    """Every module a module imports (absolute names, adl's or not), at the top or inside
+    functions (a lazy import that closes a loop is a cycle all the same)."""
+    is_package = module in MODULES and MODULES[module].name == "__init__.py"
+    package = module if is_package else module.rpartition(".")[0]
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -42,8 +43,13 @@ def _imported(module: str, tree: ast.AST) -> set[str]:
                      for a in node.names]
         else:
             continue
-        out |= {n for n in names if n in MODULES and n != module}
+        out |= set(names)
     return out
+
+
+def _imported(module: str, tree: ast.AST) -> set[str]:
+    """The adl modules a module imports (see :func:`_import_names`)."""
+    return {n for n in _import_names(module, tree) if n in MODULES and n != module}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -79,6 +85,86 @@ def test_no_import_cycle_in_adl():
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
+#: Layers beside the paper's code, which the paper's modules never import: the book's machinery
+#: (runner, paths, site checks) and the corpus factory. ``adl.cli``, the command line, stands
+#: above every layer.
+LAYERS = ("adl.book", "adl.corpus")
+ENTRY_POINTS = {"adl.cli"}
+#: The benchmarks: scripts in the repository, outside the package, that the paper's code never
+#: imports or loads (``adl bench`` is the command line's).
+BENCHMARKS = ROOT / "benchmarks"
+BENCHMARK_MODULES = {"benchmarks"} | {p.stem for p in BENCHMARKS.glob("*.py")}
+
+
+def _in_layer(module: str) -> bool:
+    return any(module == layer or module.startswith(layer + ".") for layer in LAYERS)
+
+
+PAPER_MODULES = sorted(m for m in MODULES if not _in_layer(m) and m not in ENTRY_POINTS)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the docstring nodes of a module, its classes and functions."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and node.body and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant):
+            out.add(id(node.body[0].value))
+    return out
+
+
+def layer_violations(module: str, tree: ast.AST) -> list[str]:
+    """What a paper module reaches across a layer: an import of ``adl.book`` (or a module
+    name of it in a string, as ``importlib.import_module`` takes), an import of a benchmark
+    script, or the ``benchmarks/`` folder named in its code (as a path to load from)."""
+    found = []
+    for name in sorted(_import_names(module, tree)):
+        if _in_layer(name):
+            found.append(f"imports {name}")
+        elif name.split(".")[0] in BENCHMARK_MODULES:
+            found.append(f"imports {name} (benchmarks/)")
+    docs = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            if any(re.fullmatch(rf"{re.escape(layer)}(\.\w+)*", node.value) for layer in LAYERS):
+                found.append(f"names the module {node.value!r}")
+            elif re.search(r"(?<![\w-])benchmarks(?![\w-])", node.value):
+                found.append(f"names {node.value!r} (benchmarks/) in its code")
+    return found
+
+
+def test_the_paper_never_imports_the_book_or_the_benchmarks():
+    assert "adl.table2" in PAPER_MODULES and "adl.book.runner" not in PAPER_MODULES
+    assert {"harness", "run_bench"} <= BENCHMARK_MODULES
+    bad = {m: v for m in PAPER_MODULES
+           if (v := layer_violations(m, ast.parse(MODULES[m].read_text(encoding="utf-8"))))}
+    assert not bad, f"paper modules that reach into the book's layer or benchmarks/: {bad}"
+
+
+@pytest.mark.parametrize("source,found", [
+    ("from adl.book.paths import book_parameters", "imports adl.book.paths"),
+    ("def f():\n    from adl.book import runner", "imports adl.book.runner"),
+    ("import adl.book", "imports adl.book"),
+    ("from adl.corpus.prepare import prepare_corpus", "imports adl.corpus.prepare"),
+    ("from ..book.site import Browser", "imports adl.book.site"),
+    ("import importlib\nimportlib.import_module('adl.book.runner')", "names the module"),
+    ("from run_bench import run_benchmarks", "imports run_bench (benchmarks/)"),
+    ("import benchmarks.scaling", "imports benchmarks.scaling (benchmarks/)"),
+    ("SCRIPT = ROOT / 'benchmarks' / 'harness.py'", "names 'benchmarks' (benchmarks/)"),
+    ("from harness import run_benchmarks", "imports harness (benchmarks/)"),
+])
+def test_the_layer_check_catches_each_way_across(source, found):
+    violations = layer_violations("adl.models.encoder", ast.parse(source))
+    assert any(v.startswith(found) for v in violations), violations
+
+
+def test_the_layer_check_passes_docstrings_and_the_paper():
+    source = ('"""Measured with benchmarks/harness.py; the runner is adl.book.runner."""\n'
+              "from adl.config import load_preset\nmsg = 'run adl book first'\n")
+    assert layer_violations("adl.table1", ast.parse(source)) == []
+
+
 def test_cycle_finder_finds_a_lazy_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
@@ -86,8 +172,8 @@ def test_cycle_finder_finds_a_lazy_cycle():
     assert _imported("adl.inference", tree) == {"adl.train"}
 
 
-#: The paper's modules: they read the embedded corpus through adl.data, never the factory.
-PAPER_MODULES = ("adl.audio", "adl.mixing", "adl.models", "adl.train", "adl.table1", "adl.table2",
+#: The paper's packages: they read the embedded corpus through adl.data, never the factory.
+PAPER_PACKAGES = ("adl.audio", "adl.mixing", "adl.models", "adl.train", "adl.table1", "adl.table2",
                  "adl.metrics", "adl.data")
 FACTORY = "adl.corpus"
 
@@ -113,7 +199,7 @@ def reached(graph: dict[str, set[str]], start: str) -> dict[str, list[str]]:
 def factory_imports(graph: dict[str, set[str]]) -> list[str]:
     """The import paths by which a paper module (or one of its submodules) reaches adl.corpus."""
     found = []
-    for start in sorted(m for m in graph if any(_within(m, p) for p in PAPER_MODULES)):
+    for start in sorted(m for m in graph if any(_within(m, p) for p in PAPER_PACKAGES)):
         for target, path in sorted(reached(graph, start).items()):
             if _within(target, FACTORY):
                 found.append(" -> ".join(path))
@@ -123,7 +209,7 @@ def factory_imports(graph: dict[str, set[str]]) -> list[str]:
 
 def test_paper_modules_never_import_the_corpus_factory():
     graph = import_graph()
-    assert all(p in graph for p in PAPER_MODULES) and FACTORY in graph
+    assert all(p in graph for p in PAPER_PACKAGES) and FACTORY in graph
     bad = factory_imports(graph)
     assert not bad, "a paper module imports adl.corpus: " + "; ".join(bad)
 

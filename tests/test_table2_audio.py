@@ -1,5 +1,5 @@
-"""Table 2, audible (adl.table2.example_audio, audio_player, example_html): fast, on runs whose
-Table 2 files are written by hand over the tiny data set (no training)."""
+"""Table 2, audible (adl.table2.example_audio and example_html, adl.plots.audio_player): fast, on
+runs whose Table 2 files are written by hand over the tiny data set (no training)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import soundfile as sf
 from adl.audio import load_audio
 from adl.config import save_config
 from adl.mixing import mix
+from adl.plots import audio_player
 from adl.runs import RunError, write_run_info
-from adl.table2 import CONDITION_TITLES, CONDITIONS, audio_player, example_audio, example_html
+from adl.table2 import CONDITION_TITLES, CONDITIONS, example_audio, example_html
 from conftest import SR
 from test_train import tiny_config
 

@@ -7,11 +7,12 @@ folder, and Jupyter Book renders those executed copies. :func:`build_book` does 
     <build_dir>/notebooks/     the executed copies (a failed one stays there, partially run)
     <build_dir>/site-src/      book/ sources plus the executed copies, as Jupyter Book reads them
     <build_dir>/site-src/_build/html/index.html    the site
-    <build_dir>/screenshots/<preset>/  a full-page PNG of each chapter page (adl.site)
+    <build_dir>/site-src/status.md  the execution statistics of this build (adl.book.status)
+    <build_dir>/screenshots/<preset>/  a full-page PNG of each chapter page (adl.book.site)
 
 The build folder is ``$ADL_BUILD_DIR``, else ``build/`` in the repository, and every chapter
-receives :func:`adl.paths.book_parameters`: a notebook opened by hand resolves its defaults
-through the same function, so it finds what the last build wrote.
+receives :func:`adl.book.paths.book_parameters`: a notebook opened by hand resolves its
+defaults through the same function, so it finds what the last build wrote.
 
 While a notebook runs, the runner logs one line per code cell as it starts and, under it, what
 the notebook prints (training logs one line per epoch). The site shows each chapter's idea
@@ -19,7 +20,7 @@ first: :func:`site_notebook` folds the parameters, config and imports cells of i
 
 Example::
 
-    from adl.book import build_book
+    from adl.book.runner import build_book
     index = build_book("smoke")   # `adl book --preset smoke`: <repo>/build/site-src/...
 """
 
@@ -33,18 +34,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+# The book presets, their seeds and the repository's folders live in adl.book.paths, where a
+# notebook opened by hand resolves its defaults; they are re-exported here for the runner's callers.
+from adl.book.paths import (BOOK_PRESETS, BOOK_SEEDS, REPO_ROOT, book_build_dir,  # noqa: F401
+                            book_parameters, book_preset)
+from adl.book.site import SiteError, screenshot_pages
+from adl.book.status import (STATUS_PAGE, git_commit, machine_info, package_versions,
+                             status_page)
 from adl.errors import ADLError, one_line
-# The book presets, their seeds and the repository's folders live in adl.paths, where a notebook
-# opened by hand resolves its defaults; they are re-exported here for the runner's callers.
-from adl.paths import (BOOK_PRESETS, BOOK_SEEDS, REPO_ROOT, book_build_dir,  # noqa: F401
-                       book_parameters, book_preset)
-from adl.site import SiteError, screenshot_pages
 
 # The chapters, in the design card's order.
 NOTEBOOKS = (
@@ -503,15 +507,23 @@ def _scrub(node: Any, replace: Callable[[str], str]) -> Any:
     return node
 
 
+#: The caption of the table of contents' last part: the pages the runner writes for a build.
+BUILD_PAGES_CAPTION = "This build"
+
+
 def prepare_site(executed: Sequence[Path], site_src: Path, *,
                  log: Callable[[str], None] = print,
-                 paths: Mapping[str, str] | None = None) -> Path:
+                 paths: Mapping[str, str] | None = None,
+                 pages: Mapping[str, str] | None = None) -> Path:
     """Copy ``book/`` and the executed notebooks into ``site_src``; returns it.
 
     The table of contents keeps only the chapters that were executed, and the config is forced
     to ``execute_notebooks: off``: the site renders papermill's copies and never re-runs them.
     Each copy goes through :func:`site_notebook` (plumbing folded, machine paths replaced:
     ``paths``, default :func:`machine_paths` of the build folder the copies sit in).
+    ``pages`` (name -> MyST Markdown) are pages written for this build (the execution
+    statistics): each becomes ``<name>.md``, listed in a last part of the table of contents,
+    :data:`BUILD_PAGES_CAPTION`.
     """
     import yaml
 
@@ -542,6 +554,11 @@ def prepare_site(executed: Sequence[Path], site_src: Path, *,
         parts = toc.setdefault("parts", [])
         parts.append({"caption": "More notebooks",
                       "chapters": [{"file": f"{SITE_NOTEBOOK_DIR}/{nb.stem}"} for nb in extra]})
+    for name, text in (pages or {}).items():
+        (site_src / f"{name}.md").write_text(text, encoding="utf-8")
+    if pages:
+        toc.setdefault("parts", []).append(
+            {"caption": BUILD_PAGES_CAPTION, "chapters": [{"file": name} for name in pages]})
     toc_path.write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     return site_src
 
@@ -576,10 +593,11 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
                seed: int = 0, device: str | None = None,
                seeds: Sequence[int] | None = None) -> Path:
     """Execute the notebooks with papermill, in order, build the site with Jupyter Book 1.x, and
-    keep a screenshot of each chapter page.
+    keep a screenshot of each chapter page. The site ends with a page of execution statistics
+    (:mod:`adl.book.status`): each chapter's run time, the machine, the software, the preset.
 
     Each notebook runs in a fresh ``python3`` kernel with its working directory in its own
-    folder, and receives the parameters of :func:`adl.paths.book_parameters`: ``preset`` (the
+    folder, and receives the parameters of :func:`adl.book.paths.book_parameters`: ``preset`` (the
     config preset), ``data_root`` (absolute), ``output_dir`` (``<build_dir>/outputs/<config
     preset>``, absolute: where notebooks pass artifacts to each other), ``seed``, ``seeds``,
     ``device`` and ``ablations``. The executed copies go to ``<build_dir>/notebooks/``; the
@@ -592,11 +610,11 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
         preset: ``smoke``, ``default`` or ``paper``; or ``full``: ``default`` with the
             ablations chapter run (its finished runs are reused from a ``default`` build).
         root: the data root (relative: to the working directory); None:
-            :func:`adl.paths.book_data_root` (the preset's ``data.root``, else
+            :func:`adl.book.paths.book_data_root` (the preset's ``data.root``, else
             ``$ADL_DATA_ROOT``, else ``<repo>/data``). The embedded corpus is generated there
             if missing.
         build_dir: the build folder (relative: to the working directory); None:
-            :func:`adl.paths.book_build_dir` (``$ADL_BUILD_DIR``, else ``<repo>/build``).
+            :func:`adl.book.paths.book_build_dir` (``$ADL_BUILD_DIR``, else ``<repo>/build``).
         notebooks: None for every chapter that exists (missing ones are logged and skipped),
             or chapter names / ``.ipynb`` paths to run instead, in that order.
         timeout_per_cell: seconds one cell may run before the build stops.
@@ -617,16 +635,19 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     from adl.config import load_preset
 
     total_start = time.perf_counter()
+    started = datetime.now(timezone.utc)
     build = book_build_dir(build_dir)
     if build.exists() and not build.is_dir():
         raise BookError(f"build folder {build} exists and is not a folder")
     # The one definition of what the chapters receive: a notebook opened by hand resolves its
-    # defaults through the same function (adl.paths), and so finds this build's runs.
+    # defaults through the same function (adl.book.paths), and so finds this build's runs.
     parameters = book_parameters(preset, build, root=root, seed=seed, seeds=seeds,
                                  device=device)
     cfg = load_preset(parameters["preset"])
     data = Path(parameters["data_root"])
+    data_start = time.perf_counter()
     _prepare_data(cfg, data, log)
+    data_seconds = time.perf_counter() - data_start
     paths = resolve_notebooks(notebooks, log=log)
     if not paths:
         raise BookError(f"no notebooks to run (looked in {NOTEBOOK_DIR})")
@@ -647,8 +668,14 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
         executed.append(out)
         timings.append((path.stem, seconds))
 
+    # Measured here, never typed: the page of this build's execution statistics.
+    status = status_page(timings, preset=preset, parameters=parameters, machine=machine_info(),
+                         versions=package_versions(), started=started,
+                         finished=datetime.now(timezone.utc), data_seconds=data_seconds,
+                         commit=git_commit(REPO_ROOT), chapter_dir=SITE_NOTEBOOK_DIR)
     site_src = prepare_site(executed, build / "site-src", log=log,
-                            paths=machine_paths(build=build, data=data))
+                            paths=machine_paths(build=build, data=data),
+                            pages={STATUS_PAGE: status})
     index = build_site(site_src, log=log)
     _screenshots(index.parent, [f"{SITE_NOTEBOOK_DIR}/{nb.stem}.html" for nb in executed],
                  build / "screenshots" / preset, log=log)

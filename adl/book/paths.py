@@ -1,8 +1,8 @@
 """Where ``adl book`` puts things, so that a notebook opened by hand finds them.
 
 ``make book`` (``adl book --preset P``) executes every notebook with the parameters that
-:func:`book_parameters` computes (:func:`adl.book.build_book` calls it; there is no other
-definition): ``data_root`` (the data root, absolute), ``output_dir``
+:func:`book_parameters` computes (:func:`adl.book.runner.build_book` calls it; there is no
+other definition): ``data_root`` (the data root, absolute), ``output_dir``
 (``<build_dir>/outputs/<config preset>``, absolute), ``seeds`` and ``device``.
 A notebook opened in JupyterLab receives none of them. Its defaults (``""`` for the paths and the
 device, ``[]`` for the seeds) resolve through :func:`book_parameters` to the same values, so that
@@ -21,7 +21,7 @@ like any other on a command line: a relative one is taken from the working direc
 
 Example::
 
-    from adl.paths import book_parameters
+    from adl.book.paths import book_parameters
     book = book_parameters("smoke")
     book["output_dir"]   # '/.../build/outputs/smoke', what `adl book --preset smoke` writes
 
@@ -45,7 +45,7 @@ __all__ = ["BOOK_PRESETS", "BOOK_SEEDS", "BUILD_DIR_ENV", "DATA_ROOT_ENV", "REPO
 
 #: The repository that holds ``notebooks/``, ``book/`` and, by default, ``build/`` and ``data/``
 #: (the package is installed with ``-e``).
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Book presets that are not config presets: ``full`` is the ``default`` preset with the
 #: ablations chapter run (its runs and outputs are the default book's, reused where finished).
@@ -125,7 +125,7 @@ def book_parameters(preset: str, build_dir: str | os.PathLike[str] | None = None
                     seeds: Sequence[int] | None = None, device: str | None = None,
                     ) -> dict[str, Any]:
     """The notebook parameters ``adl book --preset <preset>`` passes to every chapter: the one
-    definition, used by :func:`adl.book.build_book` and by a notebook's defaults alike.
+    definition, used by :func:`adl.book.runner.build_book` and by a notebook's defaults alike.
 
     Args:
         preset: a book preset (``smoke``, ``default``, ``paper`` or ``full``).

@@ -10,7 +10,7 @@ without ``websocket-client``, :class:`SiteError` says so in one line.
 
 Example::
 
-    from adl.site import screenshot_pages
+    from adl.book.site import screenshot_pages
     screenshot_pages("build/site-src/_build/html", ["notebooks/01_data_mixing.html"],
                      "build/screenshots/smoke")   # [.../01_data_mixing.png]
 """

@@ -8,9 +8,13 @@ MISSED (and by how much); the whole report is written as JSON.
 ``quick=True`` runs every section at toy sizes (seconds, for the tests); the numbers it gives are
 not the ones to quote. See ``benchmarks/README.md`` for the measured figures and what they mean.
 
-Example::
+The harness lives beside the paper's code, not in it: nothing in ``adl`` imports it. It runs
+from a clone of the repository, as ``python benchmarks/run_bench.py`` (its command line) or
+``adl bench`` (which loads this file from the repository's ``benchmarks/`` folder).
 
-    from adl.bench import run_benchmarks
+Example, with ``benchmarks/`` on ``sys.path``::
+
+    from harness import run_benchmarks
     report = run_benchmarks("default", root="/tmp/adl-data", out="bench.json")
 """
 
