@@ -236,6 +236,26 @@ def test_site_sources_list_only_the_executed_chapters(tmp_path):
     assert sum("leaving" in line for line in lines) == len(NOTEBOOKS) - 1
 
 
+@pytest.mark.parametrize("preset, findings", [("default", ["**Does ADL help?** computed"]),
+                                              ("smoke", [])])
+def test_the_introduction_opens_with_the_findings_and_other_presets_wear_a_banner(
+        tmp_path, preset, findings):
+    from adl.book.runner import FINDINGS_MARKER, NO_FINDINGS
+
+    assert FINDINGS_MARKER in (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    site = prepare_site([], tmp_path / "site-src", log=lambda line: None, preset=preset,
+                        findings=findings)
+    intro = (site / "intro.md").read_text(encoding="utf-8")
+    assert FINDINGS_MARKER not in intro
+    assert ("- **Does ADL help?** computed" in intro) if findings else (NO_FINDINGS in intro)
+    config = yaml.safe_load((site / "_config.yml").read_text(encoding="utf-8"))
+    banner = config.get("html", {}).get("announcement")
+    if preset == "default":
+        assert banner is None
+    else:
+        assert "<b>smoke</b>" in banner and "tiny data" in banner
+
+
 # -- screenshots of the built site -------------------------------------------------------------
 
 
@@ -300,7 +320,7 @@ def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
     build = Path(built["build"])
     assert COMMITTED, "no notebooks committed"
     for path in COMMITTED:
-        executed = build / "notebooks" / path.name
+        executed = build / "notebooks" / "smoke" / path.name
         assert executed.is_file(), f"{executed} was not written"
         nb = nbformat.read(executed, as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]
@@ -315,8 +335,11 @@ def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
         assert re.search(r'data_root = "/', injected[0].source)
 
     index = Path(built["index"])
-    assert index.is_file() and index.name == "index.html"
+    assert index == build / "site" / "smoke" / "index.html" and index.is_file()
     html = index.parent
+    intro = (html / "intro.html").read_text(encoding="utf-8")
+    # Its own site, with the preset's banner, and chapter 7's findings up front.
+    assert "tiny data" in intro and "Does ADL help with no reference?" in intro
     for page in ("intro", "references", "full_scale"):
         assert (html / f"{page}.html").is_file(), f"no {page}.html"
     for path in COMMITTED:
@@ -385,7 +408,7 @@ def test_a_failing_notebook_stops_the_build_with_one_line(tmp_path, tmp_path_fac
         build_book("smoke", root=shared_data_root(tmp_path_factory), build_dir=build,
                    notebooks=[bad], log=lambda line: None)
     message = str(info.value)
-    partial = build / "notebooks" / "bad_chapter.ipynb"
+    partial = build / "notebooks" / "smoke" / "bad_chapter.ipynb"
     assert "\n" not in message
     assert "bad_chapter.ipynb" in message
     assert "cell 3" in message  # the index of `y = x / 0` in the committed notebook
@@ -395,7 +418,8 @@ def test_a_failing_notebook_stops_the_build_with_one_line(tmp_path, tmp_path_fac
     kept = nbformat.read(partial, as_version=4)
     ran = [c for c in kept.cells if c.cell_type == "code" and "x = 41" in c.source][0]
     assert ran.outputs and "42" in ran.outputs[0]["text"]
-    assert not (build / "site-src").exists(), "no site is built after a failed notebook"
+    assert not (build / "site-src").exists() and not (build / "site").exists(), \
+        "no site is built after a failed notebook"
 
 
 def test_only_declared_parameters_are_passed():
@@ -601,7 +625,7 @@ def test_chapters_run_by_hand_reuse_the_books_runs(built, tmp_path, tmp_path_fac
     log = "\n".join(built["log"])
     for name in ("04_evaluation", "05_latent_space_analysis"):
         # what the book passed is what the defaults resolve to
-        executed = nbformat.read(build / "notebooks" / f"{name}.ipynb", as_version=4)
+        executed = nbformat.read(build / "notebooks" / "smoke" / f"{name}.ipynb", as_version=4)
         injected = next(c for c in executed.cells
                         if "injected-parameters" in c.metadata.get("tags", []))
         passed: dict = {}

@@ -3,12 +3,15 @@
 Notebooks are committed without outputs; papermill runs each one in a fresh kernel into a build
 folder, and Jupyter Book renders those executed copies. :func:`build_book` does both::
 
-    <build_dir>/outputs/<preset>/   what notebooks pass to each other (runs, metrics, CSVs)
-    <build_dir>/notebooks/     the executed copies (a failed one stays there, partially run)
-    <build_dir>/site-src/      book/ sources plus the executed copies, as Jupyter Book reads them
-    <build_dir>/site-src/_build/html/index.html    the site
-    <build_dir>/site-src/status.md  the execution statistics of this build (adl.book.status)
+    <build_dir>/outputs/<preset>/    what notebooks pass to each other (runs, metrics, CSVs)
+    <build_dir>/notebooks/<preset>/  the executed copies (a failed one stays there, partially run)
+    <build_dir>/site-src/<preset>/   book/ sources plus the executed copies, as Jupyter Book
+                                     reads them, and status.md, this build's statistics
+    <build_dir>/site/<preset>/index.html   the site
     <build_dir>/screenshots/<preset>/  a full-page PNG of each chapter page (adl.book.site)
+
+Each preset has its own folders, so a smoke build never replaces the default book's site; every
+page of a site other than ``default``'s carries a banner naming its preset.
 
 The build folder is ``$ADL_BUILD_DIR``, else ``build/`` in the repository, and every chapter
 receives :func:`adl.book.paths.book_parameters`: a notebook opened by hand resolves its
@@ -21,7 +24,7 @@ first: :func:`site_notebook` folds the parameters, config and imports cells of i
 Example::
 
     from adl.book.runner import build_book
-    index = build_book("smoke")   # `adl book --preset smoke`: <repo>/build/site-src/...
+    index = build_book("smoke")   # `adl book --preset smoke`: <repo>/build/site/smoke/index.html
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from adl.book.site import SiteError, screenshot_pages
 from adl.book.status import (STATUS_PAGE, git_commit, machine_info, package_versions,
                              status_page)
 from adl.errors import ADLError, one_line
+from adl.findings import read_findings
 
 # The chapters, in the design card's order.
 NOTEBOOKS = (
@@ -511,10 +515,33 @@ def _scrub(node: Any, replace: Callable[[str], str]) -> Any:
 BUILD_PAGES_CAPTION = "This build"
 
 
+#: Where the introduction takes chapter 7's findings (``book/intro.md``).
+FINDINGS_MARKER = "<!-- findings -->"
+#: What the introduction says when the build has none (chapter 7 did not run).
+NO_FINDINGS = ("*This build has no findings: chapter 7 computes them from the runs, and it did "
+               "not run.*")
+
+
+def preset_banner(preset: str) -> str | None:
+    """The banner every page of a ``preset`` site carries; None for the ``default`` book."""
+    if preset == "default":
+        return None
+    if preset == "smoke":
+        return ("This is the <b>smoke</b> build: tiny synthesised data that checks the code runs. "
+                "Its numbers come from tiny data and say nothing about the method.")
+    return f"This is the <b>{preset}</b> build of the book."
+
+
+def findings_markdown(lines: Sequence[str]) -> str:
+    """The introduction's findings: a Markdown list, or :data:`NO_FINDINGS`."""
+    return "\n".join(f"- {line}" for line in lines) if lines else NO_FINDINGS
+
+
 def prepare_site(executed: Sequence[Path], site_src: Path, *,
                  log: Callable[[str], None] = print,
                  paths: Mapping[str, str] | None = None,
-                 pages: Mapping[str, str] | None = None) -> Path:
+                 pages: Mapping[str, str] | None = None,
+                 preset: str = "default", findings: Sequence[str] = ()) -> Path:
     """Copy ``book/`` and the executed notebooks into ``site_src``; returns it.
 
     The table of contents keeps only the chapters that were executed, and the config is forced
@@ -523,7 +550,9 @@ def prepare_site(executed: Sequence[Path], site_src: Path, *,
     ``paths``, default :func:`machine_paths` of the build folder the copies sit in).
     ``pages`` (name -> MyST Markdown) are pages written for this build (the execution
     statistics): each becomes ``<name>.md``, listed in a last part of the table of contents,
-    :data:`BUILD_PAGES_CAPTION`.
+    :data:`BUILD_PAGES_CAPTION`. ``findings`` (chapter 7's, :func:`adl.findings.read_findings`)
+    replace :data:`FINDINGS_MARKER` in the introduction; a ``preset`` other than ``default``
+    puts :func:`preset_banner` on every page.
     """
     import yaml
 
@@ -542,7 +571,15 @@ def prepare_site(executed: Sequence[Path], site_src: Path, *,
     config_path = site_src / "_config.yml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    banner = preset_banner(preset)
+    if banner:
+        config.setdefault("html", {})["announcement"] = banner
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+    intro = site_src / "intro.md"
+    if intro.is_file():
+        intro.write_text(intro.read_text(encoding="utf-8").replace(
+            FINDINGS_MARKER, findings_markdown(findings)), encoding="utf-8")
 
     toc_path = site_src / "_toc.yml"
     toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
@@ -563,11 +600,13 @@ def prepare_site(executed: Sequence[Path], site_src: Path, *,
     return site_src
 
 
-def build_site(site_src: Path, *, log: Callable[[str], None] = print) -> Path:
+def build_site(site_src: Path, *, log: Callable[[str], None] = print,
+               out: Path | None = None) -> Path:
     """Run ``jupyter-book build`` (1.x, offline) on ``site_src``; returns the site's index.html.
 
-    Sphinx warnings are passed to ``log``; a failed build raises :class:`BookError` quoting the
-    last lines of its output.
+    The site is ``site_src/_build/html``, or ``out`` when given (the HTML folder is moved
+    there, replacing what was). Sphinx warnings are passed to ``log``; a failed build raises
+    :class:`BookError` quoting the last lines of its output.
     """
     cmd = [*_jupyter_book_command(), "build", str(site_src)]
     start = time.perf_counter()
@@ -583,7 +622,13 @@ def build_site(site_src: Path, *, log: Callable[[str], None] = print) -> Path:
         raise BookError(f"jupyter-book build of {site_src} failed (exit {proc.returncode}): "
                         f"{one_line(tail, 600)}")
     log(f"site: built in {time.perf_counter() - start:.1f} s with {len(warnings)} warning(s)")
-    return index
+    if out is None:
+        return index
+    if out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(index.parent), out)
+    return out / "index.html"
 
 
 def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None = None,
@@ -600,8 +645,9 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     folder, and receives the parameters of :func:`adl.book.paths.book_parameters`: ``preset`` (the
     config preset), ``data_root`` (absolute), ``output_dir`` (``<build_dir>/outputs/<config
     preset>``, absolute: where notebooks pass artifacts to each other), ``seed``, ``seeds``,
-    ``device`` and ``ablations``. The executed copies go to ``<build_dir>/notebooks/``; the
-    site is built from them (``execute_notebooks: off``) in ``<build_dir>/site-src/``; a
+    ``device`` and ``ablations``. The executed copies go to ``<build_dir>/notebooks/<preset>/``;
+    the site is built from them (``execute_notebooks: off``) in
+    ``<build_dir>/site-src/<preset>/`` into ``<build_dir>/site/<preset>/``; a
     full-page PNG of each chapter at desktop width goes to
     ``<build_dir>/screenshots/<preset>/<chapter>.png`` (skipped, with one line saying why,
     when headless Chromium is not available).
@@ -652,7 +698,7 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     if not paths:
         raise BookError(f"no notebooks to run (looked in {NOTEBOOK_DIR})")
 
-    executed_dir = build / "notebooks"
+    executed_dir = build / "notebooks" / preset
     if executed_dir.exists():
         shutil.rmtree(executed_dir)  # never mix copies of two builds
     # One folder per preset: a smoke build never hands its tiny runs to a default build.
@@ -673,10 +719,11 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
                          versions=package_versions(), started=started,
                          finished=datetime.now(timezone.utc), data_seconds=data_seconds,
                          commit=git_commit(REPO_ROOT), chapter_dir=SITE_NOTEBOOK_DIR)
-    site_src = prepare_site(executed, build / "site-src", log=log,
+    site_src = prepare_site(executed, build / "site-src" / preset, log=log,
                             paths=machine_paths(build=build, data=data),
-                            pages={STATUS_PAGE: status})
-    index = build_site(site_src, log=log)
+                            pages={STATUS_PAGE: status}, preset=preset,
+                            findings=read_findings(parameters["output_dir"]))
+    index = build_site(site_src, log=log, out=build / "site" / preset)
     _screenshots(index.parent, [f"{SITE_NOTEBOOK_DIR}/{nb.stem}.html" for nb in executed],
                  build / "screenshots" / preset, log=log)
     for name, seconds in timings:

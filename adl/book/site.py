@@ -11,7 +11,7 @@ without ``websocket-client``, :class:`SiteError` says so in one line.
 Example::
 
     from adl.book.site import screenshot_pages
-    screenshot_pages("build/site-src/_build/html", ["notebooks/01_data_mixing.html"],
+    screenshot_pages("build/site/default", ["notebooks/01_data_mixing.html"],
                      "build/screenshots/smoke")   # [.../01_data_mixing.png]
 """
 
@@ -245,7 +245,7 @@ def screenshot_pages(html_root: str | os.PathLike[str], pages: Sequence[str],
     ``pages`` are removed once every new one is written, so the folder shows one build.
 
     Args:
-        html_root: the site's HTML folder (``<site-src>/_build/html``).
+        html_root: the site's HTML folder (``<build_dir>/site/<preset>``).
         pages: page paths relative to it (``notebooks/01_data_mixing.html``); their names
             (``01_data_mixing``) must differ.
         out_dir: where the PNGs go (created).
