@@ -57,6 +57,7 @@ __all__ = [
     "PAPER_TABLE1",
     "REFERENCES",
     "TABLE1_METRICS",
+    "computed_columns",
     "decode_waves",
     "evaluate_run",
     "format_mean_std",
@@ -507,3 +508,16 @@ def relative_change(numbers: pd.DataFrame | Mapping[str, Mapping[str, float]], m
     if mean_b == 0:
         raise ADLError(f"{metric} of {name_b} is 0: a change relative to it is undefined")
     return (mean_a - mean_b) / mean_b
+
+
+def computed_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of a displayed Table 1 that hold at least one number: a column that is
+    ``unavailable`` (or empty) in every row is left out of the tables a reader sees, and said
+    once beside them (``table.attrs["unavailable"]`` of :func:`table1` holds the reasons).
+
+    Notebook: 04_evaluation
+    """
+    def computed(value: object) -> bool:
+        return str(value).strip() not in ("", "unavailable", "nan", "<NA>", "None")
+
+    return [c for c in table.columns if any(computed(v) for v in table[c])]

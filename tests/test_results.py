@@ -315,3 +315,11 @@ def test_conclusion_weighs_extra_steps_only_for_unconverged_runs(tmp_path):
     assert not any("optimizer steps" in line
                    for line in conclusion(intervals, steps={"adl": 320.0, "baseline": 320.0},
                                           converged={"adl": False, "baseline": False}))
+
+
+def test_computed_columns_leave_out_what_no_row_has():
+    from adl.table1 import computed_columns
+
+    table = pd.DataFrame({"spider": ["unavailable", "unavailable", ""],
+                          "cider_d": ["0.253", "unavailable", ""], "seeds": [1, 1, ""]})
+    assert computed_columns(table) == ["cider_d", "seeds"]

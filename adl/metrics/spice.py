@@ -65,8 +65,10 @@ def spice_missing_reason() -> str | None:
     if not missing:
         return None
     return (
-        f"SPICE needs {', '.join(missing)} in {spice_dir / 'lib'} (Stanford CoreNLP 3.6.0, "
-        f"about 400 MB, needs internet); install with: {SPICE_INSTALL_COMMAND}"
+        # The folder is named by its package, not its path: the reason is shown on the book's
+        # pages, which never quote the build machine's folders.
+        f"SPICE needs {', '.join(missing)} in pycocoevalcap's spice/lib folder (Stanford "
+        f"CoreNLP 3.6.0, about 400 MB, needs internet); install with: {SPICE_INSTALL_COMMAND}"
     )
 
 
