@@ -353,7 +353,7 @@ def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
 
     # The execution statistics: a page of the site, last in its table of contents, with every
     # chapter's measured time (the log's, to the tenth of a second under a minute).
-    toc = yaml.safe_load((html.parents[1] / "_toc.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load((build / "site-src" / "smoke" / "_toc.yml").read_text(encoding="utf-8"))
     assert toc["parts"][-1]["chapters"] == [{"file": "status"}]
     status = (html / "status.html").read_text(encoding="utf-8")
     assert "Execution statistics" in status and "smoke" in status
@@ -733,3 +733,56 @@ def test_the_runner_writes_the_status_page_from_its_timings(monkeypatch, tmp_pat
     assert "| {doc}`notebooks/01_data_mixing` | `01_data_mixing.ipynb` | 2.5 s | 100 % |" in page
     assert "`smoke`; seeds 0; device `cpu`" in page
     assert f"| torch | {metadata.version('torch')} |" in page
+
+
+#: What a page must never show: the build machine's folders, and placeholders left as raw HTML
+#: (which a browser swallows) instead of escaped text.
+MACHINE_PATH = re.compile(r"/tmp/|/home/|/root/|site-packages")
+RAW_PLACEHOLDER = re.compile(r"<(?:repo|venv|build|data)>")
+
+
+def page_text(html: str) -> str:
+    """The text a reader sees on a page (scripts and styles left out)."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.skip += tag in ("script", "style")
+
+        def handle_endtag(self, tag):
+            self.skip -= tag in ("script", "style") and self.skip > 0
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+def test_page_text_check_finds_paths_and_swallowed_placeholders():
+    assert MACHINE_PATH.search(page_text("<p>jars in /tmp/x/lib</p><script>/home/y</script>"))
+    assert not MACHINE_PATH.search(page_text("<p>fine</p><script>var a='/home/y'</script>"))
+    assert RAW_PLACEHOLDER.search("<p>in <venv>/lib</p>")
+    assert not RAW_PLACEHOLDER.search("<p>in &lt;venv&gt;/lib</p>")
+
+
+@pytest.mark.slow
+def test_no_page_shows_a_machine_path(built):
+    html = Path(built["index"]).parent
+    found = []
+    for page in sorted(html.rglob("*.html")):
+        source = page.read_text(encoding="utf-8")
+        text = page_text(source)
+        found += [f"{page.relative_to(html)}: {m.group(0)!r} in "
+                  f"{text[max(m.start() - 60, 0):m.end() + 60]!r}"
+                  for m in MACHINE_PATH.finditer(text)]
+        found += [f"{page.relative_to(html)}: raw placeholder {m.group(0)}"
+                  for m in RAW_PLACEHOLDER.finditer(source)]
+    assert not found, "\n".join(found[:20])
