@@ -207,17 +207,13 @@ def _data_check(args: argparse.Namespace) -> int:
     from adl.config import dataset_root, load_preset
     from adl.data.check import (check_overlap, format_recording_splits, format_report,
                                 has_provenance, recording_splits, report_warnings)
-    from adl.errors import DataError
+    from adl.data.layout import require_data_root
 
     if args.list < 0:
         raise ADLError(f"--list: must be at least 0, got {args.list}")
     cfg = load_preset(args.preset)
-    root = dataset_root(cfg, args.root)
-    if not root.is_dir():
-        hint = (f"run `adl data prepare --preset {cfg.name}`, or check real data with "
-                f"--preset paper" if cfg.data.source == "embedded"
-                else "run `adl data download clotho` and `adl data download esc50`")
-        raise DataError(f"{root}: data root does not exist; {hint}")
+    root = require_data_root(cfg, dataset_root(cfg, args.root),
+                             also=", or check real data with --preset paper")
     decisive = ("evaluation",)
     report = check_overlap(root, splits=(*decisive, "development"))
     if report.embedded and has_provenance(root):
@@ -267,21 +263,15 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    # Check the config and arguments before any heavy import or work.
-    from adl.config import METHODS, _nearest
+    from adl.train import check_train_args, run_inputs, train
 
     cfg = _load_cfg(args)
-    if args.method not in METHODS:
-        raise ADLError(f"--method: unknown method {args.method!r}; choose one of "
-                       f"{', '.join(METHODS)}{_nearest(args.method, METHODS)}")
-    if args.max_steps is not None and args.max_steps < 1:
-        raise ADLError(f"--max-steps: must be at least 1, got {args.max_steps}")
-    from adl.train import train
-
+    check_train_args(cfg, args.method, args.max_steps)  # before the corpus is prepared
+    inputs = run_inputs(cfg, args.root)  # resolved once, for the corpus and the run
     if cfg.data.source == "embedded" and not args.resume:
-        prepare_data(cfg, args.root)
+        prepare_data(cfg, inputs.root)
     s = train(cfg, method=args.method, seed=args.seed, out=args.out, max_steps=args.max_steps,
-              resume=args.resume, root=args.root)
+              resume=args.resume, root=inputs.root)
     print(f"run {s.run}: {s.method}, {s.global_step} steps, best val loss "
           f"{s.best_val_loss:.3f}, {s.examples_per_s:.1f} examples/s"
           + (" (reused)" if s.reused else ""))

@@ -60,7 +60,7 @@ from adl.io import atomic_path, sha256_file, write_json
 from adl.models.checkpoints import CheckpointError, state_mismatch
 
 __all__ = ["AISFX", "CACHE_DIRNAME", "Fetcher", "WheelPin", "cached_wheel", "default_fetch",
-           "fetch_wheel", "load_sfx_weights", "pretrained_dir", "read_checkpoint",
+           "fetch_wheel", "load_sfx_file", "load_sfx_weights", "pretrained_dir", "read_checkpoint",
            "sfx_weights", "trunk_state_dict"]
 
 #: Folder under the data root that holds pretrained weights.
@@ -555,10 +555,21 @@ def load_sfx_weights(encoder: torch.nn.Module, root: str | os.PathLike[str] | No
             file and the first offending keys).
         DownloadError: as in :func:`sfx_weights`.
     """
+    path = sfx_weights(root, pin=pin, fetch=fetch)
+    load_sfx_file(encoder, path)
+    return path
+
+
+def load_sfx_file(encoder: torch.nn.Module, path: Path) -> None:
+    """Fill an :class:`adl.models.encoder.SfxCnnEncoder` from converted trunk weights
+    (:func:`sfx_weights`); its tagging head (``fc.*``) keeps its initial values.
+
+    Raises:
+        CheckpointError: the file cannot be read, or its keys or shapes do not fit the encoder.
+    """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = sfx_weights(root, pin=pin, fetch=fetch)
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError) as err:
@@ -569,4 +580,3 @@ def load_sfx_weights(encoder: torch.nn.Module, root: str | os.PathLike[str] | No
         raise CheckpointError(f"{path} does not fit {type(encoder).__name__} (width "
                               f"{getattr(encoder, 'width', '?')}): {problem}")
     encoder.load_state_dict({k: state.get(k, v) for k, v in own.items()}, strict=True)
-    return path
