@@ -409,6 +409,32 @@ def table1(runs: Sequence[str | os.PathLike[str]], *,
     split = normalize_subset(split)
     if not runs:
         raise ADLError("table1 needs at least one run")
+    by_method = _results_by_method(runs, split)
+    order = [m for m in METHOD_NAMES if m in by_method] + sorted(set(by_method) - set(METHOD_NAMES))
+    rows, cells, unavailable = [], [], {}
+    for method in order:
+        name = METHOD_NAMES.get(method, method)
+        row, shown, reasons = _method_row(by_method[method], metrics, digits)
+        if reasons:
+            unavailable[name] = reasons
+        rows.append(row)
+        cells.append(shown)
+    index = pd.Index([METHOD_NAMES.get(m, m) for m in order], name="method")
+    numbers = pd.DataFrame(rows, index=index)
+    numbers.columns = pd.MultiIndex.from_tuples(list(numbers.columns))
+    numbers["seeds"] = numbers["seeds"].astype(int)
+    table = pd.DataFrame(cells, index=index, columns=[*metrics, "seeds"])
+    for frame in (table, numbers):
+        frame.attrs["unavailable"] = unavailable
+        frame.attrs["split"] = split
+        frame.attrs["std"] = "sample standard deviation over seeds (ddof=1)"
+    return table, numbers
+
+
+def _results_by_method(runs: Sequence[str | os.PathLike[str]], split: str,
+                       ) -> dict[str, list[dict[str, Any]]]:
+    """Each run's evaluation of ``split`` (with its run folder and preset), by method; warns when
+    the runs differ in preset or number of clips (their numbers are then not comparable)."""
     by_method: dict[str, list[dict[str, Any]]] = {}
     seen: dict[tuple[str, Any], Path] = {}
     for run in map(Path, runs):
@@ -431,49 +457,39 @@ def table1(runs: Sequence[str | os.PathLike[str]], *,
         values = {r.get(key) for rs in by_method.values() for r in rs} - {None}
         if len(values) > 1:
             warnings.warn(f"table1: the runs differ in {key} ({sorted(map(str, values))}); "
-                          "their numbers are not comparable", stacklevel=2)
+                          "their numbers are not comparable", stacklevel=3)
+    return by_method
 
-    order = [m for m in METHOD_NAMES if m in by_method] + sorted(set(by_method) - set(METHOD_NAMES))
-    rows, cells, unavailable = [], [], {}
-    for method in order:
-        name = METHOD_NAMES.get(method, method)
-        results = by_method[method]
-        row: dict[tuple[str, str], float] = {}
-        shown: dict[str, Any] = {}
-        for metric in metrics:
-            values, reason = [], None
-            for r in results:
-                if metric in r.get("scores", {}):
-                    values.append(float(r["scores"][metric]))
-                else:
-                    reason = r.get("unavailable", {}).get(metric) or (
-                        f"{r['run']} was evaluated without {metric}; run "
-                        f"`adl evaluate {r['run']} --metrics {metric}`")
-                    break
-            if reason is not None:
-                unavailable.setdefault(name, {})[metric] = reason
-                row[metric, "mean"] = row[metric, "std"] = math.nan
-                shown[metric] = "unavailable"
-                continue
-            mean = float(np.mean(values))
-            std = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
-            row[metric, "mean"], row[metric, "std"] = mean, std
-            shown[metric] = format_mean_std(mean, std, len(values), digits)
-        row["seeds", ""] = len(results)
-        shown["seeds"] = len(results)
-        rows.append(row)
-        cells.append(shown)
-    names = [METHOD_NAMES.get(m, m) for m in order]
-    index = pd.Index(names, name="method")
-    numbers = pd.DataFrame(rows, index=index)
-    numbers.columns = pd.MultiIndex.from_tuples(list(numbers.columns))
-    numbers["seeds"] = numbers["seeds"].astype(int)
-    table = pd.DataFrame(cells, index=index, columns=[*metrics, "seeds"])
-    for frame in (table, numbers):
-        frame.attrs["unavailable"] = unavailable
-        frame.attrs["split"] = split
-        frame.attrs["std"] = "sample standard deviation over seeds (ddof=1)"
-    return table, numbers
+
+def _method_row(results: list[dict[str, Any]], metrics: Sequence[str], digits: int,
+                ) -> tuple[dict[tuple[str, str], float], dict[str, Any], dict[str, str]]:
+    """One method's row of :func:`table1`: ``(numbers, shown cells, unavailable reasons)``.
+    A metric that any of its runs lacks is unavailable (NaN), never averaged over fewer seeds."""
+    row: dict[tuple[str, str], float] = {}
+    shown: dict[str, Any] = {}
+    unavailable: dict[str, str] = {}
+    for metric in metrics:
+        values, reason = [], None
+        for r in results:
+            if metric in r.get("scores", {}):
+                values.append(float(r["scores"][metric]))
+            else:
+                reason = r.get("unavailable", {}).get(metric) or (
+                    f"{r['run']} was evaluated without {metric}; run "
+                    f"`adl evaluate {r['run']} --metrics {metric}`")
+                break
+        if reason is not None:
+            unavailable[metric] = reason
+            row[metric, "mean"] = row[metric, "std"] = math.nan
+            shown[metric] = "unavailable"
+            continue
+        mean = float(np.mean(values))
+        std = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
+        row[metric, "mean"], row[metric, "std"] = mean, std
+        shown[metric] = format_mean_std(mean, std, len(values), digits)
+    row["seeds", ""] = len(results)
+    shown["seeds"] = len(results)
+    return row, shown, unavailable
 
 
 def format_mean_std(mean: float, std: float, n: int, digits: int = 3, *,
