@@ -621,27 +621,8 @@ def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike
     runs = {name: Path(run) for name, run in runs.items()}
     if not runs:
         raise ValueError("example_audio needs at least one run")
-    frames = {}
-    for name, run in runs.items():
-        path = run / "table2_captions.csv"
-        if not path.is_file():
-            raise RunError(f"{path}: missing; run difference_conditions({str(run)!r}) first")
-        frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
     run = next(iter(runs.values()))  # the first run's files and events; the others must agree
-    first = next(iter(frames.values()))
-    files = list(dict.fromkeys(first["file_name"]))
-    if not 0 <= k < len(files):
-        raise RunError(f"{run}: example {k} asked for, its Table 2 has {len(files)} clips")
-    clip = first[first["file_name"] == files[k]].set_index("condition").loc["input"]
-    captions = {}
-    for name, frame in frames.items():
-        rows = frame[frame["file_name"] == files[k]].set_index("condition")
-        if rows.empty or rows.loc["input", "event_file"] != clip["event_file"]:
-            raise RunError(f"{runs[name]}: Table 2 did not mix {clip['event_file']} into "
-                           f"{files[k]}; run difference_conditions with the same seed on both")
-        captions[name] = [rows.loc[c, "caption"] for c in CONDITIONS]
-    table = pd.DataFrame(captions, index=[CONDITION_TITLES[c] for c in CONDITIONS])
-    table.index.name = "condition"
+    file_name, clip, table = _example_captions(runs, k)
 
     run_cfg = run_config(run)
     header = read_table2(run) or {}
@@ -649,11 +630,11 @@ def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike
             else Path(header["data_root"]))
     snr = float(header.get("snr_db", run_cfg.mixing.snr_db))
     run_sr = run_cfg.data.sr
-    item = next((it for it in load_clotho(base, "evaluation") if it.fname == files[k]), None)
+    item = next((it for it in load_clotho(base, "evaluation") if it.fname == file_name), None)
     event = next((e for e in load_esc50(base, folds=(HELD_ASIDE_FOLD,))
                   if e.fname == clip["event_file"]), None)
     if item is None or event is None:
-        raise DataError(f"{base}: {files[k]} or {clip['event_file']} is not in the data root "
+        raise DataError(f"{base}: {file_name} or {clip['event_file']} is not in the data root "
                         "that Table 2 was computed on (pass root=)")
     x = load_audio(item.path, sr=run_sr)
     offset = min(int(round(float(clip["offset_s"]) * run_sr)), x.shape[0] - 1)
@@ -670,11 +651,39 @@ def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike
         waves = [w * (peak / top) if top > 0 else w for w in waves]
     x16, ev16, mix16 = (np.ascontiguousarray(w, dtype=np.float32) for w in waves)
     scene = clip["true_events"]
-    return ExampleAudio(file_name=files[k],
+    return ExampleAudio(file_name=file_name,
                         scene_events=scene.replace(";", ", ") if scene else "unknown",
                         event_label=clip["event_label"], event_file=clip["event_file"],
                         offset_s=offset / run_sr, sr=out_sr, input=x16, event=ev16,
                         mixture=mix16, captions=table)
+
+
+def _example_captions(runs: Mapping[str, Path], k: int,
+                      ) -> tuple[str, pd.Series, pd.DataFrame]:
+    """The ``k``-th clip of the first run's Table 2: ``(file name, its input row of
+    table2_captions.csv, every run's captions of the four conditions)``."""
+    frames = {}
+    for name, run in runs.items():
+        path = run / "table2_captions.csv"
+        if not path.is_file():
+            raise RunError(f"{path}: missing; run difference_conditions({str(run)!r}) first")
+        frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    run = next(iter(runs.values()))
+    first = next(iter(frames.values()))
+    files = list(dict.fromkeys(first["file_name"]))
+    if not 0 <= k < len(files):
+        raise RunError(f"{run}: example {k} asked for, its Table 2 has {len(files)} clips")
+    clip = first[first["file_name"] == files[k]].set_index("condition").loc["input"]
+    captions = {}
+    for name, frame in frames.items():
+        rows = frame[frame["file_name"] == files[k]].set_index("condition")
+        if rows.empty or rows.loc["input", "event_file"] != clip["event_file"]:
+            raise RunError(f"{runs[name]}: Table 2 did not mix {clip['event_file']} into "
+                           f"{files[k]}; run difference_conditions with the same seed on both")
+        captions[name] = [rows.loc[c, "caption"] for c in CONDITIONS]
+    table = pd.DataFrame(captions, index=[CONDITION_TITLES[c] for c in CONDITIONS])
+    table.index.name = "condition"
+    return files[k], clip, table
 
 
 def audio_player(wave: np.ndarray | torch.Tensor, sr: int, *, fmt: str = "mp3",
