@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from adl import __version__
 from adl.errors import ADLError
@@ -34,11 +35,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``adl`` parser: one subcommand per step of the book (data, training, evaluation,
+    benchmarks, the book itself)."""
     parser = argparse.ArgumentParser(
         prog="adl", description="Audio Difference Learning for audio captioning.")
     parser.add_argument("--version", action="version", version=f"adl {__version__}")
     sub = parser.add_subparsers(metavar="COMMAND")
+    for add in (_add_data, _add_pretrain, _add_train, _add_tune, _add_caption, _add_evaluate,
+                _add_bench, _add_book):
+        add(sub)
+    return parser
 
+
+def _add_data(sub: Any) -> None:
+    """``adl data prepare|download|check``."""
     data = sub.add_parser("data",
                           help="prepare the embedded corpus, or download or check real data")
     data_sub = data.add_subparsers(metavar="ACTION")
@@ -68,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=_data_check)
     data.set_defaults(func=lambda a: (data.print_help(), 2)[1])
 
+
+def _add_pretrain(sub: Any) -> None:
+    """``adl pretrain-encoder``."""
     pre = sub.add_parser("pretrain-encoder",
                          help="pretrain the small CNN as an event tagger (reused once done)")
     pre.add_argument("--preset", default="default")
@@ -79,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "for tagger.shipped (maintainers)")
     pre.set_defaults(func=_pretrain)
 
+
+def _add_train(sub: Any) -> None:
+    """``adl train``."""
     tr = sub.add_parser("train", help="train a captioner (baseline, mixgen or adl)")
     tr.add_argument("--preset", default="default", help="smoke, default or paper")
     tr.add_argument("--config", type=Path, default=None,
@@ -91,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--root", type=Path, default=None, help="data root")
     tr.set_defaults(func=_train)
 
+
+def _add_tune(sub: Any) -> None:
+    """``adl tune-lr``."""
     tune = sub.add_parser("tune-lr", help="choose each method's learning rate on validation")
     tune.add_argument("--preset", default="default", help="smoke, default or paper")
     tune.add_argument("--config", type=Path, default=None,
@@ -104,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--root", type=Path, default=None, help="data root")
     tune.set_defaults(func=_tune_lr)
 
+
+def _add_caption(sub: Any) -> None:
+    """``adl caption``."""
     cap = sub.add_parser("caption", help="caption a file, or the difference file - reference")
     cap.add_argument("run", type=Path)
     cap.add_argument("file", type=Path, nargs="+")
@@ -111,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="subtract this reference's features before decoding")
     cap.set_defaults(func=_caption)
 
+
+def _add_evaluate(sub: Any) -> None:
+    """``adl evaluate``."""
     ev = sub.add_parser("evaluate", help="decode a split with a run and score it")
     ev.add_argument("run", type=Path)
     ev.add_argument("--split", default="evaluation",
@@ -123,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the best (lowest validation loss) or the last weights")
     ev.set_defaults(func=_evaluate)
 
+
+def _add_bench(sub: Any) -> None:
+    """``adl bench``."""
     bench = sub.add_parser("bench", help="benchmarks: ratios measured side by side in one run")
     bench.add_argument("--preset", default="default")
     bench.add_argument("--root", type=Path, default=None, help="data root")
@@ -130,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="toy sizes (a smoke test)")
     bench.set_defaults(func=_bench)
 
+
+def _add_book(sub: Any) -> None:
+    """``adl book``."""
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
     book.add_argument("--preset", default="default",
                       help="smoke, default, paper, or full (default plus the ablations)")
@@ -148,7 +179,6 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--cell-timeout", type=int, default=7200, metavar="SECONDS",
                       help="stop the build when one cell runs longer (default: 7200)")
     book.set_defaults(func=_book)
-    return parser
 
 
 def _data_prepare(args: argparse.Namespace) -> int:
