@@ -219,7 +219,8 @@ class TrainingData:
     #: Per reference event, its class.
     reference_classes: list[str] = field(default_factory=list)
     #: Frozen-encoder feature caches of ``clips`` and ``val_clips``, by encoder digest (and
-    #: batch size, device, autocast): filled by :func:`train`, shared by the runs given ``data``.
+    #: batch size, device, autocast): filled by :func:`cache_features`, shared by the runs
+    #: given ``data``.
     feature_caches: dict[tuple, tuple[FeatureCache, FeatureCache]] = field(
         default_factory=dict, repr=False, compare=False)
 

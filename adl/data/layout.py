@@ -84,7 +84,8 @@ def require_data_root(cfg: Config, base: Path, *, also: str = "") -> Path:
         DataError: ``base`` is not a folder.
     """
     if not base.is_dir():
-        hint = (f"run `adl data prepare --preset {cfg.name}`{also}" if cfg.data.source == "embedded"
+        hint = (f"run `adl data prepare --preset {cfg.name}`{also}"
+                if cfg.data.source == "embedded"
                 else "run `adl data download clotho` and `adl data download esc50`")
         raise DataError(f"{base}: data root does not exist; {hint}")
     return base

@@ -30,7 +30,8 @@ def _start_meteor(java_path: str, java_max_memory: str) -> tuple[subprocess.Pope
            "-", "-", "-stdio", "-l", "en", "-norm"]  # fmt: skip
     err_file = tempfile.TemporaryFile()
     try:
-        proc = popen_java(cmd, cwd=meteor_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err_file)
+        proc = popen_java(cmd, cwd=meteor_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=err_file)
     except BaseException:
         err_file.close()
         raise

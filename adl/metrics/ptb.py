@@ -94,7 +94,8 @@ def ptb_tokenize(sentences: Sequence[str], *, java: str = "java") -> list[str]:
         in_path.write_bytes("\n".join(clean).encode("utf-8"))
         cmd = [java_path, "-cp", str(jar), "edu.stanford.nlp.process.PTBTokenizer",
                "-preserveLines", "-lowerCase", str(in_path)]  # fmt: skip
-        proc = popen_java(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        proc = popen_java(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL)
         out, err = proc.communicate()
     if proc.returncode != 0:
         raise MetricError(

@@ -141,7 +141,8 @@ def _spice(
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             cmd += ["-cache", str(cache_dir)]
         cmd += ["-out", str(out_path), "-subset", "-silent"]
-        proc = popen_java(cmd, cwd=_spice_dir(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = popen_java(cmd, cwd=_spice_dir(), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
         try:
             _, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:

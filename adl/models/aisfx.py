@@ -60,8 +60,8 @@ from adl.models.checkpoints import CheckpointError, state_mismatch
 from adl.runs import up_to_date
 
 __all__ = ["AISFX", "CACHE_DIRNAME", "Fetcher", "WheelPin", "cached_wheel", "default_fetch",
-           "fetch_wheel", "load_sfx_file", "load_sfx_weights", "pretrained_dir", "read_checkpoint",
-           "sfx_weights", "trunk_state_dict"]
+           "fetch_wheel", "load_sfx_file", "load_sfx_weights", "pretrained_dir",
+           "read_checkpoint", "sfx_weights", "trunk_state_dict"]
 
 #: Folder under the data root that holds pretrained weights.
 CACHE_DIRNAME = "pretrained"
