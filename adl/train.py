@@ -139,15 +139,15 @@ class EncoderWeights:
     note: str = ""
 
 
-def encoder_weights(cfg: Config, inputs: RunInputs,
-                    log: Callable[[str], None] = print) -> EncoderWeights:
+def encoder_weights(cfg: Config, inputs: RunInputs) -> EncoderWeights:
     """Make sure the encoder weights that ``encoder.checkpoint`` names exist, once.
 
     ``tagger``: the small CNN pretrained as an event tagger on the embedded corpus (pretrained
     now if missing, :func:`adl.pretrain.pretrain_tagger`); ``aisfx``: the sound-effects CNN's
     pinned weights, fetched into ``<data root>/pretrained/`` and converted on first use
     (:mod:`adl.models.aisfx`); a path: a PANNs / DCASE2023 checkpoint (CNN14); null: random
-    init (only sensible with ``freeze: false``, or for quick tests).
+    init (only sensible with ``freeze: false``, or for quick tests). The tagger's training
+    prints its progress; :func:`load_encoder_weights` logs where the weights came from.
     """
     ckpt = cfg.encoder.checkpoint
     if ckpt is None:
@@ -197,7 +197,7 @@ def init_encoder(cfg: Config, captioner: Captioner, root: str | os.PathLike[str]
     :func:`encoder_weights` (made sure of, under the data root ``root``), then
     :func:`load_encoder_weights`.
     """
-    weights = encoder_weights(cfg, run_inputs(cfg, root), log)
+    weights = encoder_weights(cfg, run_inputs(cfg, root))
     return load_encoder_weights(cfg, captioner, weights, log)
 
 
@@ -581,7 +581,7 @@ def start_run(cfg: Config, *, method: str, seed: int, out: Path, inputs: RunInpu
     cuda = resolve_device(cfg.training.device).startswith("cuda")
     accelerator = Accelerator(cpu=not cuda, mixed_precision="bf16" if cuda else "no")
     say = log if accelerator.is_main_process else (lambda _msg: None)
-    weights = encoder_weights(cfg, inputs, log=say)
+    weights = encoder_weights(cfg, inputs)
     torch.manual_seed(seed)
     if data is None:
         data = read_training_data(cfg, inputs.corpus, with_references=(method == "adl"))
