@@ -65,9 +65,11 @@ __all__ = [
     "log_unavailable",
     "relative_change",
     "result_paths",
+    "reusable_evaluation",
     "run_config",
     "score_captions",
     "table1",
+    "write_evaluation",
 ]
 
 #: The paper's Table 1 columns: SPIDEr, SPIDEr-FL, CIDEr(-D), METEOR.
