@@ -357,14 +357,7 @@ def _z(model: torch.nn.Module, wave: torch.Tensor,
     device = next(model.parameters()).device
     lengths = torch.tensor([wave.shape[0]], device=device)
     ref = None if reference is None else reference[None].to(device)
-    saved = getattr(model, "no_reference", None)
-    if saved is not None:
-        model.no_reference = "zero"
-    try:
-        z, mask = model.difference(wave[None].to(device), lengths, ref)
-    finally:
-        if saved is not None:
-            model.no_reference = saved
+    z, mask = model.difference(wave[None].to(device), lengths, ref, no_reference="zero")
     return z[0].float().cpu(), mask[0].cpu()
 
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from adl import __version__
 from adl.errors import ADLError
@@ -36,11 +37,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``adl`` parser: one subcommand per step of the book (data, training, evaluation,
+    benchmarks, the book itself)."""
     parser = argparse.ArgumentParser(
         prog="adl", description="Audio Difference Learning for audio captioning.")
     parser.add_argument("--version", action="version", version=f"adl {__version__}")
     sub = parser.add_subparsers(metavar="COMMAND")
+    for add in (_add_data, _add_pretrain, _add_train, _add_tune, _add_caption, _add_evaluate,
+                _add_bench, _add_book):
+        add(sub)
+    return parser
 
+
+def _add_data(sub: Any) -> None:
+    """``adl data prepare|download|check``."""
     data = sub.add_parser("data",
                           help="prepare the embedded corpus, or download or check real data")
     data_sub = data.add_subparsers(metavar="ACTION")
@@ -70,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=_data_check)
     data.set_defaults(func=lambda a: (data.print_help(), 2)[1])
 
+
+def _add_pretrain(sub: Any) -> None:
+    """``adl pretrain-encoder``."""
     pre = sub.add_parser("pretrain-encoder",
                          help="pretrain the small CNN as an event tagger (reused once done)")
     pre.add_argument("--preset", default="default")
@@ -81,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "for tagger.shipped (maintainers)")
     pre.set_defaults(func=_pretrain)
 
+
+def _add_train(sub: Any) -> None:
+    """``adl train``."""
     tr = sub.add_parser("train", help="train a captioner (baseline, mixgen or adl)")
     tr.add_argument("--preset", default="default", help="smoke, default or paper")
     tr.add_argument("--config", type=Path, default=None,
@@ -93,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--root", type=Path, default=None, help="data root")
     tr.set_defaults(func=_train)
 
+
+def _add_tune(sub: Any) -> None:
+    """``adl tune-lr``."""
     tune = sub.add_parser("tune-lr", help="choose each method's learning rate on validation")
     tune.add_argument("--preset", default="default", help="smoke, default or paper")
     tune.add_argument("--config", type=Path, default=None,
@@ -106,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--root", type=Path, default=None, help="data root")
     tune.set_defaults(func=_tune_lr)
 
+
+def _add_caption(sub: Any) -> None:
+    """``adl caption``."""
     cap = sub.add_parser("caption", help="caption a file, or the difference file - reference")
     cap.add_argument("run", type=Path)
     cap.add_argument("file", type=Path, nargs="+")
@@ -113,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="subtract this reference's features before decoding")
     cap.set_defaults(func=_caption)
 
+
+def _add_evaluate(sub: Any) -> None:
+    """``adl evaluate``."""
     ev = sub.add_parser("evaluate", help="decode a split with a run and score it")
     ev.add_argument("run", type=Path)
     ev.add_argument("--split", default="evaluation",
@@ -125,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the best (lowest validation loss) or the last weights")
     ev.set_defaults(func=_evaluate)
 
+
+def _add_bench(sub: Any) -> None:
+    """``adl bench``."""
     bench = sub.add_parser("bench", help="benchmarks: ratios measured side by side in one run")
     bench.add_argument("--preset", default="default")
     bench.add_argument("--root", type=Path, default=None, help="data root")
@@ -132,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="toy sizes (a smoke test)")
     bench.set_defaults(func=_bench)
 
+
+def _add_book(sub: Any) -> None:
+    """``adl book``."""
     book = sub.add_parser("book", help="run every notebook with papermill and build the site")
     book.add_argument("--preset", default="default",
                       help="smoke, default, paper, or full (default plus the ablations)")
@@ -150,7 +181,6 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--cell-timeout", type=int, default=7200, metavar="SECONDS",
                       help="stop the build when one cell runs longer (default: 7200)")
     book.set_defaults(func=_book)
-    return parser
 
 
 def _data_prepare(args: argparse.Namespace) -> int:
@@ -209,17 +239,13 @@ def _data_check(args: argparse.Namespace) -> int:
     from adl.config import dataset_root, load_preset
     from adl.data.check import (check_overlap, format_recording_splits, format_report,
                                 has_provenance, recording_splits, report_warnings)
-    from adl.errors import DataError
+    from adl.data.layout import require_data_root
 
     if args.list < 0:
         raise ADLError(f"--list: must be at least 0, got {args.list}")
     cfg = load_preset(args.preset)
-    root = dataset_root(cfg, args.root)
-    if not root.is_dir():
-        hint = (f"run `adl data prepare --preset {cfg.name}`, or check real data with "
-                f"--preset paper" if cfg.data.source == "embedded"
-                else "run `adl data download clotho` and `adl data download esc50`")
-        raise DataError(f"{root}: data root does not exist; {hint}")
+    root = require_data_root(cfg, dataset_root(cfg, args.root),
+                             also=", or check real data with --preset paper")
     decisive = ("evaluation",)
     report = check_overlap(root, splits=(*decisive, "development"))
     if report.embedded and has_provenance(root):
@@ -269,21 +295,15 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    # Check the config and arguments before any heavy import or work.
-    from adl.config import METHODS, _nearest
+    from adl.train import check_train_args, run_inputs, train
 
     cfg = _load_cfg(args)
-    if args.method not in METHODS:
-        raise ADLError(f"--method: unknown method {args.method!r}; choose one of "
-                       f"{', '.join(METHODS)}{_nearest(args.method, METHODS)}")
-    if args.max_steps is not None and args.max_steps < 1:
-        raise ADLError(f"--max-steps: must be at least 1, got {args.max_steps}")
-    from adl.train import train
-
+    check_train_args(cfg, args.method, args.max_steps)  # before the corpus is prepared
+    inputs = run_inputs(cfg, args.root)  # resolved once, for the corpus and the run
     if cfg.data.source == "embedded" and not args.resume:
-        prepare_data(cfg, args.root)
+        prepare_data(cfg, inputs.root)
     s = train(cfg, method=args.method, seed=args.seed, out=args.out, max_steps=args.max_steps,
-              resume=args.resume, root=args.root)
+              resume=args.resume, root=inputs.root)
     print(f"run {s.run}: {s.method}, {s.global_step} steps, best val loss "
           f"{s.best_val_loss:.3f}, {s.examples_per_s:.1f} examples/s"
           + (" (reused)" if s.reused else ""))

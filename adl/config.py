@@ -429,7 +429,7 @@ def load_preset(name: str) -> Config:
     """Read a preset shipped with the package (``smoke``, ``default`` or ``paper``)."""
     path = PRESET_DIR / f"{name}.yaml"
     if not path.is_file():
-        hint = _nearest(name, PRESETS)
+        hint = nearest_hint(name, PRESETS)
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}{hint}")
     return load_config(path)
 
@@ -512,7 +512,7 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
     kwargs = {}
     for key, value in raw.items():
         if key not in fields:
-            raise ConfigError(f"unknown key '{prefix}{key}'{_nearest(str(key), fields)}")
+            raise ConfigError(f"unknown key '{prefix}{key}'{nearest_hint(str(key), fields)}")
         kwargs[key] = _coerce(hints[key], value, f"{prefix}{key}")
     try:
         return cls(**kwargs)
@@ -557,7 +557,8 @@ def _coerce(hint: Any, value: Any, name: str) -> Any:
     return value
 
 
-def _nearest(key: str, valid: Any) -> str:
+def nearest_hint(key: str, valid: Any) -> str:
+    """`` (did you mean 'x'?)`` naming the closest of ``valid`` to a mistyped ``key``, or ""."""
     match = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
@@ -576,7 +577,7 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ConfigError(
             f"{name}: unknown value {value!r}; choose one of {', '.join(choices)}"
-            f"{_nearest(value, choices)}")
+            f"{nearest_hint(value, choices)}")
 
 
 def _to_plain(obj: Any) -> Any:

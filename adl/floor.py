@@ -54,7 +54,7 @@ from adl.feature_cache import FeatureCache, encoder_digest
 from adl.inference import load_run, resolve_device, weights_path
 from adl.io import write_json
 from adl.metrics import check_metrics
-from adl.runs import read_run_info
+from adl.runs import read_run_info, up_to_date
 from adl.table1 import (METHOD_NAMES, N_REFERENCES, load_split, log_unavailable, result_paths,
                         run_config, score_captions, write_csv)
 
@@ -290,16 +290,10 @@ def _data_files(base: Path) -> list[Path]:
 
 def _reusable(metrics_json: Path, captions_csv: Path, key: Mapping[str, Any],
               newer_than: Sequence[Path]) -> dict[str, Any] | None:
-    """The saved result when it was made with ``key`` and after every file of ``newer_than``."""
-    if not (metrics_json.is_file() and captions_csv.is_file()):
-        return None
-    old = json.loads(metrics_json.read_text(encoding="utf-8"))
-    if any(old.get(k) != v for k, v in key.items()) or "events" not in old:
-        return None
-    stamp = metrics_json.stat().st_mtime
-    if any(p.is_file() and p.stat().st_mtime >= stamp for p in newer_than):
-        return None
-    return old
+    """The saved result when it was made with ``key`` and after every file of ``newer_than``
+    (:func:`adl.runs.up_to_date`), and holds event scores."""
+    old = up_to_date(metrics_json, key, requires=[captions_csv], newer_than=newer_than)
+    return old if old is not None and "events" in old else None
 
 
 def _score_and_write(system: str, output_dir: Path, items: Sequence[ClothoItem],

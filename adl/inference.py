@@ -102,12 +102,15 @@ def load_run(run: str | os.PathLike[str], *, which: str = "best",
 
 def caption_waves(model: Captioner, tok: Any, waves: list[torch.Tensor],
                   references: list[torch.Tensor | None] | None = None, *,
-                  batch_size: int = 32, **generation: Any) -> list[str]:
+                  batch_size: int = 32, no_reference: str | None = None,
+                  **generation: Any) -> list[str]:
     """Caption clips, or clip-minus-reference differences, in batches (beam search).
 
     Args:
         waves: (samples,) clips. references: per clip, None or a (samples,) reference that is
             encoded and subtracted; a shorter reference is zero-padded, a longer one cropped.
+        no_reference: what clips without a reference subtract, ``"silence"`` or ``"zero"``
+            (None: the model's own ``no_reference``, as it was trained).
         generation: overrides of the DCASE decoding settings (num_beams, ...).
     """
     device = next(model.parameters()).device
@@ -122,7 +125,8 @@ def caption_waves(model: Captioner, tok: Any, waves: list[torch.Tensor],
             ref, _ = pad_batch(aligned, length=wave.shape[1])
             has = torch.tensor([r is not None for r in refs])
             ref = ref.to(device)
-        ids = model.generate(wave.to(device), lengths.to(device), ref, has, **generation)
+        ids = model.generate(wave.to(device), lengths.to(device), ref, has,
+                             no_reference=no_reference, **generation)
         out += decode_captions(tok, ids)
     return out
 

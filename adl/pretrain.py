@@ -53,8 +53,9 @@ from adl.data.esc50 import load_esc50
 from adl.data.layout import SPLIT_FOLDS, events_csv
 from adl.errors import ConfigError, DataError
 from adl.io import atomic_path, write_json
-from adl.models.checkpoints import CheckpointError
+from adl.models.checkpoints import CheckpointError, state_mismatch
 from adl.models.encoder import SmallCnnEncoder
+from adl.runs import up_to_date
 
 __all__ = [
     "TaggerResult",
@@ -352,19 +353,6 @@ def _result_from_report(report: dict[str, Any], weights: Path, *, reused: bool) 
                         shipped="shipped" in report)
 
 
-def _reusable(out: Path, settings: dict[str, Any]) -> dict[str, Any] | None:
-    """The saved report if it matches ``settings`` and the weights exist, else None."""
-    try:
-        report = json.loads((out / REPORT_FILE).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    if not isinstance(report, dict) or report.get("settings") != settings:
-        return None
-    if not (out / WEIGHTS_FILE).is_file():
-        return None
-    return report
-
-
 def tagger_ablation(cfg: Config) -> Config:
     """The config with the corpus-trained small CNN in place of its encoder (the ablation).
 
@@ -426,7 +414,8 @@ def pretrain_tagger(cfg: Config, *, root: str | os.PathLike[str] | None = None,
     out = Path(out_dir) if out_dir is not None else data_dir / "tagger"
     settings = _settings(cfg, seed, _corpus_identity(data_dir))
     if not force:
-        report = _reusable(out, settings)
+        report = up_to_date(out / REPORT_FILE, {"settings": settings},
+                            requires=[out / WEIGHTS_FILE])
         if report is not None:
             say(f"tagger in {out} is up to date (eval mAP {report['eval_map']:.3f})")
             return _result_from_report(report, out / WEIGHTS_FILE, reused=True)
@@ -655,17 +644,9 @@ def load_tagger_encoder(path_or_dir: str | os.PathLike[str], *, channels: Sequen
         raise CheckpointError(f"tagger weights {path} hold no tagging head (fc.weight)")
     model = SmallCnnEncoder(n_mels, channels=tuple(channels), time_pool=time_pool,
                             n_classes=int(head.shape[0]))
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    wrong = sorted(f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}" for k, v in state.items()
-                   if k in own and v.shape != own[k].shape)
-    if missing or unexpected or wrong:
-        parts = [f"{name} {', '.join(keys[:3])}" + (f" ({len(keys)} in all)" if len(keys) > 3
-                                                    else "")
-                 for name, keys in (("missing keys:", missing), ("unexpected keys:", unexpected),
-                                    ("wrong shapes:", wrong)) if keys]
+    problem = state_mismatch(model.state_dict(), state)
+    if problem:
         raise CheckpointError(f"tagger weights {path} do not fit SmallCnnEncoder(channels="
-                              f"{tuple(channels)}, time_pool={time_pool}): " + "; ".join(parts))
+                              f"{tuple(channels)}, time_pool={time_pool}): {problem}")
     model.load_state_dict(state, strict=True)
     return model.eval()

@@ -29,7 +29,7 @@ import math
 import os
 import random
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,48 @@ def read_run_info(run: str | os.PathLike[str]) -> dict[str, Any]:
 
 def write_run_info(run: str | os.PathLike[str], info: dict[str, Any]) -> None:
     write_json(Path(run) / "run.json", {"format_version": FORMAT_VERSION, **info})
+
+
+# -- reuse if up to date -------------------------------------------------------------------------
+
+
+def up_to_date(record: str | os.PathLike[str], key: Mapping[str, Any], *,
+               requires: Iterable[str | os.PathLike[str]] = (),
+               newer_than: Iterable[str | os.PathLike[str]] = (),
+               defaults: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The JSON ``record`` of an earlier result when it may be reused instead of recomputed.
+
+    The one rule for runs, taggers, tables and floors: a result is reused when its record
+    exists and reads as a JSON object, every field of ``key`` holds the same value in it (a
+    field it lacks reads as ``defaults[field]``, else None: records written before the field
+    existed), every file of ``requires`` exists, and the record was written after every file
+    of ``newer_than`` that exists (the weights it evaluated, the data it read). The record is
+    written last, so one that exists describes complete files.
+
+    Args:
+        record: the JSON file (``metrics.json``, ``table2.json``, ``tagger.json``, ...).
+        key: the settings the result depends on.
+        requires: files the result consists of besides its record.
+        newer_than: files the result was computed from.
+        defaults: values of key fields that older records lack.
+
+    Returns:
+        The record's contents, or None when the result must be computed again.
+    """
+    record = Path(record)
+    try:
+        old = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    defaults = defaults or {}
+    if not isinstance(old, dict) or any(old.get(k, defaults.get(k)) != v for k, v in key.items()):
+        return None
+    if not all(Path(p).is_file() for p in requires):
+        return None
+    stamp = record.stat().st_mtime
+    if any(Path(p).is_file() and Path(p).stat().st_mtime >= stamp for p in newer_than):
+        return None
+    return old
 
 
 # -- the book's run folders ----------------------------------------------------------------------

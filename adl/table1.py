@@ -44,13 +44,14 @@ import torch
 
 from adl.config import Config, dataset_root, load_config
 from adl.data.clotho import ClothoItem, load_clotho, normalize_subset
+from adl.data.layout import require_data_root
 from adl.data.training import load_clips
 from adl.errors import ADLError, DataError
 from adl.events import event_entry, load_event_labels
 from adl.inference import caption_waves, load_run, resolve_device, weights_path
 from adl.io import atomic_open, write_json
 from adl.metrics import CorpusScores, MetricUnavailableWarning, check_metrics, evaluate
-from adl.runs import RunError, read_run_info
+from adl.runs import RunError, read_run_info, up_to_date
 
 __all__ = [
     "METHOD_NAMES",
@@ -65,9 +66,11 @@ __all__ = [
     "log_unavailable",
     "relative_change",
     "result_paths",
+    "reusable_evaluation",
     "run_config",
     "score_captions",
     "table1",
+    "write_evaluation",
 ]
 
 #: The paper's Table 1 columns: SPIDEr, SPIDEr-FL, CIDEr(-D), METEOR.
@@ -122,10 +125,7 @@ def load_split(cfg: Config, base: Path, split: str,
     Raises:
         DataError: the data root, the split's clip list or all of its audio is missing.
     """
-    if not base.exists():
-        hint = (f"run `adl data prepare --preset {cfg.name}`" if cfg.data.source == "embedded"
-                else "run `adl data download clotho` and `adl data download esc50`")
-        raise DataError(f"{base}: data root does not exist; {hint}")
+    require_data_root(cfg, base)
     items = load_clotho(base, split)  # DataError, naming the files, if audio is missing
     if not items:
         raise DataError(f"{base}: the Clotho {split} split lists no clips")
@@ -138,12 +138,14 @@ def load_split(cfg: Config, base: Path, split: str,
 
 
 def decode_waves(model: Any, tok: Any, cfg: Config, waves: list[torch.Tensor],
-                 references: list[torch.Tensor | None] | None = None) -> list[str]:
+                 references: list[torch.Tensor | None] | None = None, *,
+                 no_reference: str | None = None) -> list[str]:
     """Beam search with the run's generation settings (the DCASE2023 baseline's), longest clips
     first; with ``references``, each clip is decoded minus its reference.
 
     Sorting by length makes batches of similar lengths (less padding, so faster on Clotho's
-    15-30 s clips); captions come back in the order of ``waves``.
+    15-30 s clips); captions come back in the order of ``waves``. ``no_reference``: what clips
+    without a reference subtract (``"silence"`` or ``"zero"``; None: the model's own).
     """
     order = sorted(range(len(waves)), key=lambda i: -waves[i].shape[0])
     refs = None if references is None else [references[i] for i in order]
@@ -152,7 +154,8 @@ def decode_waves(model: Any, tok: Any, cfg: Config, waves: list[torch.Tensor],
         out = caption_waves(model, tok, [waves[i] for i in order], refs,
                             batch_size=gen.batch_size, num_beams=gen.num_beams,
                             no_repeat_ngram_size=gen.no_repeat_ngram_size,
-                            min_length=gen.min_length, max_length=gen.max_length)
+                            min_length=gen.min_length, max_length=gen.max_length,
+                            no_reference=no_reference)
     captions = [""] * len(waves)
     for j, i in enumerate(order):
         captions[i] = out[j]
@@ -268,37 +271,71 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
     """
     run, split = Path(run), normalize_subset(split)
     wanted = check_metrics(metrics)
-    metrics_json, captions_csv = result_paths(run, split, reference)
-    weights = weights_path(run, which)
+    result_paths(run, split, reference)  # an unknown reference fails before any work
     run_cfg = run_config(run)
     base = dataset_root(run_cfg, root)
-    if not force and metrics_json.is_file() and captions_csv.is_file() and weights.is_file():
-        old = json.loads(metrics_json.read_text(encoding="utf-8"))
-        same = (old.get("split") == split and old.get("metrics") == wanted
-                and old.get("which") == which and old.get("data_root") == str(base.resolve())
-                and old.get("reference", "none") == reference)
-        if same and weights.stat().st_mtime < metrics_json.stat().st_mtime:
-            if "events" not in old:  # written before event scores: add them from the captions
-                frame = pd.read_csv(captions_csv, keep_default_na=False)
-                old.update(event_entry(load_event_labels(base, split),
-                                       frame["candidate"].tolist(), frame["file_name"].tolist()))
-                write_json(metrics_json, old)
-                log(f"{metrics_json}: event scores added from {captions_csv.name}")
-            log(f"{metrics_json}: up to date, reused (force=True recomputes)")
+    key = {"split": split, "metrics": wanted, "which": which,
+           "data_root": str(base.resolve()), "reference": reference}
+    if not force:
+        old = reusable_evaluation(run, key, base, log)
+        if old is not None:
             return CorpusScores(old["scores"], unavailable=old["unavailable"])
-
     model, tok, cfg = load_run(run, which=which, root=root, device=device or resolve_device(
         run_cfg.training.device, fallback_to_cpu=True))
     items, waves, skipped = load_split(cfg, base, split)
     log(f"{run}: decoding {len(waves)} {split} clips from {base}")
+    candidates, decode_s = _timed_decode(model, tok, cfg, waves, reference, log)
+    scores, sents, events, metric_s = _score_split(items, candidates, wanted, base, split, log)
+    write_evaluation(run, key, items, candidates, sents, {
+        "n_clips": len(items), **scores.to_json(), **events,
+        "decode_seconds": round(decode_s, 3), "metric_seconds": round(metric_s, 3),
+        "skipped": [list(s) for s in skipped],
+        "generation": {k: getattr(cfg.generation, k) for k in
+                       ("num_beams", "no_repeat_ngram_size", "min_length", "max_length",
+                        "batch_size")}}, log)
+    return scores
+
+
+def reusable_evaluation(run: Path, key: Mapping[str, Any], base: Path,
+                        log: Log = print) -> dict[str, Any] | None:
+    """The ``metrics.json`` of an earlier :func:`evaluate_run` with the same ``key`` (split,
+    metrics, weights choice, data root, reference), when it is newer than the weights
+    (:func:`adl.runs.up_to_date`); one written before event scores existed gets them from its
+    ``captions.csv``. None: evaluate again."""
+    metrics_json, captions_csv = result_paths(run, key["split"], key["reference"])
+    weights = weights_path(run, key["which"])
+    old = up_to_date(metrics_json, key, requires=[captions_csv, weights], newer_than=[weights],
+                     defaults={"reference": "none"})
+    if old is None:
+        return None
+    if "events" not in old:  # written before event scores: add them from the captions
+        frame = pd.read_csv(captions_csv, keep_default_na=False)
+        old.update(event_entry(load_event_labels(base, key["split"]),
+                               frame["candidate"].tolist(), frame["file_name"].tolist()))
+        write_json(metrics_json, old)
+        log(f"{metrics_json}: event scores added from {captions_csv.name}")
+    log(f"{metrics_json}: up to date, reused (force=True recomputes)")
+    return old
+
+
+def _timed_decode(model: Any, tok: Any, cfg: Config, waves: list[torch.Tensor],
+                  reference: str, log: Log) -> tuple[list[str], float]:
+    """:func:`decode_waves` with no reference (``reference``: ``none`` is the model's own
+    meaning, else the one forced), and its wall time in seconds."""
     start = time.perf_counter()
-    if reference != "none":
-        model.no_reference = reference
-    candidates = decode_waves(model, tok, cfg, waves)
+    candidates = decode_waves(model, tok, cfg, waves,
+                              no_reference=None if reference == "none" else reference)
     decode_s = time.perf_counter() - start
     log(f"decode: {decode_s:.1f} s ({len(waves) / max(decode_s, 1e-9):.1f} clips/s, "
         f"beam {cfg.generation.num_beams}, batch {cfg.generation.batch_size})")
+    return candidates, decode_s
 
+
+def _score_split(items: Sequence[ClothoItem], candidates: list[str], wanted: list[str],
+                 base: Path, split: str, log: Log,
+                 ) -> tuple[CorpusScores, dict[str, list[float]], dict[str, Any], float]:
+    """The captions' metrics against the items' captions and their event scores:
+    ``(corpus scores, per-clip scores, the events entry, metric seconds)``."""
     refs = [list(it.captions) for it in items]
     start = time.perf_counter()
     scores, sents = score_captions(candidates, refs, wanted)
@@ -307,28 +344,28 @@ def evaluate_run(run: str | os.PathLike[str], *, split: str = "evaluation",
     log_unavailable(scores.unavailable, log)
     events = event_entry(load_event_labels(base, split), candidates, [it.fname for it in items])
     log(_fmt_events(events))
+    return scores, sents, events, metric_s
 
+
+def write_evaluation(run: Path, key: Mapping[str, Any], items: Sequence[ClothoItem],
+                     candidates: list[str], sents: Mapping[str, list[float]],
+                     results: Mapping[str, Any], log: Log = print) -> None:
+    """Write ``captions.csv`` (one row per clip: candidate, references, per-clip scores), then
+    ``metrics.json`` (``key`` and ``results``): last, since reuse reads it, and only once the
+    captions are complete."""
+    metrics_json, captions_csv = result_paths(run, key["split"], key["reference"])
     names = list(sents)
     write_csv(captions_csv,
-               ["file_name", "candidate", *(f"reference_{k}" for k in range(1, N_REFERENCES + 1)),
-                *names],
-               ([it.fname, cand, *it.captions, *(sents[m][i] for m in names)]
-                for i, (it, cand) in enumerate(zip(items, candidates))))
-    # metrics.json last: reuse needs it, and it is only written once captions.csv is complete.
-    write_json(metrics_json, {
-        "split": split, "n_clips": len(items), "which": which, "metrics": wanted,
-        "reference": reference,
-        **scores.to_json(),
-        **events,
-        "decode_seconds": round(decode_s, 3), "metric_seconds": round(metric_s, 3),
-        "skipped": [list(s) for s in skipped],
-        "data_root": str(base.resolve()),
-        "generation": {k: getattr(cfg.generation, k) for k in
-                       ("num_beams", "no_repeat_ngram_size", "min_length", "max_length",
-                        "batch_size")},
-    })
+              ["file_name", "candidate", *(f"reference_{k}" for k in range(1, N_REFERENCES + 1)),
+               *names],
+              ([it.fname, cand, *it.captions, *(sents[m][i] for m in names)]
+               for i, (it, cand) in enumerate(zip(items, candidates))))
+    record = {"split": key["split"], "n_clips": results["n_clips"], "which": key["which"],
+              "metrics": key["metrics"], "reference": key["reference"],
+              **{k: v for k, v in results.items() if k not in ("n_clips", "generation")},
+              "data_root": key["data_root"], "generation": results["generation"]}
+    write_json(metrics_json, record)
     log(f"wrote {metrics_json} and {captions_csv}")
-    return scores
 
 
 def run_config(run: Path) -> Config:
@@ -375,6 +412,32 @@ def table1(runs: Sequence[str | os.PathLike[str]], *,
     split = normalize_subset(split)
     if not runs:
         raise ADLError("table1 needs at least one run")
+    by_method = _results_by_method(runs, split)
+    order = [m for m in METHOD_NAMES if m in by_method] + sorted(set(by_method) - set(METHOD_NAMES))
+    rows, cells, unavailable = [], [], {}
+    for method in order:
+        name = METHOD_NAMES.get(method, method)
+        row, shown, reasons = _method_row(by_method[method], metrics, digits)
+        if reasons:
+            unavailable[name] = reasons
+        rows.append(row)
+        cells.append(shown)
+    index = pd.Index([METHOD_NAMES.get(m, m) for m in order], name="method")
+    numbers = pd.DataFrame(rows, index=index)
+    numbers.columns = pd.MultiIndex.from_tuples(list(numbers.columns))
+    numbers["seeds"] = numbers["seeds"].astype(int)
+    table = pd.DataFrame(cells, index=index, columns=[*metrics, "seeds"])
+    for frame in (table, numbers):
+        frame.attrs["unavailable"] = unavailable
+        frame.attrs["split"] = split
+        frame.attrs["std"] = "sample standard deviation over seeds (ddof=1)"
+    return table, numbers
+
+
+def _results_by_method(runs: Sequence[str | os.PathLike[str]], split: str,
+                       ) -> dict[str, list[dict[str, Any]]]:
+    """Each run's evaluation of ``split`` (with its run folder and preset), by method; warns when
+    the runs differ in preset or number of clips (their numbers are then not comparable)."""
     by_method: dict[str, list[dict[str, Any]]] = {}
     seen: dict[tuple[str, Any], Path] = {}
     for run in map(Path, runs):
@@ -397,49 +460,39 @@ def table1(runs: Sequence[str | os.PathLike[str]], *,
         values = {r.get(key) for rs in by_method.values() for r in rs} - {None}
         if len(values) > 1:
             warnings.warn(f"table1: the runs differ in {key} ({sorted(map(str, values))}); "
-                          "their numbers are not comparable", stacklevel=2)
+                          "their numbers are not comparable", stacklevel=3)
+    return by_method
 
-    order = [m for m in METHOD_NAMES if m in by_method] + sorted(set(by_method) - set(METHOD_NAMES))
-    rows, cells, unavailable = [], [], {}
-    for method in order:
-        name = METHOD_NAMES.get(method, method)
-        results = by_method[method]
-        row: dict[tuple[str, str], float] = {}
-        shown: dict[str, Any] = {}
-        for metric in metrics:
-            values, reason = [], None
-            for r in results:
-                if metric in r.get("scores", {}):
-                    values.append(float(r["scores"][metric]))
-                else:
-                    reason = r.get("unavailable", {}).get(metric) or (
-                        f"{r['run']} was evaluated without {metric}; run "
-                        f"`adl evaluate {r['run']} --metrics {metric}`")
-                    break
-            if reason is not None:
-                unavailable.setdefault(name, {})[metric] = reason
-                row[metric, "mean"] = row[metric, "std"] = math.nan
-                shown[metric] = "unavailable"
-                continue
-            mean = float(np.mean(values))
-            std = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
-            row[metric, "mean"], row[metric, "std"] = mean, std
-            shown[metric] = format_mean_std(mean, std, len(values), digits)
-        row["seeds", ""] = len(results)
-        shown["seeds"] = len(results)
-        rows.append(row)
-        cells.append(shown)
-    names = [METHOD_NAMES.get(m, m) for m in order]
-    index = pd.Index(names, name="method")
-    numbers = pd.DataFrame(rows, index=index)
-    numbers.columns = pd.MultiIndex.from_tuples(list(numbers.columns))
-    numbers["seeds"] = numbers["seeds"].astype(int)
-    table = pd.DataFrame(cells, index=index, columns=[*metrics, "seeds"])
-    for frame in (table, numbers):
-        frame.attrs["unavailable"] = unavailable
-        frame.attrs["split"] = split
-        frame.attrs["std"] = "sample standard deviation over seeds (ddof=1)"
-    return table, numbers
+
+def _method_row(results: list[dict[str, Any]], metrics: Sequence[str], digits: int,
+                ) -> tuple[dict[tuple[str, str], float], dict[str, Any], dict[str, str]]:
+    """One method's row of :func:`table1`: ``(numbers, shown cells, unavailable reasons)``.
+    A metric that any of its runs lacks is unavailable (NaN), never averaged over fewer seeds."""
+    row: dict[tuple[str, str], float] = {}
+    shown: dict[str, Any] = {}
+    unavailable: dict[str, str] = {}
+    for metric in metrics:
+        values, reason = [], None
+        for r in results:
+            if metric in r.get("scores", {}):
+                values.append(float(r["scores"][metric]))
+            else:
+                reason = r.get("unavailable", {}).get(metric) or (
+                    f"{r['run']} was evaluated without {metric}; run "
+                    f"`adl evaluate {r['run']} --metrics {metric}`")
+                break
+        if reason is not None:
+            unavailable[metric] = reason
+            row[metric, "mean"] = row[metric, "std"] = math.nan
+            shown[metric] = "unavailable"
+            continue
+        mean = float(np.mean(values))
+        std = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
+        row[metric, "mean"], row[metric, "std"] = mean, std
+        shown[metric] = format_mean_std(mean, std, len(values), digits)
+    row["seeds", ""] = len(results)
+    shown["seeds"] = len(results)
+    return row, shown, unavailable
 
 
 def format_mean_std(mean: float, std: float, n: int, digits: int = 3, *,

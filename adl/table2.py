@@ -48,12 +48,12 @@ import soxr
 import torch
 
 from adl.audio import load_audio
-from adl.config import dataset_root
+from adl.config import Config, dataset_root
 from adl.captions import annotators, grammar
 from adl.captions.mentions import EventMention
-from adl.data.corpus_files import load_scene_events
+from adl.data.corpus_files import SceneMeta, load_scene_events
 from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, events_csv
-from adl.data.clotho import load_clotho
+from adl.data.clotho import ClothoItem, load_clotho
 from adl.data.esc50 import load_esc50
 from adl.errors import DataError, SilentAudioError
 from adl.events import caption_language, event_precision_recall
@@ -62,7 +62,7 @@ from adl.io import write_json
 from adl.metrics import check_metrics
 from adl.mixing import mix, random_offset
 from adl.plots import audio_player
-from adl.runs import RunError
+from adl.runs import RunError, up_to_date
 from adl.table1 import (N_REFERENCES, Log, decode_waves, load_split, run_config, score_captions,
                         write_csv)
 
@@ -123,8 +123,8 @@ def difference_conditions(run: str | os.PathLike[str], *,
 
     For each evaluation clip, one event from the held-aside ESC-50 fold 5 (a class not already
     in the clip when the corpus metadata says which are) is mixed in with
-    :func:`adl.mixing.mix` at a random offset. Picks and offsets come from
-    ``torch.Generator().manual_seed(seed)``. The conditions, and what each is scored against:
+    :func:`adl.mixing.mix` at a random offset (:func:`mix_held_aside_events`). The conditions
+    (:func:`decode_conditions`), and what each is scored against (:func:`score_conditions`):
 
     ============== ======================= ===================================== ==============
     condition      decoded                 references (caption metrics)          true events
@@ -135,19 +135,8 @@ def difference_conditions(run: str | os.PathLike[str], *,
     mixture-input  Z(mixture) - Z(input)   5 grammar captions of the event       the event
     ============== ======================= ===================================== ==============
 
-    The event is placed as an ``EventMention`` at its offset, with ``gain_db = -snr_db``.
-
-    Without the embedded corpus's metadata (real Clotho + ESC-50): input and mixture-event are
-    scored against the Clotho captions; input+event is *unavailable* (no captions describe a
-    mixture, and no labels say what the clip holds); mixture-input gets only the event recall
-    (:func:`names_category`), since no captions describe a lone ESC-50 clip and a free caption
-    may name sounds no lexicon knows (so no precision). Event precision and recall of input and
-    mixture-event are unavailable too (Clotho clips carry no event labels).
-
-    Writes ``table2_captions.csv`` and ``table2.json`` into the run. One
-    :func:`adl.metrics.evaluate` call per scored condition: merging conditions into one call
-    would change corpus METEOR and BLEU (corpus-level statistics) and CIDEr-D's document
-    frequencies.
+    Real Clotho + ESC-50 have no event metadata: what is scored then is in
+    :func:`score_condition`. Writes ``table2_captions.csv`` and ``table2.json`` into the run.
 
     Args:
         run: a run directory. root: data root (None: the run config's).
@@ -155,9 +144,8 @@ def difference_conditions(run: str | os.PathLike[str], *,
         seed: seeds the event picks and offsets. snr_db: input-to-event level (default: the
             run config's ``mixing.snr_db``).
         metrics: caption metrics per condition. which, device, log: as :func:`evaluate_run`.
-        force: recompute even when ``table2.json`` already holds this evaluation (same seed,
-            clips, level, metrics, weights choice and data root, newer than the weights), which
-            is otherwise read back instead of decoding again.
+        force: recompute even when ``table2.json`` holds this evaluation (same seed, clips,
+            level, metrics, weights and data root, newer than the weights).
 
     Returns:
         ``(tidy, summary)``: ``tidy`` has columns condition, metric, value, unavailable (the
@@ -182,25 +170,81 @@ def difference_conditions(run: str | os.PathLike[str], *,
         return tidy, _summary(tidy, wanted)
     model, tok, cfg = load_run(run, which=which, root=root, device=device or resolve_device(
         run_cfg.training.device, fallback_to_cpu=True))
+    trials = mix_held_aside_events(cfg, base, n_clips=n_clips, snr_db=snr, seed=seed, log=log)
+    start = time.perf_counter()
+    decoded = decode_conditions(model, tok, cfg, trials.inputs, trials.mixtures, trials.events)
+    decode_s = time.perf_counter() - start
+    n = len(trials.inputs)
+    log(f"decode: {decode_s:.1f} s for {4 * n} captions ({4 * n / max(decode_s, 1e-9):.1f}/s)")
+    results, refs, true, metric_s = score_conditions(decoded, trials, caption_language(base),
+                                                     seed=seed, snr_db=snr, wanted=wanted)
+    log(f"metrics: {metric_s:.1f} s")
+    return _report(run, trials, decoded, refs, true, results, wanted, {
+        **header, "n_clips": n, "has_metadata": trials.has_meta,
+        "decode_seconds": round(decode_s, 3), "metric_seconds": round(metric_s, 3),
+        "skipped": [list(s) for s in trials.skipped]}, log)
+
+
+@dataclass
+class Trials:
+    """Table 2's evaluation clips, each with a held-aside event mixed in.
+
+    ``rows`` holds per clip its item, its scene (None without metadata), the event's item, the
+    event's offset, audible length and full length in seconds; the waveforms are (samples,).
+    """
+
+    rows: list[dict[str, Any]]
+    inputs: list[torch.Tensor]
+    mixtures: list[torch.Tensor]
+    events: list[torch.Tensor]
+    has_meta: bool
+    skipped: list[tuple[str, str]]
+
+
+def _report(run: Path, trials: Trials, decoded: dict[str, list[str]],
+            refs: dict[str, list[list[str]] | None], true: dict[str, list[set[str]]],
+            results: dict[str, dict[str, Any]], wanted: list[str], record: dict[str, Any],
+            log: Log) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Log each condition's scores, write ``table2.json`` and ``table2_captions.csv``, and
+    return :func:`difference_conditions`'s ``(tidy, summary)``."""
+    tidy = _tidy(results, wanted)
+    summary = _summary(tidy, wanted)
+    for cond in CONDITIONS:
+        row = summary.loc[cond]
+        log(f"{CONDITION_TITLES[cond]:22s} " + ", ".join(
+            f"{k} {v:.3f}" for k, v in row.items() if not pd.isna(v)))
+    _write_table2(run, trials.rows, decoded, refs, true, results, wanted, record)
+    log(f"wrote {run / 'table2.json'} and {run / 'table2_captions.csv'}")
+    return tidy, summary
+
+
+def _scene_events(base: Path, items: Sequence[ClothoItem]) -> dict[str, SceneMeta] | None:
+    """The evaluation scenes' events (embedded corpus), or None where the data has none (real
+    Clotho); a malformed or incomplete file is still an error."""
+    if not (base / CLOTHO_DIR / CLOTHO_CSV_DIR / events_csv("evaluation")).is_file():
+        return None
+    meta = load_scene_events(base, "evaluation")
+    missing = [it.fname for it in items if it.fname not in meta]
+    if missing:
+        raise DataError(f"{base}: embedded_events_evaluation.csv lacks {missing[0]}")
+    return meta
+
+
+def mix_held_aside_events(cfg: Config, base: Path, *, n_clips: int | None, snr_db: float,
+                          seed: int, log: Log = print) -> Trials:
+    """Load the evaluation clips (the first ``n_clips``; None: all) and mix one held-aside
+    event (ESC-50 fold 5, a class the scene lacks where the corpus metadata says which) into
+    each at a random offset, drawn from ``torch.Generator().manual_seed(seed)``."""
     items, inputs, skipped = load_split(cfg, base, "evaluation")
     if n_clips is not None:
         items, inputs = items[:n_clips], inputs[:n_clips]
-    # Only the embedded corpus has event labels; a malformed file is still an error.
-    has_meta = (base / CLOTHO_DIR / CLOTHO_CSV_DIR / events_csv("evaluation")).is_file()
-    meta = load_scene_events(base, "evaluation") if has_meta else None
-    if meta is not None:
-        missing = [it.fname for it in items if it.fname not in meta]
-        if missing:
-            raise DataError(f"{base}: embedded_events_evaluation.csv lacks {missing[0]}")
+    meta = _scene_events(base, items)
     bank = load_esc50(base, folds=(HELD_ASIDE_FOLD,))
     if not bank:
         raise DataError(f"{base}: ESC-50 fold {HELD_ASIDE_FOLD} (the held-aside events) is empty")
-
-    # Pick one event per clip and mix it in.
     g = torch.Generator().manual_seed(seed)
     cache: dict[Path, torch.Tensor] = {}
-    trials: list[dict[str, Any]] = []
-    mixtures, events = [], []
+    trials = Trials([], inputs, [], [], meta is not None, skipped)
     sr = cfg.data.sr
     for it, x in zip(items, inputs):
         scene = meta[it.fname] if meta is not None else None
@@ -211,72 +255,106 @@ def difference_conditions(run: str | os.PathLike[str], *,
         ev = cache[pick.path]
         offset = random_offset(x.shape[0], ev.shape[0], g)
         try:
-            mixture, aligned = mix(x, ev, snr_db=snr, offset=offset)
+            mixture, aligned = mix(x, ev, snr_db=snr_db, offset=offset)
         except SilentAudioError as e:
             raise DataError(f"{it.fname} + {pick.path}: {e}") from None
-        mixtures.append(mixture)
-        events.append(aligned)
-        trials.append({"item": it, "scene": scene, "event": pick, "offset_s": offset / sr,
-                       "event_s": min(ev.shape[0], x.shape[0] - offset) / sr,
-                       "event_len_s": ev.shape[0] / sr})
-    n = len(trials)
-    log(f"{run}: {n} clips x 4 conditions, events from ESC-50 fold {HELD_ASIDE_FOLD}, "
-        f"{snr:g} dB, {'with' if meta is not None else 'without'} event metadata")
+        trials.mixtures.append(mixture)
+        trials.events.append(aligned)
+        trials.rows.append({"item": it, "scene": scene, "event": pick, "offset_s": offset / sr,
+                            "event_s": min(ev.shape[0], x.shape[0] - offset) / sr,
+                            "event_len_s": ev.shape[0] / sr})
+    log(f"{len(trials.rows)} clips x 4 conditions, events from ESC-50 fold {HELD_ASIDE_FOLD}, "
+        f"{snr_db:g} dB, {'with' if meta is not None else 'without'} event metadata")
+    return trials
 
+
+def decode_conditions(model: Any, tok: Any, cfg: Config, inputs: list[torch.Tensor],
+                      mixtures: list[torch.Tensor], events: list[torch.Tensor],
+                      ) -> dict[str, list[str]]:
+    """The captions of the four :data:`CONDITIONS`, one list of ``len(inputs)`` per condition.
+
+    Two beam searches, one over the plain conditions and one over the differences, so that
+    clips of similar lengths share batches (:func:`adl.table1.decode_waves`).
+    """
+    conditions = {                          # what is encoded, what is subtracted
+        "input": (inputs, None),            # (1) Z(input)
+        "input+event": (mixtures, None),    # (2) Z(mixture)
+        "mixture-event": (mixtures, events),  # (3) Z(mixture) - Z(event)
+        "mixture-input": (mixtures, inputs),  # (4) Z(mixture) - Z(input)
+    }
+    n, decoded = len(inputs), {}
+    for subtracts in (False, True):
+        group = [c for c, (_, ref) in conditions.items() if (ref is not None) == subtracts]
+        waves = [w for c in group for w in conditions[c][0]]
+        refs = [r for c in group for r in conditions[c][1]] if subtracts else None
+        captions = decode_waves(model, tok, cfg, waves, refs)
+        for k, cond in enumerate(group):
+            decoded[cond] = captions[k * n: (k + 1) * n]
+    return {cond: decoded[cond] for cond in CONDITIONS}
+
+
+def score_conditions(decoded: dict[str, list[str]], trials: Trials,
+                     language: ModuleType = grammar, *, seed: int, snr_db: float,
+                     wanted: list[str]) -> tuple[dict[str, dict[str, Any]],
+                                                 dict[str, list[list[str]] | None],
+                                                 dict[str, list[set[str]]], float]:
+    """Score every condition (:func:`score_condition`) against its references and true events
+    (:func:`_condition_references`): ``(results, references, true events, metric seconds)``.
+
+    One :func:`adl.metrics.evaluate` call per scored condition: merging conditions into one
+    call would change corpus METEOR and BLEU (corpus-level statistics) and CIDEr-D's document
+    frequencies.
+    """
+    refs, true, described = _condition_references(trials.rows, trials.has_meta, seed, snr_db,
+                                                  language)
     start = time.perf_counter()
-    plain = decode_waves(model, tok, cfg, inputs + mixtures)
-    diffs = decode_waves(model, tok, cfg, mixtures + mixtures, events + inputs)
-    decode_s = time.perf_counter() - start
-    log(f"decode: {decode_s:.1f} s for {4 * n} captions ({4 * n / max(decode_s, 1e-9):.1f}/s)")
-    decoded = {"input": plain[:n], "input+event": plain[n:], "mixture-event": diffs[:n],
-                "mixture-input": diffs[n:]}
+    results = {cond: score_condition(cond, decoded[cond], refs[cond], true[cond],
+                                     described[cond], trials.rows, wanted,
+                                     has_meta=trials.has_meta, language=language)
+               for cond in CONDITIONS}
+    return results, refs, true, time.perf_counter() - start
 
-    language = caption_language(base)
-    refs, true, described = _condition_references(trials, meta is not None, seed, snr, language)
-    start = time.perf_counter()
-    results: dict[str, dict[str, Any]] = {}
-    for cond in CONDITIONS:
-        res: dict[str, Any] = {"references": described[cond], "scores": {}, "unavailable": {},
-                               "sents": {}}
-        if refs[cond] is not None:
-            scores, sents = score_captions(decoded[cond], refs[cond], wanted)
-            res.update(scores=dict(scores), unavailable=dict(scores.unavailable), sents=sents)
-        else:
-            res["unavailable"] = {m: described[cond] for m in wanted}
-        named = [language.events_in_caption(c) for c in decoded[cond]]
-        if meta is not None:
-            p, r = event_precision_recall(named, true[cond])
-            res.update(event_precision=p, event_recall=r)
-        elif cond == "mixture-input":
-            cats = [t["event"].category for t in trials]
-            named = [n_ | ({c} if names_category(cap, c, language=language) else set())
-                     for n_, cap, c in zip(named, decoded[cond], cats)]
-            res.update(event_precision=None, event_recall=event_precision_recall(
-                [{c} & nm for c, nm in zip(cats, named)], [{c} for c in cats])[1])
-            res["unavailable"]["event_precision"] = (
-                "real data: a free caption may name sounds that no lexicon knows, so only "
-                "the recall of the ESC-50 category is scored")
-        else:
-            res.update(event_precision=None, event_recall=None)
-            res["unavailable"].update({m: "real data: Clotho clips carry no event labels"
-                                       for m in EVENT_METRICS})
-        res["named"] = named
-        results[cond] = res
-    metric_s = time.perf_counter() - start
-    log(f"metrics: {metric_s:.1f} s")
 
-    tidy = _tidy(results, wanted)
-    summary = _summary(tidy, wanted)
-    for cond in CONDITIONS:
-        row = summary.loc[cond]
-        log(f"{CONDITION_TITLES[cond]:22s} " + ", ".join(
-            f"{k} {v:.3f}" for k, v in row.items() if not pd.isna(v)))
-    _write_table2(run, trials, decoded, refs, true, results, wanted, {
-        **header, "n_clips": n, "has_metadata": meta is not None,
-        "decode_seconds": round(decode_s, 3), "metric_seconds": round(metric_s, 3),
-        "skipped": [list(s) for s in skipped]})
-    log(f"wrote {run / 'table2.json'} and {run / 'table2_captions.csv'}")
-    return tidy, summary
+def score_condition(cond: str, candidates: list[str], refs: list[list[str]] | None,
+                    true: list[set[str]], described: str, trials: list[dict[str, Any]],
+                    wanted: list[str], *, has_meta: bool,
+                    language: ModuleType = grammar) -> dict[str, Any]:
+    """One condition's scores: its caption metrics against ``refs`` (unavailable where None)
+    and the event precision and recall of the classes its captions name.
+
+    Without the embedded corpus's metadata (real Clotho + ESC-50): input and mixture-event are
+    scored against the Clotho captions; input+event is *unavailable* (no captions describe a
+    mixture, and no labels say what the clip holds); mixture-input gets only the event recall
+    (:func:`names_category`), since no captions describe a lone ESC-50 clip and a free caption
+    may name sounds no lexicon knows (so no precision). Event precision and recall of input and
+    mixture-event are unavailable too (Clotho clips carry no event labels).
+    """
+    res: dict[str, Any] = {"references": described, "scores": {}, "unavailable": {},
+                           "sents": {}}
+    if refs is not None:
+        scores, sents = score_captions(candidates, refs, wanted)
+        res.update(scores=dict(scores), unavailable=dict(scores.unavailable), sents=sents)
+    else:
+        res["unavailable"] = {m: described for m in wanted}
+    named = [language.events_in_caption(c) for c in candidates]
+    if has_meta:
+        p, r = event_precision_recall(named, true)
+        res.update(event_precision=p, event_recall=r)
+    elif cond == "mixture-input":
+        cats = [t["event"].category for t in trials]
+        named = [n_ | ({c} if names_category(cap, c, language=language) else set())
+                 for n_, cap, c in zip(named, candidates, cats)]
+        res.update(event_precision=None, event_recall=event_precision_recall(
+            [{c} & nm for c, nm in zip(cats, named)], [{c} for c in cats])[1])
+        res["unavailable"]["event_precision"] = (
+            "real data: a free caption may name sounds that no lexicon knows, so only "
+            "the recall of the ESC-50 category is scored")
+    else:
+        res.update(event_precision=None, event_recall=None)
+        res["unavailable"].update({m: "real data: Clotho clips carry no event labels"
+                                   for m in EVENT_METRICS})
+    res["named"] = named
+    return res
 
 
 def read_table2(run: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -293,17 +371,13 @@ def read_table2(run: str | os.PathLike[str]) -> dict[str, Any] | None:
 def _reusable_table2(run: Path, header: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
     """The per-condition results of an up-to-date ``table2.json`` matching ``header``, or None.
     Up to date: written after the weights it evaluated, with its captions CSV beside it."""
-    path = run / "table2.json"
     try:
         weights = weights_path(run, header["which"])
     except RunError:
         return None
-    if not (path.is_file() and (run / "table2_captions.csv").is_file() and weights.is_file()):
-        return None
-    old = read_table2(run)
-    if any(old.get(k) != v for k, v in header.items()):
-        return None
-    if weights.stat().st_mtime >= path.stat().st_mtime:
+    old = up_to_date(run / "table2.json", header,
+                     requires=[run / "table2_captions.csv", weights], newer_than=[weights])
+    if old is None:
         return None
     out = {}
     for cond, res in old["conditions"].items():
@@ -321,7 +395,8 @@ def _condition_references(trials: list[dict[str, Any]], has_meta: bool, seed: in
                           language: ModuleType = grammar,
                           ) -> tuple[dict[str, list[list[str]] | None],
                                      dict[str, list[set[str]]], dict[str, str]]:
-    """Per condition: reference captions (None: not scorable), true event sets, a description."""
+    """Per condition: reference captions (None: not scorable), true event sets, a description.
+    The added event is placed as an ``EventMention`` at its offset, with ``gain_db = -snr``."""
     inputs = [list(t["item"].captions) for t in trials]
     refs: dict[str, list[list[str]] | None] = {"input": inputs, "mixture-event": inputs}
     described = {"input": "the input clip's captions",
@@ -539,27 +614,8 @@ def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike
     runs = {name: Path(run) for name, run in runs.items()}
     if not runs:
         raise ValueError("example_audio needs at least one run")
-    frames = {}
-    for name, run in runs.items():
-        path = run / "table2_captions.csv"
-        if not path.is_file():
-            raise RunError(f"{path}: missing; run difference_conditions({str(run)!r}) first")
-        frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
     run = next(iter(runs.values()))  # the first run's files and events; the others must agree
-    first = next(iter(frames.values()))
-    files = list(dict.fromkeys(first["file_name"]))
-    if not 0 <= k < len(files):
-        raise RunError(f"{run}: example {k} asked for, its Table 2 has {len(files)} clips")
-    clip = first[first["file_name"] == files[k]].set_index("condition").loc["input"]
-    captions = {}
-    for name, frame in frames.items():
-        rows = frame[frame["file_name"] == files[k]].set_index("condition")
-        if rows.empty or rows.loc["input", "event_file"] != clip["event_file"]:
-            raise RunError(f"{runs[name]}: Table 2 did not mix {clip['event_file']} into "
-                           f"{files[k]}; run difference_conditions with the same seed on both")
-        captions[name] = [rows.loc[c, "caption"] for c in CONDITIONS]
-    table = pd.DataFrame(captions, index=[CONDITION_TITLES[c] for c in CONDITIONS])
-    table.index.name = "condition"
+    file_name, clip, table = _example_captions(runs, k)
 
     run_cfg = run_config(run)
     header = read_table2(run) or {}
@@ -567,11 +623,11 @@ def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike
             else Path(header["data_root"]))
     snr = float(header.get("snr_db", run_cfg.mixing.snr_db))
     run_sr = run_cfg.data.sr
-    item = next((it for it in load_clotho(base, "evaluation") if it.fname == files[k]), None)
+    item = next((it for it in load_clotho(base, "evaluation") if it.fname == file_name), None)
     event = next((e for e in load_esc50(base, folds=(HELD_ASIDE_FOLD,))
                   if e.fname == clip["event_file"]), None)
     if item is None or event is None:
-        raise DataError(f"{base}: {files[k]} or {clip['event_file']} is not in the data root "
+        raise DataError(f"{base}: {file_name} or {clip['event_file']} is not in the data root "
                         "that Table 2 was computed on (pass root=)")
     x = load_audio(item.path, sr=run_sr)
     offset = min(int(round(float(clip["offset_s"]) * run_sr)), x.shape[0] - 1)
@@ -588,11 +644,39 @@ def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike
         waves = [w * (peak / top) if top > 0 else w for w in waves]
     x16, ev16, mix16 = (np.ascontiguousarray(w, dtype=np.float32) for w in waves)
     scene = clip["true_events"]
-    return ExampleAudio(file_name=files[k],
+    return ExampleAudio(file_name=file_name,
                         scene_events=scene.replace(";", ", ") if scene else "unknown",
                         event_label=clip["event_label"], event_file=clip["event_file"],
                         offset_s=offset / run_sr, sr=out_sr, input=x16, event=ev16,
                         mixture=mix16, captions=table)
+
+
+def _example_captions(runs: Mapping[str, Path], k: int,
+                      ) -> tuple[str, pd.Series, pd.DataFrame]:
+    """The ``k``-th clip of the first run's Table 2: ``(file name, its input row of
+    table2_captions.csv, every run's captions of the four conditions)``."""
+    frames = {}
+    for name, run in runs.items():
+        path = run / "table2_captions.csv"
+        if not path.is_file():
+            raise RunError(f"{path}: missing; run difference_conditions({str(run)!r}) first")
+        frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    run = next(iter(runs.values()))
+    first = next(iter(frames.values()))
+    files = list(dict.fromkeys(first["file_name"]))
+    if not 0 <= k < len(files):
+        raise RunError(f"{run}: example {k} asked for, its Table 2 has {len(files)} clips")
+    clip = first[first["file_name"] == files[k]].set_index("condition").loc["input"]
+    captions = {}
+    for name, frame in frames.items():
+        rows = frame[frame["file_name"] == files[k]].set_index("condition")
+        if rows.empty or rows.loc["input", "event_file"] != clip["event_file"]:
+            raise RunError(f"{runs[name]}: Table 2 did not mix {clip['event_file']} into "
+                           f"{files[k]}; run difference_conditions with the same seed on both")
+        captions[name] = [rows.loc[c, "caption"] for c in CONDITIONS]
+    table = pd.DataFrame(captions, index=[CONDITION_TITLES[c] for c in CONDITIONS])
+    table.index.name = "condition"
+    return files[k], clip, table
 
 
 def example_html(example: ExampleAudio, *, fmt: str = "mp3") -> str:

@@ -40,13 +40,13 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from adl.config import (METHODS, SFX_CHECKPOINT, Config, dataset_root, load_config,
-                        save_config)
+from adl.config import (METHODS, SFX_CHECKPOINT, Config, data_root, dataset_root, load_config,
+                        nearest_hint, save_config)
 from adl.captions.mentions import EventMention
 from adl.data.clotho import load_clotho
 from adl.data.corpus_files import events_csv, load_scene_events
 from adl.data.esc50 import load_esc50
-from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, SPLIT_FOLDS
+from adl.data.layout import CLOTHO_CSV_DIR, CLOTHO_DIR, SPLIT_FOLDS, require_data_root
 from adl.data.training import (MixingDataset, PlanBatches, draw_pool, epoch_size, load_clips,
                                pad_batch, plan_epoch, to_device)
 from adl.errors import ADLError, ConfigError, DataError
@@ -57,13 +57,13 @@ from adl.inference import resolve_device
 from adl.io import atomic_open
 from adl.keywords import (KEYWORDS_FILE, keyword_targets, keyword_vocabulary, load_keywords,
                           save_keywords)
-from adl.models.aisfx import load_sfx_weights
+from adl.models.aisfx import load_sfx_file, sfx_weights
 from adl.models.captioner import Captioner, build_captioner, build_frontend
 from adl.models.checkpoints import load_panns_checkpoint
 from adl.pretrain import load_tagger_encoder, pretrain_tagger
 from adl.runs import (CONVERGENCE_RULE, CONVERGENCE_TOLERANCE, RunError, checkpoint_folder,
                       convergence_record, load_checkpoint, plateau_gain, read_run_info,
-                      save_checkpoint, save_weights, write_run_info)
+                      save_checkpoint, save_weights, up_to_date, write_run_info)
 from adl.tokenizer import encode_captions, load_tokenizer, save_tokenizer, train_tokenizer
 
 # The development folds of the reference bank (1-3). In the embedded corpus they hold the
@@ -85,45 +85,120 @@ class TrainingInterrupted(ADLError):
     exit_code = 130  # the shell's convention for an interrupted command
 
 
-# -- building ------------------------------------------------------------------------------------
+# -- inputs: resolved once, before any stage --------------------------------------------------
+
+
+def check_train_args(cfg: Config, method: str, max_steps: int | None = None,
+                     checkpoint_every: int | None = None) -> int:
+    """Check :func:`train`'s arguments before any heavy import or work; returns the steps
+    between checkpoints (``checkpoint_every``, else the config's ``training.checkpoint_every``).
+
+    Raises:
+        ConfigError: an unknown method (with the nearest name), or a count below 1.
+    """
+    if method not in METHODS:
+        raise ConfigError(f"--method: unknown method {method!r}; choose one of "
+                          f"{', '.join(METHODS)}{nearest_hint(method, METHODS)}")
+    if max_steps is not None and max_steps < 1:
+        raise ConfigError(f"--max-steps: must be at least 1, got {max_steps}")
+    every = cfg.training.checkpoint_every if checkpoint_every is None else checkpoint_every
+    if every < 1:
+        raise ConfigError(f"checkpoint_every: must be at least 1, got {every}")
+    return every
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Where a run's inputs live, resolved once by the entry point and passed to every stage.
+
+    ``root`` is the data root (``<root>/pretrained`` holds fetched encoder weights); ``corpus``
+    is the config's data under it (:func:`adl.config.dataset_root`).
+    """
+
+    root: Path
+    corpus: Path
+
+
+def run_inputs(cfg: Config, root: str | os.PathLike[str] | None = None) -> RunInputs:
+    """Resolve a config's data root (the argument, else ``data.root``, ``$ADL_DATA_ROOT`` or
+    ``./data``) and its corpus folder."""
+    base = data_root(root if root is not None else cfg.data.root)
+    return RunInputs(root=base, corpus=dataset_root(cfg, base))
+
+
+@dataclass(frozen=True)
+class EncoderWeights:
+    """The pretrained encoder weights a config names, made sure of before the model is built.
+
+    ``source`` is what ``run.json`` records (``random``, or the weights' path); ``note`` the
+    log line that says where they came from (empty for random weights).
+    """
+
+    kind: str  # "random", "tagger", SFX_CHECKPOINT or "panns"
+    source: str
+    note: str = ""
+
+
+def encoder_weights(cfg: Config, inputs: RunInputs) -> EncoderWeights:
+    """Make sure the encoder weights that ``encoder.checkpoint`` names exist, once.
+
+    ``tagger``: the small CNN pretrained as an event tagger on the embedded corpus (pretrained
+    now if missing, :func:`adl.pretrain.pretrain_tagger`); ``aisfx``: the sound-effects CNN's
+    pinned weights, fetched into ``<data root>/pretrained/`` and converted on first use
+    (:mod:`adl.models.aisfx`); a path: a PANNs / DCASE2023 checkpoint (CNN14); null: random
+    init (only sensible with ``freeze: false``, or for quick tests). The tagger's training
+    prints its progress; :func:`load_encoder_weights` logs where the weights came from.
+    """
+    ckpt = cfg.encoder.checkpoint
+    if ckpt is None:
+        if cfg.encoder.freeze:
+            warnings.warn("encoder.checkpoint is null and encoder.freeze is true: the frozen "
+                          "encoder keeps its random weights", stacklevel=3)
+        return EncoderWeights("random", "random")
+    if ckpt == "tagger":
+        if cfg.encoder.name != "small_cnn":
+            raise ConfigError("encoder.checkpoint: 'tagger' is for encoder.name small_cnn")
+        result = pretrain_tagger(cfg, root=inputs.root, progress=True)
+        return EncoderWeights("tagger", str(result.weights),
+                              f"encoder: event tagger {result.weights} "
+                              f"(evaluation mAP {result.eval_map:.3f})")
+    if ckpt == SFX_CHECKPOINT:  # the config allows it for sfx_cnn only
+        path = sfx_weights(inputs.root)
+        return EncoderWeights(SFX_CHECKPOINT, str(path),
+                              f"encoder: sound-effects CNN of Ma and Lerch (ISMIR 2022, "
+                              f"CC BY 4.0), {path}")
+    if cfg.encoder.name != "cnn14":
+        raise ConfigError("encoder.checkpoint: a PANNs/DCASE checkpoint file is for cnn14")
+    return EncoderWeights("panns", str(ckpt), f"encoder: CNN14 weights from {ckpt}")
+
+
+def load_encoder_weights(cfg: Config, captioner: Captioner, weights: EncoderWeights,
+                         log: Callable[[str], None] = print) -> str:
+    """Load :func:`encoder_weights` into the captioner's encoder; returns their source."""
+    if weights.kind == "tagger":
+        tagger = load_tagger_encoder(weights.source, channels=cfg.encoder.channels,
+                                     time_pool=cfg.encoder.time_pool)
+        state = {k: v for k, v in tagger.state_dict().items()
+                 if k in captioner.encoder.state_dict()}
+        captioner.encoder.load_state_dict(state, strict=True)
+    elif weights.kind == SFX_CHECKPOINT:
+        load_sfx_file(captioner.encoder, Path(weights.source))
+    elif weights.kind == "panns":
+        load_panns_checkpoint(captioner.encoder, weights.source)
+    if weights.note:
+        log(weights.note)
+    return weights.source
 
 
 def init_encoder(cfg: Config, captioner: Captioner, root: str | os.PathLike[str] | None = None,
                  log: Callable[[str], None] = print) -> str:
     """Load the pretrained encoder weights the config names; returns where they came from.
 
-    ``encoder.checkpoint``: ``tagger`` (the small CNN pretrained as an event tagger on the
-    embedded corpus, pretrained now if missing), ``aisfx`` (the sound-effects CNN's pinned
-    weights, fetched into ``<data root>/pretrained/`` and converted on first use, see
-    :mod:`adl.models.aisfx`), a path to a PANNs / DCASE2023 checkpoint (CNN14), or null (random
-    init: only sensible with ``freeze: false``, or for quick tests).
+    :func:`encoder_weights` (made sure of, under the data root ``root``), then
+    :func:`load_encoder_weights`.
     """
-    ckpt = cfg.encoder.checkpoint
-    if ckpt is None:
-        if cfg.encoder.freeze:
-            warnings.warn("encoder.checkpoint is null and encoder.freeze is true: the frozen "
-                          "encoder keeps its random weights", stacklevel=2)
-        return "random"
-    if ckpt == "tagger":
-        if cfg.encoder.name != "small_cnn":
-            raise ConfigError("encoder.checkpoint: 'tagger' is for encoder.name small_cnn")
-        result = pretrain_tagger(cfg, root=root, progress=True)
-        tagger = load_tagger_encoder(result.weights, channels=cfg.encoder.channels,
-                                     time_pool=cfg.encoder.time_pool)
-        state = {k: v for k, v in tagger.state_dict().items()
-                 if k in captioner.encoder.state_dict()}
-        captioner.encoder.load_state_dict(state, strict=True)
-        log(f"encoder: event tagger {result.weights} (evaluation mAP {result.eval_map:.3f})")
-        return str(result.weights)
-    if ckpt == SFX_CHECKPOINT:  # the config allows it for sfx_cnn only
-        path = load_sfx_weights(captioner.encoder, root if root is not None else cfg.data.root)
-        log(f"encoder: sound-effects CNN of Ma and Lerch (ISMIR 2022, CC BY 4.0), {path}")
-        return str(path)
-    if cfg.encoder.name != "cnn14":
-        raise ConfigError("encoder.checkpoint: a PANNs/DCASE checkpoint file is for cnn14")
-    load_panns_checkpoint(captioner.encoder, ckpt)
-    log(f"encoder: CNN14 weights from {ckpt}")
-    return str(ckpt)
+    weights = encoder_weights(cfg, run_inputs(cfg, root))
+    return load_encoder_weights(cfg, captioner, weights, log)
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -144,7 +219,8 @@ class TrainingData:
     #: Per reference event, its class.
     reference_classes: list[str] = field(default_factory=list)
     #: Frozen-encoder feature caches of ``clips`` and ``val_clips``, by encoder digest (and
-    #: batch size, device, autocast): filled by :func:`train`, shared by the runs given ``data``.
+    #: batch size, device, autocast): filled by :func:`cache_features`, shared by the runs
+    #: given ``data``.
     feature_caches: dict[tuple, tuple[FeatureCache, FeatureCache]] = field(
         default_factory=dict, repr=False, compare=False)
 
@@ -159,12 +235,14 @@ class TrainingData:
 
 def load_training_data(cfg: Config, root: str | os.PathLike[str] | None = None, *,
                        with_references: bool = True) -> TrainingData:
-    """Decode the development and validation clips and the reference bank (folds 1-3)."""
-    base = dataset_root(cfg, root)
-    if not base.exists():
-        hint = (f"run `adl data prepare --preset {cfg.name}`" if cfg.data.source == "embedded"
-                else "run `adl data download clotho` and `adl data download esc50`")
-        raise DataError(f"{base}: data root does not exist; {hint}")
+    """Decode the development and validation clips and the reference bank (folds 1-3) of the
+    config's data under the data root ``root`` (see :func:`run_inputs`)."""
+    return read_training_data(cfg, run_inputs(cfg, root).corpus, with_references=with_references)
+
+
+def read_training_data(cfg: Config, base: Path, *, with_references: bool = True) -> TrainingData:
+    """:func:`load_training_data` from the corpus folder ``base`` (already resolved)."""
+    require_data_root(cfg, base)
     policy = cfg.training.on_bad_audio
     shortest = min_samples(cfg)
     dev = load_clotho(base, "development")
@@ -334,7 +412,7 @@ def train_step(model: Captioner, batch: dict[str, Any], method: str, *,
     return loss
 
 
-# -- the loop ------------------------------------------------------------------------------------
+# -- the run: open, build, fit, finish -----------------------------------------------------------
 
 
 @dataclass
@@ -373,8 +451,45 @@ def _stop_on_signals():
             signal.signal(sig, h)
 
 
-def _open_run_folder(out: Path, cfg: Config, method: str, seed: int, resume: bool,
-                     log: Callable[[str], None]) -> tuple[RunSummary | None, Config]:
+def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
+          max_steps: int | None = None, resume: bool = False,
+          root: str | os.PathLike[str] | None = None, checkpoint_every: int | None = None,
+          log: Callable[[str], None] = print, data: TrainingData | None = None) -> RunSummary:
+    """Train a captioner with ``method`` and write the run directory ``out``.
+
+    The method in four stages: :func:`open_run` (reuse a complete run, or take an interrupted
+    one's config to resume it), :func:`start_run` (the data, the tokenizer, the model with its
+    pretrained encoder, the optimizer and the batches), :func:`fit` (the epochs of
+    :func:`train_step`, each ending in a validation), :func:`finish_run` (``run.json``).
+
+    A complete run is reused (not retrained); an incomplete one needs ``resume=True``, which
+    continues from its last checkpoint exactly (same weights as an uninterrupted run on a CPU).
+
+    Args:
+        cfg: the resolved config. method: baseline, mixgen or adl. seed: the run's seed.
+        out: the run directory. max_steps: stop after this many optimizer steps in all.
+        resume: continue an interrupted run. root: the data root.
+        checkpoint_every: steps between checkpoints of ``out/last`` (and at every epoch end);
+            None takes ``training.checkpoint_every`` from the config.
+        log: receives progress lines (on the main process).
+        data: already decoded data (notebooks train several runs on the same clips).
+
+    Notebook: 03_adl_training
+    """
+    every = check_train_args(cfg, method, max_steps, checkpoint_every)
+    out = Path(out)
+    reused, cfg = open_run(out, cfg, method, seed, resume, log)
+    if reused is not None:
+        return reused
+    run = start_run(cfg, method=method, seed=seed, out=out, inputs=run_inputs(cfg, root),
+                    max_steps=max_steps, resume=resume, checkpoint_every=every, log=log,
+                    data=data)
+    fit(run)
+    return finish_run(run)
+
+
+def open_run(out: Path, cfg: Config, method: str, seed: int, resume: bool,
+             log: Callable[[str], None]) -> tuple[RunSummary | None, Config]:
     """Check what ``out`` already holds: ``(summary of a complete run to reuse, or None; the
     config to train with)``. A resumed run keeps the config it was started with; a folder
     holding another method, seed or config is never reused."""
@@ -386,7 +501,7 @@ def _open_run_folder(out: Path, cfg: Config, method: str, seed: int, resume: boo
         if not resume and (out / "config.yaml").exists() and load_config(out / "config.yaml") != cfg:
             raise RunError(f"{out}: holds a run made with another config (preset "
                            f"{info.get('preset')!r}); delete it or choose another --out")
-        if info.get("status") == "complete" and not resume:
+        if not resume and up_to_date(out / "run.json", {"status": "complete"}) is not None:
             log(f"{out}: run already complete, reused (delete it to retrain)")
             return RunSummary(out, info["method"], info["global_step"], info["epochs_done"],
                               info["best_val_loss"], info["seconds"],
@@ -401,56 +516,114 @@ def _open_run_folder(out: Path, cfg: Config, method: str, seed: int, resume: boo
     return None, cfg
 
 
-def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
-          max_steps: int | None = None, resume: bool = False,
-          root: str | os.PathLike[str] | None = None, checkpoint_every: int | None = None,
-          log: Callable[[str], None] = print, data: TrainingData | None = None) -> RunSummary:
-    """Train a captioner with ``method`` and write the run directory ``out``.
+@dataclass(frozen=True)
+class StepBudget:
+    """How many optimizer steps a run takes: per epoch, in all (``max_steps`` applied), and of
+    linear warm-up."""
 
-    A complete run is reused (not retrained); an incomplete one needs ``resume=True``, which
-    continues from its last checkpoint exactly (same weights as an uninterrupted run on a CPU).
+    steps_per_epoch: int
+    total: int
+    warmup: int
 
-    Args:
-        cfg: the resolved config. method: baseline, mixgen or adl. seed: the run's seed.
-        out: the run directory. max_steps: stop after this many optimizer steps in all.
-        resume: continue an interrupted run. root: the data root.
-        checkpoint_every: steps between checkpoints of ``out/last`` (and at every epoch end);
-            None takes ``training.checkpoint_every`` from the config.
-        data: already decoded data (notebooks train several runs on the same clips).
+
+@dataclass
+class TrainingRun:
+    """One run while it trains: what :func:`start_run` builds and :func:`fit` advances.
+
+    ``state`` is what a checkpoint saves (epoch, step in epoch, global step, best validation
+    loss and epoch, plateau scale); the counters at the end time this process only.
     """
-    from accelerate import Accelerator
 
-    if method not in METHODS:
-        raise ConfigError(f"--method: unknown method {method!r}; choose one of "
-                          f"{', '.join(METHODS)}")
-    if max_steps is not None and max_steps < 1:
-        raise ConfigError(f"--max-steps: must be at least 1, got {max_steps}")
-    if checkpoint_every is None:
-        checkpoint_every = cfg.training.checkpoint_every
-    if checkpoint_every < 1:
-        raise ConfigError(f"checkpoint_every: must be at least 1, got {checkpoint_every}")
-    out = Path(out)
-    state: dict[str, Any] = {"epoch": 0, "step_in_epoch": 0, "global_step": 0,
-                             "best_val_loss": math.inf, "best_epoch": -1}
-    reused, cfg = _open_run_folder(out, cfg, method, seed, resume, log)
-    if reused is not None:
-        return reused
+    cfg: Config
+    method: str
+    seed: int
+    out: Path
+    accelerator: Any
+    data: TrainingData
+    model: Captioner
+    ddp_model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    budget: StepBudget
+    state: dict[str, Any]
+    encode: Callable[[list[str]], tuple[torch.Tensor, torch.Tensor]]
+    encoder_source: str
+    checkpoint_every: int
+    say: Callable[[str], None]
+    cache: FeatureCache | None = None
+    val_cache: FeatureCache | None = None
+    pool: MixturePool | None = None
+    plan_for: Callable[[int], list] | None = None
+    batches: Iterator[tuple[int, dict]] | None = None
+    started: float = 0.0
+    first_step: int = 0
+    seen: int = 0
+    train_time: float = 0.0
+
+    @property
+    def main(self) -> bool:
+        return self.accelerator.is_main_process
+
+    @property
+    def device(self) -> torch.device:
+        return self.accelerator.device
+
+
+def start_run(cfg: Config, *, method: str, seed: int, out: Path, inputs: RunInputs,
+              max_steps: int | None, resume: bool, checkpoint_every: int,
+              log: Callable[[str], None], data: TrainingData | None) -> TrainingRun:
+    """Everything a run needs before its first step, in the order that fixes its random draws:
+    the encoder weights made sure of, the seed, the data, the tokenizer and keywords (saved in
+    the run), the model, the optimizer and schedule, a resumed checkpoint, the frozen encoder's
+    features and the run's batches."""
+    from accelerate import Accelerator
 
     cuda = resolve_device(cfg.training.device).startswith("cuda")
     accelerator = Accelerator(cpu=not cuda, mixed_precision="bf16" if cuda else "no")
-    rank, world = accelerator.process_index, accelerator.num_processes
-    main = accelerator.is_main_process
-    say = log if main else (lambda _msg: None)
+    say = log if accelerator.is_main_process else (lambda _msg: None)
+    weights = encoder_weights(cfg, inputs)
     torch.manual_seed(seed)
-
     if data is None:
-        data = load_training_data(cfg, root, with_references=(method == "adl"))
+        data = read_training_data(cfg, inputs.corpus, with_references=(method == "adl"))
     if data.skipped:
         say(f"skipped {len(data.skipped)} bad clips (training.on_bad_audio: skip)")
     if method == "adl" and not data.references:
         raise DataError("method adl needs reference events, and the bank is empty")
+    tok, keywords = run_vocabulary(cfg, out, data, main=accelerator.is_main_process)
+    model = build_captioner(cfg, vocab_size=len(tok),
+                            n_keywords=None if keywords is None else len(keywords))
+    source = load_encoder_weights(cfg, model, weights, log=say)
+    if cfg.encoder.freeze:
+        model.freeze_encoder()
+    state: dict[str, Any] = {"epoch": 0, "step_in_epoch": 0, "global_step": 0,
+                             "best_val_loss": math.inf, "best_epoch": -1}
+    optimizer, scheduler, budget = _optimizer(cfg, model, method, len(data.clips), max_steps,
+                                              state)
+    if resume:
+        _resume(out, model, optimizer, scheduler, state, say)
+    elif accelerator.is_main_process:
+        write_run_info(out, {"status": "running", "method": method, "seed": seed,
+                             "preset": cfg.name, "encoder": source})
+    ddp_model, optimizer = accelerator.prepare(model, optimizer)
+    if cfg.training.compile:
+        # The decoder is where a frozen-encoder step spends its time; compiling it pays a
+        # warm-up of seconds to minutes, so it is opt-in (measured in benchmarks/README.md).
+        model.decoder.compile()  # in place: the state_dict keeps its keys
+    run = TrainingRun(cfg, method, seed, out, accelerator, data, model, ddp_model, optimizer,
+                      scheduler, budget, state,
+                      lambda caps: encode_captions(tok, caps,
+                                                   max_length=cfg.decoder.max_caption_tokens),
+                      source, checkpoint_every, say)
+    cache_key = cache_features(run, inputs)
+    run.batches = plan_batches(run, keywords, cache_key)
+    return run
 
-    # Tokenizer: trained on the development captions once, saved in the run.
+
+def run_vocabulary(cfg: Config, out: Path, data: TrainingData, *, main: bool,
+                   ) -> tuple[Any, list[str] | None]:
+    """The run's tokenizer (trained on the development captions once) and keywords (their most
+    frequent content words), read back from ``out`` when it has them; a new run's are saved
+    there with its config (main process only)."""
     if (out / "tokenizer").exists():
         tok = load_tokenizer(out / "tokenizer")
     elif cfg.decoder.tokenizer:
@@ -458,7 +631,6 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     else:
         tok = train_tokenizer([c for caps in data.captions for c in caps],
                               vocab_size=cfg.decoder.vocab_size)
-    # Keywords: the development captions' most frequent content words, saved in the run.
     keywords = None
     if cfg.decoder.keywords:
         keywords = (load_keywords(out / KEYWORDS_FILE) if (out / KEYWORDS_FILE).exists()
@@ -469,16 +641,18 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
             save_keywords(keywords, out / KEYWORDS_FILE)
         save_tokenizer(tok, out / "tokenizer")
         save_config(cfg, out / "config.yaml")
+    return tok, keywords
 
-    model = build_captioner(cfg, vocab_size=len(tok),
-                            n_keywords=None if keywords is None else len(keywords))
-    encoder_source = init_encoder(cfg, model, root, log=say)
-    if cfg.encoder.freeze:
-        model.freeze_encoder()
-    params = model.trainable_parameters()
-    optimizer = torch.optim.AdamW(params, lr=cfg.training.lr_for(method),
+
+def _optimizer(cfg: Config, model: Captioner, method: str, n_clips: int,
+               max_steps: int | None, state: dict[str, Any],
+               ) -> tuple[torch.optim.Optimizer, Any, StepBudget]:
+    """AdamW on the trainable parameters and its learning-rate schedule (:func:`lr_factor`,
+    reading the plateau scale from ``state`` when it steps, so a resumed run's lowered rate
+    applies)."""
+    optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=cfg.training.lr_for(method),
                                   weight_decay=cfg.training.weight_decay)
-    n_examples = epoch_size(len(data.clips), method=method, p_adl=cfg.mixing.p_adl,
+    n_examples = epoch_size(n_clips, method=method, p_adl=cfg.mixing.p_adl,
                             p_mixgen=cfg.mixing.p_mixgen, mode=cfg.training.adl_mode,
                             captions_per_clip=cfg.training.captions_per_clip)
     steps_per_epoch = math.ceil(n_examples / cfg.training.batch_size)
@@ -487,56 +661,66 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
         total = min(total, max_steps)
     warmup = int(cfg.training.warmup_fraction * total)
     schedule = cfg.training.schedule
-    # ``state`` is read when the scheduler steps, so a resumed run's lowered rate applies.
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: lr_factor(s, total, warmup, schedule, state.get("lr_scale", 1.0)))
+    return optimizer, scheduler, StepBudget(steps_per_epoch, total, warmup)
 
-    if resume:
-        found = checkpoint_folder(out / "last")
-        if found is None:
-            raise RunError(f"{out}/last: no complete checkpoint to resume from")
-        state = load_checkpoint(found, model=model, optimizer=optimizer, scheduler=scheduler)
-        _truncate_log(out / "steps.csv", STEP_FIELDS, state["global_step"])
-        _truncate_log(out / "epochs.csv", EPOCH_FIELDS, state["global_step"])
-        say(f"resumed {out} at epoch {state['epoch']}, step {state['global_step']}")
-    elif main:
-        write_run_info(out, {"status": "running", "method": method, "seed": seed,
-                             "preset": cfg.name, "encoder": encoder_source})
 
-    ddp_model, optimizer = accelerator.prepare(model, optimizer)
-    if cfg.training.compile:
-        # The decoder is where a frozen-encoder step spends its time; compiling it pays a
-        # warm-up of seconds to minutes, so it is opt-in (measured in benchmarks/README.md).
-        model.decoder.compile()  # in place: the state_dict keeps its keys
-    encode = lambda caps: encode_captions(tok, caps, max_length=cfg.decoder.max_caption_tokens)
-    device = accelerator.device
-    cache = val_cache = None
-    pool: MixturePool | None = None
+def _resume(out: Path, model: Captioner, optimizer: torch.optim.Optimizer, scheduler: Any,
+            state: dict[str, Any], say: Callable[[str], None]) -> None:
+    """Load the last checkpoint into the model, optimizer, scheduler, RNGs and ``state`` (in
+    place: the schedule reads it), and drop the log rows written after it."""
+    found = checkpoint_folder(out / "last")
+    if found is None:
+        raise RunError(f"{out}/last: no complete checkpoint to resume from")
+    loaded = load_checkpoint(found, model=model, optimizer=optimizer, scheduler=scheduler)
+    state.clear()
+    state.update(loaded)
+    _truncate_log(out / "steps.csv", STEP_FIELDS, state["global_step"])
+    _truncate_log(out / "epochs.csv", EPOCH_FIELDS, state["global_step"])
+    say(f"resumed {out} at epoch {state['epoch']}, step {state['global_step']}")
+
+
+def cache_features(run: TrainingRun, inputs: RunInputs) -> tuple | None:
+    """A frozen encoder's features: attach the corpus's feature store
+    (``training.store_features``) and cache the clips' features in memory
+    (``training.cache_features``, shared through ``run.data`` by runs on the same clips and
+    encoder). Returns the in-memory cache's key, None without one."""
+    cfg, data, model, device, say = run.cfg, run.data, run.model, run.device, run.say
     if cfg.training.store_features and cfg.encoder.freeze:
-        attach_store(model, feature_store_dir(dataset_root(cfg, root)),
+        attach_store(model, feature_store_dir(inputs.corpus),
                      context=f"{device.type}:{'bf16' if device.type == 'cuda' else 'fp32'}")
-    if cfg.training.cache_features and cfg.encoder.freeze:
-        t0 = time.perf_counter()
-        autocast = device.type == "cuda"
-        # Runs that share ``data`` and a frozen encoder (a notebook's nine) build it once.
-        key = (encoder_digest(model), len(data.clips), sum(c.shape[0] for c in data.clips),
-               cfg.training.batch_size, str(device), autocast)
-        if key in data.feature_caches:
-            cache, val_cache = data.feature_caches[key]
-            say(f"frozen-encoder features of {len(cache)} + {len(val_cache)} clips: reused "
-                f"(built by an earlier run on the same clips and encoder)")
-        else:
-            cache = FeatureCache.build(model, data.clips, batch_size=cfg.training.batch_size,
-                                       device=device, autocast=autocast)
-            val_cache = FeatureCache.build(model, data.val_clips,
-                                           batch_size=cfg.training.batch_size, device=device,
-                                           autocast=autocast)
-            data.feature_caches[key] = (cache, val_cache)
-            say(f"cached frozen-encoder features of {len(cache)} + {len(val_cache)} clips "
-                f"({(cache.nbytes + val_cache.nbytes) / 2**20:.0f} MiB, "
-                f"{time.perf_counter() - t0:.1f} s)")
+    if not (cfg.training.cache_features and cfg.encoder.freeze):
+        return None
+    t0 = time.perf_counter()
+    autocast = device.type == "cuda"
+    # Runs that share ``data`` and a frozen encoder (a notebook's nine) build it once.
+    key = (encoder_digest(model), len(data.clips), sum(c.shape[0] for c in data.clips),
+           cfg.training.batch_size, str(device), autocast)
+    if key in data.feature_caches:
+        run.cache, run.val_cache = data.feature_caches[key]
+        say(f"frozen-encoder features of {len(run.cache)} + {len(run.val_cache)} clips: reused "
+            f"(built by an earlier run on the same clips and encoder)")
+        return key
+    run.cache = FeatureCache.build(model, data.clips, batch_size=cfg.training.batch_size,
+                                   device=device, autocast=autocast)
+    run.val_cache = FeatureCache.build(model, data.val_clips,
+                                       batch_size=cfg.training.batch_size, device=device,
+                                       autocast=autocast)
+    data.feature_caches[key] = (run.cache, run.val_cache)
+    say(f"cached frozen-encoder features of {len(run.cache)} + {len(run.val_cache)} clips "
+        f"({(run.cache.nbytes + run.val_cache.nbytes) / 2**20:.0f} MiB, "
+        f"{time.perf_counter() - t0:.1f} s)")
+    return key
+
+
+def plan_batches(run: TrainingRun, keywords: list[str] | None,
+                 cache_key: tuple | None) -> Iterator[tuple[int, dict]]:
+    """The run's batches for every remaining step: the mixing dataset, the mixture pool (built
+    once per clips and encoder), each epoch's plan (``run.plan_for``) and one loader over them."""
+    cfg, data, method = run.cfg, run.data, run.method
     dataset = MixingDataset(data.clips, data.captions, data.references,
-                            snr_db=cfg.mixing.snr_db, plain_audio=cache is None,
+                            snr_db=cfg.mixing.snr_db, plain_audio=run.cache is None,
                             keywords=(None if keywords is None
                                       else keyword_targets(data.captions, keywords)))
     lengths = [c.shape[0] for c in data.clips]
@@ -545,182 +729,244 @@ def train(cfg: Config, *, method: str, seed: int, out: str | os.PathLike[str],
     allowed = (data.allowed_references()
                if method == "adl" and cfg.mixing.reference_classes == "absent" else None)
     if cfg.mixing.pool_size and method != "baseline":
-        if cache is None:
-            raise ConfigError("mixing.pool_size: a mixture pool needs a frozen encoder with "
-                              "training.cache_features: true")
-        if cfg.training.adl_mode != "add":
-            raise ConfigError("mixing.pool_size: a mixture pool needs training.adl_mode: add")
-        t0 = time.perf_counter()
-        pool_key = ("pool", key, method, cfg.mixing.pool_size, cfg.mixing.pool_seed,
-                    cfg.mixing.snr_db, cfg.mixing.reference_classes)
-        pool = data.feature_caches.get(pool_key)  # type: ignore[assignment]
-        if pool is None:
-            examples = draw_pool(len(data.clips), n_caps, lengths, ref_lengths, method=method,
-                                 size=cfg.mixing.pool_size, seed=cfg.mixing.pool_seed,
-                                 allowed_refs=allowed)
-            pool = MixturePool.build(model, examples, data.clips, data.references,
-                                     snr_db=cfg.mixing.snr_db,
-                                     batch_size=cfg.training.batch_size, device=device,
-                                     autocast=device.type == "cuda")
-            data.feature_caches[pool_key] = pool  # type: ignore[assignment]
-        say(f"mixture pool: {len(pool)} {method} mixtures ({pool.nbytes / 2**20:.0f} MiB, "
-            f"{time.perf_counter() - t0:.1f} s)")
-    pooled = pool.examples if pool is not None else None
-    plan_for = lambda ep: plan_epoch(len(data.clips), n_caps, lengths, ref_lengths,
-                                     method=method, p_adl=cfg.mixing.p_adl,
-                                     p_mixgen=cfg.mixing.p_mixgen, seed=seed, epoch=ep,
-                                     mode=cfg.training.adl_mode, allowed_refs=allowed,
-                                     pool=pooled,
-                                     captions_per_clip=cfg.training.captions_per_clip)
-    B = cfg.training.batch_size
+        run.pool = mixture_pool(run, cache_key, n_caps, lengths, ref_lengths, allowed)
+    pooled = run.pool.examples if run.pool is not None else None
+    run.plan_for = lambda ep: plan_epoch(len(data.clips), n_caps, lengths, ref_lengths,
+                                         method=method, p_adl=cfg.mixing.p_adl,
+                                         p_mixgen=cfg.mixing.p_mixgen, seed=run.seed, epoch=ep,
+                                         mode=cfg.training.adl_mode, allowed_refs=allowed,
+                                         pool=pooled,
+                                         captions_per_clip=cfg.training.captions_per_clip)
+    acc, state, budget = run.accelerator, run.state, run.budget
     # One loader over every remaining step of the run: its workers live for the whole run (what
     # persistent_workers would buy) and prepare the next epoch's batches during validation.
-    batches = _loader(PlanBatches(dataset, plan_for, B, encode, rank=rank, world=world),
-                      state["epoch"], state["step_in_epoch"], cfg.training.epochs,
-                      steps_per_epoch, total - state["global_step"], cfg.training.num_workers,
-                      pin_memory=device.type == "cuda")
-    started = time.perf_counter()
-    first_step = state["global_step"]  # a resumed run's time left counts this process's steps
-    seen = 0
-    train_time = 0.0
+    return _loader(PlanBatches(dataset, run.plan_for, cfg.training.batch_size, run.encode,
+                               rank=acc.process_index, world=acc.num_processes),
+                   state["epoch"], state["step_in_epoch"], cfg.training.epochs,
+                   budget.steps_per_epoch, budget.total - state["global_step"],
+                   cfg.training.num_workers, pin_memory=run.device.type == "cuda")
 
+
+def mixture_pool(run: TrainingRun, cache_key: tuple | None, n_caps: list[int],
+                 lengths: list[int], ref_lengths: list[int],
+                 allowed: list[list[int]] | None) -> MixturePool:
+    """The run's mixture pool (``mixing.pool_size`` mixtures, encoded once), shared through
+    ``run.data`` by the runs of the same method on the same clips and encoder."""
+    cfg, data, method = run.cfg, run.data, run.method
+    if run.cache is None:
+        raise ConfigError("mixing.pool_size: a mixture pool needs a frozen encoder with "
+                          "training.cache_features: true")
+    if cfg.training.adl_mode != "add":
+        raise ConfigError("mixing.pool_size: a mixture pool needs training.adl_mode: add")
+    t0 = time.perf_counter()
+    pool_key = ("pool", cache_key, method, cfg.mixing.pool_size, cfg.mixing.pool_seed,
+                cfg.mixing.snr_db, cfg.mixing.reference_classes)
+    pool = data.feature_caches.get(pool_key)  # type: ignore[assignment]
+    if pool is None:
+        examples = draw_pool(len(data.clips), n_caps, lengths, ref_lengths, method=method,
+                             size=cfg.mixing.pool_size, seed=cfg.mixing.pool_seed,
+                             allowed_refs=allowed)
+        pool = MixturePool.build(run.model, examples, data.clips, data.references,
+                                 snr_db=cfg.mixing.snr_db, batch_size=cfg.training.batch_size,
+                                 device=run.device, autocast=run.device.type == "cuda")
+        data.feature_caches[pool_key] = pool  # type: ignore[assignment]
+    run.say(f"mixture pool: {len(pool)} {method} mixtures ({pool.nbytes / 2**20:.0f} MiB, "
+            f"{time.perf_counter() - t0:.1f} s)")
+    return pool
+
+
+def fit(run: TrainingRun) -> None:
+    """Train epoch after epoch until the run's last epoch or step, or an early stop.
+
+    Each epoch runs :func:`train_step` over its batches (:func:`train_epoch`), then validates
+    and checkpoints (:func:`end_epoch`). SIGINT or SIGTERM stops after the current step, with a
+    checkpoint to resume from (:class:`TrainingInterrupted`).
+    """
+    run.started = time.perf_counter()
+    run.first_step = run.state["global_step"]  # a resumed run's time left counts this process's
+    state, cfg = run.state, run.cfg
     with _stop_on_signals() as stop:
         epoch = state["epoch"]
-        while (epoch < cfg.training.epochs and state["global_step"] < total
+        while (epoch < cfg.training.epochs and state["global_step"] < run.budget.total
                and not state.get("stopped_early")):
-            plan = plan_for(epoch)
-            start_step = state["step_in_epoch"]
-            n_steps = min(steps_per_epoch - start_step, total - state["global_step"])
-            model.train()
-            epoch_loss, epoch_tokens = 0.0, 0
             epoch_started = time.perf_counter()
-            # A per-step bar on a terminal only: disable=None turns it off when stderr is not a
-            # TTY (a notebook kernel, a log file), where the one line per epoch below is the log.
-            bar = tqdm(itertools.islice(batches, n_steps), total=n_steps,
-                       desc=f"{method} epoch {epoch + 1}", disable=None if main else True,
-                       leave=False, unit="batch")
-            for step_in_epoch, batch in bar:
-                t0 = time.perf_counter()
-                batch = to_device(batch, device)
-                n_local = batch["labels_mask"].sum()
-                n_global = accelerator.reduce(n_local.clone(), reduction="sum")
-                with accelerator.autocast():
-                    loss = train_step(ddp_model, batch, method, cache=cache, pool=pool)
-                # DDP averages gradients over processes: weigh each process's token-mean loss
-                # by its share of the global tokens, so every token counts the same.
-                scaled = loss * n_local * world / n_global
-                accelerator.backward(scaled)
-                if cfg.training.grad_clip > 0:
-                    accelerator.clip_grad_norm_(params, cfg.training.grad_clip)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                global_loss = accelerator.reduce((loss.detach() * n_local), "sum") / n_global
-                bar.set_postfix(loss=f"{float(global_loss):.3f}")
-                state["global_step"] += 1
-                state["step_in_epoch"] = step_in_epoch + 1
-                dt = time.perf_counter() - t0
-                train_time += dt
-                n_batch = int(accelerator.reduce(
-                    torch.tensor(batch["lengths"].shape[0], device=device), "sum"))
-                seen += n_batch
-                epoch_loss += float(global_loss) * int(n_global)
-                epoch_tokens += int(n_global)
-                if main:
-                    kinds = _count_kinds(plan[step_in_epoch * B: (step_in_epoch + 1) * B])
-                    _append_log(out / "steps.csv", STEP_FIELDS, {
-                        "epoch": epoch, "step": step_in_epoch, "global_step": state["global_step"],
-                        "loss": f"{float(global_loss):.6f}",
-                        "lr": f"{scheduler.get_last_lr()[0]:.3e}",
-                        "examples_per_s": f"{n_batch / max(dt, 1e-9):.2f}",
-                        "n_adl": kinds.get("adl", 0),
-                        "n_mixgen": kinds.get("mixgen", 0),
-                    })
-                done = state["global_step"] >= total
-                end_of_epoch = state["step_in_epoch"] >= steps_per_epoch
-                if stop["stop"] or (not end_of_epoch and not done
-                                    and state["global_step"] % checkpoint_every == 0):
-                    accelerator.wait_for_everyone()
-                    if main:
-                        save_checkpoint(out / "last", model=model, optimizer=optimizer,
-                                        scheduler=scheduler, state=state)
-                    if stop["stop"]:
-                        raise TrainingInterrupted(
-                            f"{stop['stop']}: training stopped at step {state['global_step']}; "
-                            f"checkpoint saved in {out / 'last'}; continue with --resume")
-                if done:
-                    break
-            # End of an epoch (or of max_steps): validation loss, best and last checkpoints.
-            epoch_done = state["step_in_epoch"] >= steps_per_epoch
-            val_loss = validation_loss(model, data, encode, cfg, device, cache=val_cache)
-            best = val_loss < state["best_val_loss"]
-            if best:
-                state["best_val_loss"] = val_loss
-                state["best_epoch"] = epoch
-            if epoch_done:
-                epoch += 1
-                state["epoch"], state["step_in_epoch"] = epoch, 0
-            # Early stop: ``patience`` finished epochs without a better validation loss, or, on
-            # the plateau schedule, the convergence criterion met (the rate lowered on the way).
-            patience = cfg.training.patience
-            stalled = (epoch_done and patience is not None
-                       and epoch - 1 - state.get("best_epoch", -1) >= patience)
-            if schedule == "plateau" and epoch_done:
-                state["val_losses"] = [*state.get("val_losses", []), val_loss]
-                state["lr_scale"], stalled = plateau_step(
-                    state["val_losses"], state.get("lr_scale", 1.0), cfg.training.plateau_factor)
-                for group, base in zip(optimizer.param_groups, scheduler.base_lrs):
-                    # The next step already runs at the lowered rate.
-                    group["lr"] = base * lr_factor(scheduler.last_epoch, total, warmup, schedule,
-                                                   state["lr_scale"])
-            if stalled:
-                state["stopped_early"] = True
-            if main:
-                if best:
-                    save_weights(model, out / "model.safetensors")
-                _append_log(out / "epochs.csv", EPOCH_FIELDS, {
-                    "epoch": epoch - 1 if epoch_done else epoch,
-                    "global_step": state["global_step"],
-                    "train_loss": f"{epoch_loss / max(epoch_tokens, 1):.6f}",
-                    "val_loss": f"{val_loss:.6f}",
-                    "seconds": f"{time.perf_counter() - started:.1f}", "best": int(best)})
-                save_checkpoint(out / "last", model=model, optimizer=optimizer,
-                                scheduler=scheduler, state=state)
-                now = time.perf_counter()
-                steps_done = state["global_step"] - first_step
-                left = (now - started) / max(steps_done, 1) * (total - state["global_step"])
-                say(epoch_line(method, seed, epoch if epoch_done else epoch + 1,
-                               cfg.training.epochs, epoch_loss / max(epoch_tokens, 1), val_loss,
-                               best=best, seconds=now - epoch_started,
-                               seconds_left=0 if stalled else left))
-                if stalled:
-                    why = (f"converged ({CONVERGENCE_RULE})" if schedule == "plateau" else
-                           f"no better validation loss for {patience} epochs")
-                    say(f"{method} seed {seed}: early stop, {why} (best: epoch "
-                        f"{state['best_epoch'] + 1}, {state['best_val_loss']:.3f})")
-            accelerator.wait_for_everyone()
+            loss_sum, tokens = train_epoch(run, epoch, stop)
+            epoch, stalled = end_epoch(run, epoch, loss_sum / max(tokens, 1), epoch_started)
             if stalled:
                 break
 
-    seconds = time.perf_counter() - started
-    summary = RunSummary(out, method, state["global_step"], state["epoch"],
-                         state["best_val_loss"], seconds, seen / max(train_time, 1e-9),
-                         len(data.skipped))
-    if main:
-        write_run_info(out, {"status": "complete", "method": method, "seed": seed,
-                             "preset": cfg.name, "encoder": encoder_source,
-                             "global_step": summary.global_step,
-                             "epochs_done": summary.epochs_done,
-                             "best_val_loss": summary.best_val_loss,
-                             # 1-based, as the log lines count epochs
-                             "best_epoch": state.get("best_epoch", -1) + 1,
-                             "epochs_max": cfg.training.epochs,
-                             "stopped_early": bool(state.get("stopped_early", False)),
-                             "convergence": convergence_record(_val_losses(out)),
-                             "seconds": round(seconds, 2),
-                             "examples_per_s": round(summary.examples_per_s, 2),
-                             "skipped_clips": summary.skipped_clips,
-                             "num_processes": world, "device": str(accelerator.device)})
+
+def train_epoch(run: TrainingRun, epoch: int, stop: dict[str, str | None]) -> tuple[float, int]:
+    """The steps of one epoch (or of what is left of it): ``(summed token loss, tokens)``."""
+    state, budget, B = run.state, run.budget, run.cfg.training.batch_size
+    plan = run.plan_for(epoch)
+    n_steps = min(budget.steps_per_epoch - state["step_in_epoch"],
+                  budget.total - state["global_step"])
+    run.model.train()
+    epoch_loss, epoch_tokens = 0.0, 0
+    # A per-step bar on a terminal only: disable=None turns it off when stderr is not a TTY (a
+    # notebook kernel, a log file), where the one line per epoch of end_epoch is the log.
+    bar = tqdm(itertools.islice(run.batches, n_steps), total=n_steps,
+               desc=f"{run.method} epoch {epoch + 1}", disable=None if run.main else True,
+               leave=False, unit="batch")
+    for step_in_epoch, batch in bar:
+        t0 = time.perf_counter()
+        global_loss, n_global, n_batch = _optimizer_step(run, batch)
+        bar.set_postfix(loss=f"{float(global_loss):.3f}")
+        state["global_step"] += 1
+        state["step_in_epoch"] = step_in_epoch + 1
+        dt = time.perf_counter() - t0
+        run.train_time += dt
+        run.seen += n_batch
+        epoch_loss += float(global_loss) * int(n_global)
+        epoch_tokens += int(n_global)
+        if run.main:
+            kinds = _count_kinds(plan[step_in_epoch * B: (step_in_epoch + 1) * B])
+            _append_log(run.out / "steps.csv", STEP_FIELDS, {
+                "epoch": epoch, "step": step_in_epoch, "global_step": state["global_step"],
+                "loss": f"{float(global_loss):.6f}",
+                "lr": f"{run.scheduler.get_last_lr()[0]:.3e}",
+                "examples_per_s": f"{n_batch / max(dt, 1e-9):.2f}",
+                "n_adl": kinds.get("adl", 0), "n_mixgen": kinds.get("mixgen", 0)})
+        done = state["global_step"] >= budget.total
+        end_of_epoch = state["step_in_epoch"] >= budget.steps_per_epoch
+        if stop["stop"] or (not end_of_epoch and not done
+                            and state["global_step"] % run.checkpoint_every == 0):
+            _checkpoint(run, stop["stop"])
+        if done:
+            break
+    return epoch_loss, epoch_tokens
+
+
+def _optimizer_step(run: TrainingRun, batch: dict[str, Any],
+                    ) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """One optimizer step on a batch: ``(loss over all processes, their tokens, their rows)``."""
+    acc, device = run.accelerator, run.device
+    batch = to_device(batch, device)
+    n_local = batch["labels_mask"].sum()
+    n_global = acc.reduce(n_local.clone(), reduction="sum")
+    with acc.autocast():
+        loss = train_step(run.ddp_model, batch, run.method, cache=run.cache, pool=run.pool)
+    # DDP averages gradients over processes: weigh each process's token-mean loss by its share
+    # of the global tokens, so every token counts the same.
+    scaled = loss * n_local * acc.num_processes / n_global
+    acc.backward(scaled)
+    if run.cfg.training.grad_clip > 0:
+        acc.clip_grad_norm_(run.model.trainable_parameters(), run.cfg.training.grad_clip)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    global_loss = acc.reduce((loss.detach() * n_local), "sum") / n_global
+    n_batch = int(acc.reduce(torch.tensor(batch["lengths"].shape[0], device=device), "sum"))
+    return global_loss, n_global, n_batch
+
+
+def _checkpoint(run: TrainingRun, signal_name: str | None) -> None:
+    """Save ``out/last`` (main process); after a signal, stop with :class:`TrainingInterrupted`."""
+    run.accelerator.wait_for_everyone()
+    if run.main:
+        save_checkpoint(run.out / "last", model=run.model, optimizer=run.optimizer,
+                        scheduler=run.scheduler, state=run.state)
+    if signal_name:
+        raise TrainingInterrupted(
+            f"{signal_name}: training stopped at step {run.state['global_step']}; "
+            f"checkpoint saved in {run.out / 'last'}; continue with --resume")
+
+
+def end_epoch(run: TrainingRun, epoch: int, train_loss: float,
+              epoch_started: float) -> tuple[int, bool]:
+    """After an epoch (or at ``max_steps``): the validation loss, the best weights, the early
+    stop, the logs and the last checkpoint. Returns ``(next epoch, stalled)``.
+
+    Early stop: ``training.patience`` finished epochs without a better validation loss, or, on
+    the plateau schedule, the convergence criterion met (the rate lowered on the way).
+    """
+    cfg, state = run.cfg, run.state
+    epoch_done = state["step_in_epoch"] >= run.budget.steps_per_epoch
+    val_loss = validation_loss(run.model, run.data, run.encode, cfg, run.device,
+                               cache=run.val_cache)
+    best = val_loss < state["best_val_loss"]
+    if best:
+        state["best_val_loss"] = val_loss
+        state["best_epoch"] = epoch
+    if epoch_done:
+        epoch += 1
+        state["epoch"], state["step_in_epoch"] = epoch, 0
+    patience = cfg.training.patience
+    stalled = (epoch_done and patience is not None
+               and epoch - 1 - state.get("best_epoch", -1) >= patience)
+    if cfg.training.schedule == "plateau" and epoch_done:
+        stalled = _lower_rate(run, val_loss)
+    if stalled:
+        state["stopped_early"] = True
+    if run.main:
+        _log_epoch(run, epoch, epoch_done, train_loss, val_loss, best, stalled, epoch_started)
+    run.accelerator.wait_for_everyone()
+    return epoch, stalled
+
+
+def _lower_rate(run: TrainingRun, val_loss: float) -> bool:
+    """The plateau schedule after a finished epoch: lower the rate (the next step already runs
+    at it) and say whether the run has converged (:func:`plateau_step`)."""
+    state, budget = run.state, run.budget
+    state["val_losses"] = [*state.get("val_losses", []), val_loss]
+    state["lr_scale"], stalled = plateau_step(state["val_losses"], state.get("lr_scale", 1.0),
+                                              run.cfg.training.plateau_factor)
+    for group, base in zip(run.optimizer.param_groups, run.scheduler.base_lrs):
+        group["lr"] = base * lr_factor(run.scheduler.last_epoch, budget.total, budget.warmup,
+                                       run.cfg.training.schedule, state["lr_scale"])
+    return stalled
+
+
+def _log_epoch(run: TrainingRun, epoch: int, epoch_done: bool, train_loss: float,
+               val_loss: float, best: bool, stalled: bool, epoch_started: float) -> None:
+    """The main process's end of an epoch: best weights, ``epochs.csv``, the last checkpoint
+    and the epoch's log line (:func:`epoch_line`)."""
+    state, out = run.state, run.out
+    if best:
+        save_weights(run.model, out / "model.safetensors")
+    _append_log(out / "epochs.csv", EPOCH_FIELDS, {
+        "epoch": epoch - 1 if epoch_done else epoch, "global_step": state["global_step"],
+        "train_loss": f"{train_loss:.6f}", "val_loss": f"{val_loss:.6f}",
+        "seconds": f"{time.perf_counter() - run.started:.1f}", "best": int(best)})
+    save_checkpoint(out / "last", model=run.model, optimizer=run.optimizer,
+                    scheduler=run.scheduler, state=state)
+    now = time.perf_counter()
+    steps_done = state["global_step"] - run.first_step
+    left = (now - run.started) / max(steps_done, 1) * (run.budget.total - state["global_step"])
+    run.say(epoch_line(run.method, run.seed, epoch if epoch_done else epoch + 1,
+                       run.cfg.training.epochs, train_loss, val_loss, best=best,
+                       seconds=now - epoch_started, seconds_left=0 if stalled else left))
+    if stalled:
+        why = (f"converged ({CONVERGENCE_RULE})" if run.cfg.training.schedule == "plateau"
+               else f"no better validation loss for {run.cfg.training.patience} epochs")
+        run.say(f"{run.method} seed {run.seed}: early stop, {why} (best: epoch "
+                f"{state['best_epoch'] + 1}, {state['best_val_loss']:.3f})")
+
+
+def finish_run(run: TrainingRun) -> RunSummary:
+    """Mark the run complete in ``run.json`` (main process) and summarise it."""
+    seconds = time.perf_counter() - run.started
+    state = run.state
+    summary = RunSummary(run.out, run.method, state["global_step"], state["epoch"],
+                         state["best_val_loss"], seconds, run.seen / max(run.train_time, 1e-9),
+                         len(run.data.skipped))
+    if run.main:
+        write_run_info(run.out, {"status": "complete", "method": run.method, "seed": run.seed,
+                                 "preset": run.cfg.name, "encoder": run.encoder_source,
+                                 "global_step": summary.global_step,
+                                 "epochs_done": summary.epochs_done,
+                                 "best_val_loss": summary.best_val_loss,
+                                 # 1-based, as the log lines count epochs
+                                 "best_epoch": state.get("best_epoch", -1) + 1,
+                                 "epochs_max": run.cfg.training.epochs,
+                                 "stopped_early": bool(state.get("stopped_early", False)),
+                                 "convergence": convergence_record(_val_losses(run.out)),
+                                 "seconds": round(seconds, 2),
+                                 "examples_per_s": round(summary.examples_per_s, 2),
+                                 "skipped_clips": summary.skipped_clips,
+                                 "num_processes": run.accelerator.num_processes,
+                                 "device": str(run.device)})
     return summary
 
 

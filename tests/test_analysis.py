@@ -103,11 +103,11 @@ class _LinearEncoder(nn.Module):
         return self.proj(logmel), lengths
 
 
-def _toy_captioner(adapter_bias: bool) -> Captioner:
+def _toy_captioner(adapter_bias: bool, no_reference: str = "silence") -> Captioner:
     """A real Captioner whose Z is linear (or affine) in the waveform."""
     torch.manual_seed(0)
     return Captioner(_Frames(), _LinearEncoder(), nn.Linear(12, 6, bias=adapter_bias),
-                     nn.Identity()).eval()
+                     nn.Identity(), no_reference=no_reference).eval()
 
 
 def _toy_data():
@@ -147,10 +147,9 @@ def test_fidelity_reads_raw_features_whatever_the_model_subtracts_for_no_referen
     # A model that decodes Z(x) - Z(silence) gets the same numbers: the comparisons put the
     # offset in explicitly, and the model's own setting is left as it was.
     clips, events = _toy_data()
-    zero = difference_fidelity(_toy_captioner(True), clips, events,
+    zero = difference_fidelity(_toy_captioner(True, "zero"), clips, events,
                                generator=torch.Generator().manual_seed(0))
-    model = _toy_captioner(True)
-    model.no_reference = "silence"
+    model = _toy_captioner(True, "silence")
     silence = difference_fidelity(model, clips, events, generator=torch.Generator().manual_seed(0))
     pd.testing.assert_frame_equal(zero, silence)
     assert model.no_reference == "silence"

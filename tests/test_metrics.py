@@ -443,9 +443,9 @@ def test_missing_java_is_a_clear_error():
 
 
 def test_java_vanishing_before_start_is_a_clear_error(monkeypatch):
-    # evaluate and ptb_tokenize each look _find_java up in their own module.
+    # evaluate and ptb_tokenize each look find_java up in their own module.
     for module in (scoring, ptb_module):
-        monkeypatch.setattr(module, "_find_java", lambda java: "/nonexistent/bin/java")
+        monkeypatch.setattr(module, "find_java", lambda java: "/nonexistent/bin/java")
     with pytest.raises(JavaNotFoundError, match="Java 17"):
         evaluate(CANDIDATES[:2], REFERENCES[:2], ["bleu_1"])
 

@@ -18,6 +18,14 @@ is the official repository's (Piczak 2015, https://github.com/karolpiczak/ESC-50
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from adl.errors import DataError
+
+if TYPE_CHECKING:
+    from adl.config import Config
+
 CLOTHO_DIR = "CLOTHO_v2.1"
 CLOTHO_CSV_DIR = "clotho_csv_files"
 CLOTHO_AUDIO_DIR = "clotho_audio_files"
@@ -61,3 +69,23 @@ def metadata_csv(subset: str) -> str:
 def events_csv(subset: str) -> str:
     """The name of the embedded corpus's per-scene event file for a subset."""
     return f"embedded_events_{subset}.csv"
+
+
+def require_data_root(cfg: Config, base: Path, *, also: str = "") -> Path:
+    """``base`` (a config's data under the data root) when it is a folder; otherwise one
+    :class:`adl.errors.DataError` line saying how to make it.
+
+    Args:
+        cfg: the config whose data ``base`` holds (its name and ``data.source`` pick the hint).
+        base: :func:`adl.config.dataset_root` of ``cfg``.
+        also: words appended to the embedded corpus's hint (another way out).
+
+    Raises:
+        DataError: ``base`` is not a folder.
+    """
+    if not base.is_dir():
+        hint = (f"run `adl data prepare --preset {cfg.name}`{also}"
+                if cfg.data.source == "embedded"
+                else "run `adl data download clotho` and `adl data download esc50`")
+        raise DataError(f"{base}: data root does not exist; {hint}")
+    return base

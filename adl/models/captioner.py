@@ -49,6 +49,11 @@ def add_summary_tokens(z: torch.Tensor, mask: torch.Tensor,
     return z, mask
 
 
+def _check_no_reference(no_reference: str) -> None:
+    if no_reference not in ("silence", "zero"):
+        raise ValueError(f"no_reference must be 'silence' or 'zero', got {no_reference!r}")
+
+
 class Captioner(nn.Module):
     """Audio captioner with an optional reference whose features are subtracted.
 
@@ -60,9 +65,9 @@ class Captioner(nn.Module):
         diff_at: "adapter" (default: the difference of adapted features, in R^{T'xD}) or
             "encoder" (the difference of encoder features, before the adapter).
         diff_fn: how Z_input and Z_ref combine; subtraction by default.
-        no_reference: what a row without a reference subtracts: "silence" (the encoding of a
-            silent clip as long as the input, cached per length while the encoder is frozen)
-            or "zero" (nothing).
+        no_reference: what a row without a reference subtracts, unless a call says otherwise:
+            "silence" (the encoding of a silent clip as long as the input, cached per length
+            while the encoder is frozen; the presets' meaning) or "zero" (nothing).
         summary_tokens: prepend the mean and max over time of ``Z_diff`` as two tokens
             (:func:`add_summary_tokens`); the mask then has ``T' + 2`` columns.
         keywords: a :class:`adl.keywords.KeywordHead` that estimates the captions' keywords
@@ -75,14 +80,13 @@ class Captioner(nn.Module):
 
     def __init__(self, frontend: LogMel, encoder: nn.Module, adapter: nn.Module,
                  decoder: nn.Module, *, diff_at: str = "adapter",
-                 diff_fn: DiffFn = subtract, no_reference: str = "zero",
+                 diff_fn: DiffFn = subtract, no_reference: str = "silence",
                  summary_tokens: bool = False, keywords: KeywordHead | None = None,
                  keyword_weight: float = 1.0) -> None:
         super().__init__()
         if diff_at not in ("adapter", "encoder"):
             raise ValueError(f"diff_at must be 'adapter' or 'encoder', got {diff_at!r}")
-        if no_reference not in ("silence", "zero"):
-            raise ValueError(f"no_reference must be 'silence' or 'zero', got {no_reference!r}")
+        _check_no_reference(no_reference)
         self.frontend = frontend
         self.encoder = encoder
         self.adapter = adapter
@@ -235,8 +239,8 @@ class Captioner(nn.Module):
                  reference: torch.Tensor | None = None,
                  has_reference: torch.Tensor | None = None,
                  input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
-                 reference_features: torch.Tensor | None = None,
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
+                 reference_features: torch.Tensor | None = None, *,
+                 no_reference: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """What the decoder reads: ``diff(Z_input, Z_ref)`` for every row.
 
         Args:
@@ -254,17 +258,20 @@ class Captioner(nn.Module):
             reference_features: ``(H, T', C)`` the encoder's output for the references of the
                 ``has_reference`` rows, in order, when already known (a mixture pool); then
                 ``reference`` is not read (it may be None).
+            no_reference: what the rows without a reference subtract, ``"silence"`` or
+                ``"zero"``; None: the model's own (:attr:`no_reference`, its config's).
         Returns:
             ``(z (B, T', D), mask (B, T') bool)``: :meth:`difference`'s frames, after the summary
             and keyword tokens when the model has them (``T'`` counts them).
         """
         z, mask, _ = self._read(wave, lengths, reference, has_reference, input_features,
-                                reference_features)
+                                reference_features, no_reference=no_reference)
         return z, mask
 
-    def _read(self, *args: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    def _read(self, *args: Any, no_reference: str | None = None,
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """:meth:`features`, and the keyword logits (B, K) (None without a keyword head)."""
-        z, mask = self.difference(*args)
+        z, mask = self.difference(*args, no_reference=no_reference)
         if self.summary_tokens:
             z, mask = add_summary_tokens(z, mask)
         logits = None
@@ -276,8 +283,8 @@ class Captioner(nn.Module):
                    reference: torch.Tensor | None = None,
                    has_reference: torch.Tensor | None = None,
                    input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
-                   reference_features: torch.Tensor | None = None,
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
+                   reference_features: torch.Tensor | None = None, *,
+                   no_reference: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """The representation itself, ``Z_diff = diff(Z_input, Z_ref)``, frame by frame: what
         :meth:`features` returns before any summary or keyword token (same arguments).
 
@@ -316,7 +323,10 @@ class Captioner(nn.Module):
                 # The aligned reference is as long as its input, so the frames line up.
                 rf, _ = self.encode(reference, lengths[rows])
                 refs.append((rows, rf))
-        if self.no_reference == "silence" and not bool(has_ref.all()):
+        if no_reference is None:
+            no_reference = self.no_reference
+        _check_no_reference(no_reference)
+        if no_reference == "silence" and not bool(has_ref.all()):
             rows = (~has_ref).nonzero(as_tuple=True)[0]
             n = lengths[rows.to(lengths.device)]
             frames = n if wave.dim() == 3 else self.frontend.n_frames(n)
@@ -353,10 +363,10 @@ class Captioner(nn.Module):
                 has_reference: torch.Tensor | None = None,
                 input_features: tuple[torch.Tensor, torch.Tensor] | None = None,
                 reference_features: torch.Tensor | None = None,
-                keywords: torch.Tensor | None = None,
+                keywords: torch.Tensor | None = None, *, no_reference: str | None = None,
                 ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Teacher-forced cross-entropy (``input_features`` and ``reference_features`` as in
-        :meth:`features`).
+        """Teacher-forced cross-entropy (``input_features``, ``reference_features`` and
+        ``no_reference`` as in :meth:`features`).
 
         Args:
             keywords: (B, K) multi-hot keyword targets (:func:`adl.keywords.keyword_targets`);
@@ -366,7 +376,8 @@ class Captioner(nn.Module):
             ``(logits (B, L, V), loss)``.
         """
         z, mask, kw_logits = self._read(wave, lengths, reference, has_reference,
-                                        input_features, reference_features)
+                                        input_features, reference_features,
+                                        no_reference=no_reference)
         logits, loss = self.decoder(z, mask, labels, labels_mask)
         if keywords is not None and kw_logits is not None and self.keyword_weight > 0:
             bce = nn.functional.binary_cross_entropy_with_logits(
@@ -389,9 +400,12 @@ class Captioner(nn.Module):
     @torch.no_grad()
     def generate(self, wave: torch.Tensor, lengths: torch.Tensor,
                  reference: torch.Tensor | None = None,
-                 has_reference: torch.Tensor | None = None, **generation) -> torch.Tensor:
-        """Batched beam search (DCASE defaults unless overridden): token ids (B, L)."""
-        z, mask = self.features(wave, lengths, reference, has_reference)
+                 has_reference: torch.Tensor | None = None, *,
+                 no_reference: str | None = None, **generation) -> torch.Tensor:
+        """Batched beam search (DCASE defaults unless overridden): token ids (B, L).
+        ``no_reference``: as for :meth:`features` (None: the model's own)."""
+        z, mask = self.features(wave, lengths, reference, has_reference,
+                                no_reference=no_reference)
         return self.decoder.generate(z, mask, **generation)
 
     def freeze_encoder(self) -> None:
