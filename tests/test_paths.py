@@ -104,12 +104,12 @@ def test_adl_book_honours_ADL_BUILD_DIR(no_env, monkeypatch, tmp_path):
     seen = _book(monkeypatch, tmp_path, cli=True)
     assert seen["parameters"] == book_parameters("smoke")
     assert seen["parameters"]["output_dir"] == str(tmp_path / "env" / "outputs" / "smoke")
-    assert seen["notebooks"] == tmp_path / "env" / "notebooks"
+    assert seen["notebooks"] == tmp_path / "env" / "notebooks" / "smoke"
     assert seen["screenshots"] == tmp_path / "env" / "screenshots" / "smoke"
     for given in (str(tmp_path / "cli"), "cli"):
         seen = _book(monkeypatch, tmp_path, "--build-dir", given, cli=True)
         assert seen["parameters"]["output_dir"] == str(tmp_path / "cli" / "outputs" / "smoke")
-        assert seen["notebooks"] == tmp_path / "cli" / "notebooks"
+        assert seen["notebooks"] == tmp_path / "cli" / "notebooks" / "smoke"
         assert seen["screenshots"] == tmp_path / "cli" / "screenshots" / "smoke"
 
 
