@@ -586,7 +586,9 @@ def extract_audio(pin: DebPin, deb: str | os.PathLike[str], dest: str | os.PathL
                         continue
                     if include is not None and not is_copyright:
                         matched.update(g for g in include if fnmatch.fnmatchcase(name, g))
-                    current = f"{deb.name}:{name}"
+                    # Name the compressed member too: corruption inside it surfaces while a
+                    # file of it is read.
+                    current = f"{deb.name}:{data_name}:{name}"
                     if info.islnk() or info.issym():
                         links.append((info, name))  # read after the pass: no backward seeks
                     elif not info.isfile():
@@ -598,7 +600,7 @@ def extract_audio(pin: DebPin, deb: str | os.PathLike[str], dest: str | os.PathL
                         if not is_copyright:
                             files.append(name)
                 for info, name in links:
-                    current = f"{deb.name}:{name}"
+                    current = f"{deb.name}:{data_name}:{name}"
                     target = stage / name
                     _copy_member(tar, info, target)  # tarfile resolves it inside the archive
                     if name != copyright_name:
