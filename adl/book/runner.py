@@ -722,7 +722,10 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     site_src = prepare_site(executed, build / "site-src" / preset, log=log,
                             paths=machine_paths(build=build, data=data),
                             pages={STATUS_PAGE: status}, preset=preset,
-                            findings=read_findings(parameters["output_dir"]))
+                            # Only a build that ran chapter 7 has findings of its own: an
+                            # older findings.md in the output folder may describe other runs.
+                            findings=(read_findings(parameters["output_dir"])
+                                      if any(nb.stem == "07_results" for nb in executed) else ()))
     index = build_site(site_src, log=log, out=build / "site" / preset)
     _screenshots(index.parent, [f"{SITE_NOTEBOOK_DIR}/{nb.stem}.html" for nb in executed],
                  build / "screenshots" / preset, log=log)
