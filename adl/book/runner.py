@@ -698,21 +698,11 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     if not paths:
         raise BookError(f"no notebooks to run (looked in {NOTEBOOK_DIR})")
 
-    executed_dir = build / "notebooks" / preset
-    if executed_dir.exists():
-        shutil.rmtree(executed_dir)  # never mix copies of two builds
     # One folder per preset: a smoke build never hands its tiny runs to a default build.
     Path(parameters["output_dir"]).mkdir(parents=True, exist_ok=True)
     log(f"book: preset {preset}, {len(paths)} notebook(s), parameters {parameters}")
-    executed, timings = [], []
-    for path in paths:
-        out = executed_dir / path.name
-        log(f"running {path.name} ...")
-        seconds = execute_notebook(path, out, parameters, timeout_per_cell=timeout_per_cell,
-                                   log=log)
-        log(f"{path.name}: {seconds:.1f} s -> {out}")
-        executed.append(out)
-        timings.append((path.stem, seconds))
+    executed, timings = _execute_all(paths, build / "notebooks" / preset, parameters,
+                                     timeout_per_cell=timeout_per_cell, log=log)
 
     # Measured here, never typed: the page of this build's execution statistics.
     status = status_page(timings, preset=preset, parameters=parameters, machine=machine_info(),
@@ -733,6 +723,25 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
         log(f"  {name:<28} {seconds:7.1f} s")
     log(f"book built in {time.perf_counter() - total_start:.1f} s: {index}")
     return index
+
+
+def _execute_all(paths: Sequence[Path], executed_dir: Path, parameters: dict[str, Any], *,
+                 timeout_per_cell: int, log: Callable[[str], None],
+                 ) -> tuple[list[Path], list[tuple[str, float]]]:
+    """Run the notebooks in order into ``executed_dir`` (emptied first: never mix the copies of
+    two builds); returns the executed copies and each chapter's ``(name, seconds)``."""
+    if executed_dir.exists():
+        shutil.rmtree(executed_dir)
+    executed, timings = [], []
+    for path in paths:
+        out = executed_dir / path.name
+        log(f"running {path.name} ...")
+        seconds = execute_notebook(path, out, parameters, timeout_per_cell=timeout_per_cell,
+                                   log=log)
+        log(f"{path.name}: {seconds:.1f} s -> {out}")
+        executed.append(out)
+        timings.append((path.stem, seconds))
+    return executed, timings
 
 
 def _screenshots(html: Path, pages: Sequence[str], out_dir: Path, *,
