@@ -49,6 +49,7 @@ __all__ = [
     "clip_embeddings",
     "corpus_statistics",
     "fidelity_summary",
+    "neighbour_agreement",
     "difference_fidelity",
     "difference_vectors",
     "frame_fidelity",
@@ -502,6 +503,36 @@ def difference_vectors(model: torch.nn.Module, clips: Sequence[torch.Tensor],
         vectors.append((z_mix - z_in)[mask].double().mean(dim=0).numpy())
         which.append(p.event)
     return np.stack(vectors), np.asarray(which, dtype=int)
+
+
+def neighbour_agreement(x: np.ndarray, labels: Sequence[str]) -> tuple[float, float]:
+    """Do points of a class cluster in all ``D`` dimensions? Leave-one-out nearest neighbours.
+
+    For each point, its nearest other point by cosine similarity; the share of points whose
+    neighbour has the same label, against the share expected by chance (a neighbour drawn at
+    random from the other points).
+
+    Args:
+        x: (N, D) embeddings. labels: N class names.
+
+    Returns:
+        ``(agreement, chance)``, both in [0, 1].
+
+    Notebook: 05_latent_space_analysis
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or len(x) != len(labels) or len(x) < 2:
+        raise ValueError(f"expected (N, D) points with N >= 2 and N labels, got {x.shape} and "
+                         f"{len(labels)}")
+    unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, -np.inf)  # never one's own neighbour
+    nearest = similarity.argmax(axis=1)
+    names = np.asarray(labels, dtype=object)
+    agreement = float((names[nearest] == names).mean())
+    _, counts = np.unique(names, return_counts=True)
+    chance = float((counts * (counts - 1)).sum() / (len(x) * (len(x) - 1)))
+    return agreement, chance
 
 
 def fidelity_summary(fidelity: pd.DataFrame) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """Figures and audio players for the book's chapters. Each figure function returns a matplotlib
-``Figure``; :func:`audio_player` returns an HTML ``<audio>`` element with its clip embedded.
+``Figure``; :func:`figure_html` turns one into a numbered figure with its caption and alt text;
+:func:`audio_player` and :func:`caption_card` return HTML with the clip embedded.
 
 Nothing here changes matplotlib's or seaborn's global settings: a notebook chooses its theme.
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,8 +24,8 @@ from matplotlib.figure import Figure
 from adl.analysis import smooth
 from adl.table1 import METHOD_NAMES
 
-__all__ = ["audio_player", "condition_bars", "fidelity_plot", "loss_curves", "metric_bars",
-           "scatter_2d"]
+__all__ = ["audio_player", "caption_card", "class_panels", "condition_bars", "fidelity_plot",
+           "figure_html", "loss_curves", "metric_bars"]
 
 #: One colour per training method, the same in every chapter.
 METHOD_COLORS: dict[str, str] = {"baseline": "C0", "mixgen": "C1", "adl": "C2"}
@@ -161,40 +163,6 @@ def fidelity_plot(frame: pd.DataFrame) -> Figure:
     return fig
 
 
-def scatter_2d(points: np.ndarray, labels: Sequence[str], *, title: str = "",
-               axis_labels: tuple[str, str] = ("PC 1", "PC 2"), ax=None) -> Figure:
-    """A 2-D scatter plot, one colour (and marker cycle) per label, legend outside the axes.
-
-    Args:
-        points: (N, 2). labels: N class names. ax: draw into this axes (else a new figure).
-
-    Notebook: 05_latent_space_analysis
-    """
-    points = np.asarray(points, dtype=float)
-    if points.ndim != 2 or points.shape[1] != 2 or len(labels) != len(points):
-        raise ValueError(f"expected (N, 2) points and N labels, got {points.shape} and "
-                         f"{len(labels)}")
-    if ax is None:
-        fig, ax = _figure(figsize=(7.5, 5.5))
-    else:
-        fig = ax.figure
-    import matplotlib as mpl
-
-    classes = sorted(set(labels))
-    cmap = mpl.colormaps["tab20"]
-    markers = "osD^v<>"
-    for k, cls in enumerate(classes):
-        sel = np.array([lab == cls for lab in labels])
-        ax.scatter(points[sel, 0], points[sel, 1], s=28, color=cmap(k % 20),
-                   marker=markers[(k // 20) % len(markers)], label=cls, alpha=0.85,
-                   edgecolors="none")
-    ax.set(title=title, xlabel=axis_labels[0], ylabel=axis_labels[1])
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5),
-              ncol=1 + len(classes) // 25, frameon=False)
-    fig.tight_layout()
-    return fig
-
-
 def audio_player(wave: np.ndarray | torch.Tensor, sr: int, *, fmt: str = "mp3",
                  label: str = "") -> str:
     """An HTML ``<audio>`` player with the clip embedded as a data URI.
@@ -229,3 +197,100 @@ def audio_player(wave: np.ndarray | torch.Tensor, sr: int, *, fmt: str = "mp3",
             f'<audio controls preload="metadata" style="max-width:100%" '
             f'aria-label="{html.escape(label or "audio clip", quote=True)}">'
             f'<source src="data:{mime};base64,{data}" type="{mime}"></audio></div>')
+
+
+def class_panels(rows: Sequence[tuple[str, np.ndarray, Sequence[str]]], classes: Sequence[str],
+                 *, panel: float = 2.3) -> Figure:
+    """Small multiples of 2-D points: one column per class, one row per point set.
+
+    Every panel shows all points of its row in grey and the points of its column's class in
+    colour, so a class that clusters is a tight patch against the grey cloud. With many classes
+    this reads where one scatter plot with a colour per class cannot (colours repeat).
+
+    Args:
+        rows: ``(row title, points (N, 2), N class labels)`` per row.
+        classes: the classes to show, one column each, in order.
+        panel: the side of one panel, in inches.
+
+    Notebook: 05_latent_space_analysis
+    """
+    if not rows or not classes:
+        raise ValueError("class_panels needs at least one row and one class")
+    fig, axes = _figure(len(rows), len(classes), figsize=(panel * len(classes), panel * len(rows)),
+                        squeeze=False)
+    for r, (title, points, labels) in enumerate(rows):
+        points = np.asarray(points, dtype=float)
+        if points.ndim != 2 or points.shape[1] != 2 or len(labels) != len(points):
+            raise ValueError(f"row {title!r}: expected (N, 2) points and N labels, got "
+                             f"{points.shape} and {len(labels)}")
+        picked = np.asarray(labels, dtype=object)
+        for c, cls in enumerate(classes):
+            ax = axes[r, c]
+            sel = picked == cls
+            ax.scatter(points[:, 0], points[:, 1], s=6, color="0.82", edgecolors="none")
+            ax.scatter(points[sel, 0], points[sel, 1], s=18, color=f"C{c % 10}",
+                       edgecolors="none")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"{str(cls).replace('_', ' ')}", fontsize=10)
+            if c == 0:
+                ax.set_ylabel(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def figure_html(fig: Figure, number: str, caption: str, *, alt: str, dpi: int = 100,
+                min_scale: float = 0.6) -> str:
+    """A numbered figure as HTML: the PNG (embedded), then ``Figure <number>.`` and its caption.
+
+    The figure is closed (the notebook shows this HTML, not matplotlib's own output). It scales
+    down with the page, but never below ``min_scale`` of its drawn size, so that its labels stay
+    legible on a phone: a narrow screen scrolls the figure sideways inside its own box.
+
+    Args:
+        fig: the figure. number: its number, ``"<chapter>.<k>"``. caption: what it shows and
+            what to take from it (plain text; `backticks` become code). alt: a description of
+            the image for those who cannot see it.
+        dpi: the resolution of the PNG. min_scale: the smallest scale of the drawn size.
+
+    Notebook: 01_data_mixing
+    """
+    import matplotlib.pyplot as plt
+
+    if not re.fullmatch(r"\d+\.\d+", number):
+        raise ValueError(f"figure number must read <chapter>.<k>, got {number!r}")
+    if not alt.strip() or not caption.strip():
+        raise ValueError(f"figure {number}: a caption and an alt text are required")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    png = buffer.getvalue()
+    width = int.from_bytes(png[16:20], "big")  # the PNG header's IHDR width, in pixels
+    data = base64.b64encode(png).decode("ascii")
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(caption))
+    return (f'<figure class="adl-figure" style="margin:1em 0">'
+            f'<div style="overflow-x:auto">'
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'style="width:100%;max-width:{width}px;min-width:{int(width * min_scale)}px;'
+            f'height:auto"></div>'
+            f'<figcaption><strong>Figure {number}.</strong> {text}</figcaption></figure>')
+
+
+def caption_card(wave: np.ndarray | torch.Tensor, sr: int, *, title: str,
+                 captions: Mapping[str, str]) -> str:
+    """One clip as HTML: its title and player above a two-column table of who wrote which
+    caption (the human references, then each model), narrow enough for a phone.
+
+    Args:
+        wave: (samples,) the clip, already scaled (see :func:`audio_player`). sr: its rate.
+        title: the clip's name. captions: ``{who: caption}``, in the order to show them.
+
+    Notebook: 04_evaluation
+    """
+    rows = "".join(f"<tr><th style='text-align:left;vertical-align:top;padding-right:1em'>"
+                   f"{html.escape(who)}</th><td>{html.escape(text)}</td></tr>"
+                   for who, text in captions.items())
+    return (f'<div class="adl-caption-card" style="margin-bottom:1.5em">'
+            f"<p><b>{html.escape(title)}</b></p>{audio_player(wave, sr, label='')}"
+            f'<table class="dataframe" style="width:100%">{rows}</table></div>')

@@ -570,7 +570,8 @@ class ExampleAudio:
 
     ``input``, ``event`` and ``mixture`` are (samples,) float32 arrays at ``sr``, all of the
     input's length (``mixture == input + event`` up to resampling), scaled by one common gain.
-    ``captions`` has the :data:`CONDITION_TITLES` as rows and one column per run name.
+    ``captions`` has the :data:`CONDITION_TITLES` as rows and one column per run name;
+    ``references`` are the input's human captions (what the input alone should be called).
     """
 
     file_name: str
@@ -583,6 +584,7 @@ class ExampleAudio:
     event: np.ndarray
     mixture: np.ndarray
     captions: pd.DataFrame
+    references: tuple[str, ...] = ()
 
 
 def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike[str],
@@ -648,7 +650,7 @@ def example_audio(runs: Mapping[str, str | os.PathLike[str]] | str | os.PathLike
                         scene_events=scene.replace(";", ", ") if scene else "unknown",
                         event_label=clip["event_label"], event_file=clip["event_file"],
                         offset_s=offset / run_sr, sr=out_sr, input=x16, event=ev16,
-                        mixture=mix16, captions=table)
+                        mixture=mix16, captions=table, references=tuple(item.captions))
 
 
 def _example_captions(runs: Mapping[str, Path], k: int,
@@ -689,8 +691,10 @@ def example_html(example: ExampleAudio, *, fmt: str = "mp3") -> str:
         ("(2) input + event", example.mixture)))
     table = example.captions.to_html(classes="dataframe", border=0, escape=True,
                                      index_names=False)
+    references = "".join(f"<li>{html.escape(r)}</li>" for r in example.references)
+    said = (f"<p>The input's human captions:</p><ul>{references}</ul>" if references else "")
     return (f'<div class="adl-table2-example" style="margin-bottom:2em">{head}'
-            f'<div>{players}</div>{table}</div>')
+            f'<div>{players}</div>{said}<div style="overflow-x:auto">{table}</div></div>')
 
 
 def caption_listening(runs: Mapping[str, str | os.PathLike[str]],

@@ -25,8 +25,8 @@ from adl.analysis import (REPRESENTATIONS, caption_floor, captions_side_by_side,
 from adl.data import load_clotho  # noqa: E402
 from adl.metrics import evaluate, spice_missing_reason  # noqa: E402
 from adl.models.captioner import Captioner  # noqa: E402
-from adl.plots import (condition_bars, fidelity_plot, loss_curves, metric_bars,  # noqa: E402
-                       scatter_2d)
+from adl.plots import (class_panels, condition_bars, fidelity_plot, loss_curves,  # noqa: E402
+                       metric_bars)
 from adl.runs import (RunError, find_runs, run_dir, run_status, run_timings,  # noqa: E402
                       training_logs)
 from adl.table1 import PAPER_TABLE1  # noqa: E402
@@ -335,9 +335,18 @@ def test_plot_helpers_return_figures(tmp_path):
     assert isinstance(fidelity_plot(frame), Figure)
 
     pts = np.random.default_rng(0).standard_normal((6, 2))
-    assert isinstance(scatter_2d(pts, list("aabbcc"), title="t"), Figure)
+    fig = class_panels([("events", pts, list("aabbcc")), ("vectors", pts[:4], list("abab"))],
+                       ["a", "c"])
+    assert isinstance(fig, Figure) and len(fig.axes) == 4  # 2 rows x 2 classes
+    top_left = fig.axes[0]
+    grey, coloured = top_left.collections  # every point in grey, then class "a" in colour
+    assert len(grey.get_offsets()) == 6 and len(coloured.get_offsets()) == 2
+    assert np.allclose(coloured.get_offsets(), pts[:2])
+    assert len(fig.axes[3].collections[1].get_offsets()) == 0  # no "c" among the vectors
+    with pytest.raises(ValueError, match="row 'events'"):
+        class_panels([("events", pts, list("ab"))], ["a"])
     with pytest.raises(ValueError):
-        scatter_2d(pts, list("ab"))
+        class_panels([], ["a"])
 
 
 # -- the corpus against Clotho --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from adl.config import save_config
 from adl.mixing import mix
 from adl.plots import audio_player
 from adl.runs import RunError, write_run_info
+from adl.data import load_clotho
 from adl.table2 import CONDITION_TITLES, CONDITIONS, example_audio, example_html
 from conftest import SR
 from test_train import tiny_config
@@ -78,6 +79,10 @@ def test_example_audio_mixes_again_what_table2_decoded(runs, tiny_data):
     assert list(ex.captions.index) == [CONDITION_TITLES[c] for c in CONDITIONS]
     assert ex.captions.loc["(4) mixture - input", "ADL"] == \
         "adl says mixture-input of evaluation_001.wav"
+    # the input's human captions, as the corpus has them
+    item = next(it for it in load_clotho(tiny_data, "evaluation")
+                if it.fname == "evaluation_001.wav")
+    assert ex.references == item.captions and len(ex.references) == 5
 
 
 def test_example_audio_at_the_runs_rate_unscaled(runs, tiny_data):
@@ -131,3 +136,4 @@ def test_example_html_has_three_players_and_the_captions(runs):
     assert "(1) input" in page and "(2) input + event" in page and "the event: noise" in page
     assert "baseline says mixture-event of evaluation_000.wav" in page
     assert page.count("<tr") == 1 + len(CONDITIONS)  # a header row and one per condition
+    assert page.count("<li>") == 5  # the input's human captions
