@@ -2,8 +2,8 @@
 
 Chapter 7 computes every interval; :func:`findings` turns the ones that answer the book's
 questions into short Markdown lines, and :func:`write_findings` keeps them beside the runs
-(``findings.md`` in the output folder), where the book's runner reads them into the
-introduction. Nothing here is typed by hand: with no runs there are no findings, and the page
+(``findings.md`` in the output folder), with its key figure (:func:`write_findings_figure`),
+where the book's runner reads them into the introduction. Nothing here is typed by hand: with no runs there are no findings, and the page
 says so.
 
 Notebook: 07_results
@@ -11,6 +11,7 @@ Notebook: 07_results
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -21,10 +22,14 @@ from adl.io import atomic_path
 from adl.results import table2_verdicts, verdict
 from adl.table1 import METHOD_NAMES, PAPER_TABLE1, relative_change
 
-__all__ = ["FINDINGS_FILE", "findings", "read_findings", "write_findings"]
+__all__ = ["FIGURE_FILE", "FINDINGS_FILE", "findings", "read_findings", "read_findings_figure",
+           "write_findings", "write_findings_figure"]
 
 #: The file chapter 7 writes into the output folder, and the introduction reads.
 FINDINGS_FILE = "findings.md"
+#: The key figure beside it (a PNG), and its caption and alt text (JSON).
+FIGURE_FILE = "findings.png"
+FIGURE_TEXT_FILE = "findings_figure.json"
 
 _TABLE1_HEADS = {
     "higher": "ADL scores higher than the baseline",
@@ -130,3 +135,28 @@ def read_findings(output_dir: str | os.PathLike[str]) -> list[str]:
         return []
     return [line[2:] for line in path.read_text(encoding="utf-8").splitlines()
             if line.startswith("- ")]
+
+
+def write_findings_figure(fig, output_dir: str | os.PathLike[str], *, caption: str, alt: str,
+                          dpi: int = 100) -> Path:
+    """Keep a matplotlib figure as the introduction's key figure: ``findings.png`` and its
+    caption and alt text (``findings_figure.json``), both written atomically."""
+    if not caption.strip() or not alt.strip():
+        raise ValueError("the key figure needs a caption and an alt text")
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / FIGURE_FILE) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+    with atomic_path(out / FIGURE_TEXT_FILE) as tmp:
+        Path(tmp).write_text(json.dumps({"caption": caption, "alt": alt}, ensure_ascii=False),
+                             encoding="utf-8")
+    return out / FIGURE_FILE
+
+
+def read_findings_figure(output_dir: str | os.PathLike[str]) -> tuple[Path, str, str] | None:
+    """``(png, caption, alt)`` of :func:`write_findings_figure`, or None when there is none."""
+    png, text = Path(output_dir) / FIGURE_FILE, Path(output_dir) / FIGURE_TEXT_FILE
+    if not (png.is_file() and text.is_file()):
+        return None
+    meta = json.loads(text.read_text(encoding="utf-8"))
+    return png, str(meta["caption"]), str(meta["alt"])

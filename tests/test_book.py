@@ -243,11 +243,20 @@ def test_the_introduction_opens_with_the_findings_and_other_presets_wear_a_banne
     from adl.book.runner import FINDINGS_MARKER, NO_FINDINGS
 
     assert FINDINGS_MARKER in (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    png = tmp_path / "key.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n")
     site = prepare_site([], tmp_path / "site-src", log=lambda line: None, preset=preset,
-                        findings=findings)
+                        findings=findings,
+                        findings_figure=(png, "Means: ADL 0.3.", "dots by\nmethod"))
     intro = (site / "intro.md").read_text(encoding="utf-8")
     assert FINDINGS_MARKER not in intro
     assert ("- **Does ADL help?** computed" in intro) if findings else (NO_FINDINGS in intro)
+    # the key figure follows the findings, and only when there are findings
+    if findings:
+        assert "```{figure} findings.png\n:alt: dots by method\n" in intro
+        assert "Means: ADL 0.3." in intro and (site / "findings.png").is_file()
+    else:
+        assert "findings.png" not in intro and not (site / "findings.png").exists()
     config = yaml.safe_load((site / "_config.yml").read_text(encoding="utf-8"))
     banner = config.get("html", {}).get("announcement")
     if preset == "default":
@@ -340,6 +349,10 @@ def test_smoke_book_executes_every_chapter_and_builds_the_site(built):
     intro = (html / "intro.html").read_text(encoding="utf-8")
     # Its own site, with the preset's banner, and chapter 7's findings up front.
     assert "tiny data" in intro and "Does ADL help with no reference?" in intro
+    # and its key figure, chapter 7's Figure 7.1, with its alt text
+    assert re.search(r'<img[^>]+alt="CIDEr-D of every run by method[^"]*"[^>]+findings[^"]*\.png'
+                     r'|<img[^>]+findings[^"]*\.png"[^>]+alt="CIDEr-D of every run', intro), \
+        "no key figure in the introduction"
     for page in ("intro", "references", "full_scale"):
         assert (html / f"{page}.html").is_file(), f"no {page}.html"
     for path in COMMITTED:

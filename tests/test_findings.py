@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from adl.findings import findings, read_findings, write_findings
+from adl.findings import (findings, read_findings, read_findings_figure, write_findings,
+                          write_findings_figure)
 from adl.intervals import table1_intervals, table2_intervals
 from test_results import _claim_runs, _clip_runs
 
@@ -57,3 +58,21 @@ def test_nothing_computed_nothing_found_and_the_file_round_trips(tmp_path):
     lines = ["**Does ADL help?** a line", "another: with a colon"]
     path = write_findings(lines, tmp_path, "default")
     assert "default preset" in path.read_text() and read_findings(tmp_path) == lines
+
+
+def test_the_key_figure_round_trips(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    assert read_findings_figure(tmp_path) is None
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [1, 0])
+    with pytest.raises(ValueError, match="caption and an alt"):
+        write_findings_figure(fig, tmp_path, caption=" ", alt="a line")
+    png = write_findings_figure(fig, tmp_path, caption="Means: ADL 0.3", alt="a falling line")
+    plt.close(fig)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert read_findings_figure(tmp_path) == (png, "Means: ADL 0.3", "a falling line")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["findings.png", "findings_figure.json"]

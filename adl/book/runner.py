@@ -52,7 +52,7 @@ from adl.book.site import SiteError, screenshot_pages
 from adl.book.status import (STATUS_PAGE, git_commit, machine_info, package_versions,
                              status_page)
 from adl.errors import ADLError, one_line
-from adl.findings import read_findings
+from adl.findings import FIGURE_FILE, read_findings, read_findings_figure
 
 # The chapters, in the design card's order.
 NOTEBOOKS = (
@@ -532,16 +532,25 @@ def preset_banner(preset: str) -> str | None:
     return f"This is the <b>{preset}</b> build of the book."
 
 
-def findings_markdown(lines: Sequence[str]) -> str:
-    """The introduction's findings: a Markdown list, or :data:`NO_FINDINGS`."""
-    return "\n".join(f"- {line}" for line in lines) if lines else NO_FINDINGS
+def findings_markdown(lines: Sequence[str], figure: tuple[str, str] | None = None) -> str:
+    """The introduction's findings: a Markdown list, or :data:`NO_FINDINGS`; then the key
+    figure (``(caption, alt)`` of :data:`adl.findings.FIGURE_FILE`, copied beside the page)."""
+    if not lines:
+        return NO_FINDINGS
+    text = "\n".join(f"- {line}" for line in lines)
+    if figure:
+        caption, alt = figure
+        alt = " ".join(alt.split())
+        text += f"\n\n```{{figure}} {FIGURE_FILE}\n:alt: {alt}\n:width: 100%\n\n{caption}\n```"
+    return text
 
 
 def prepare_site(executed: Sequence[Path], site_src: Path, *,
                  log: Callable[[str], None] = print,
                  paths: Mapping[str, str] | None = None,
                  pages: Mapping[str, str] | None = None,
-                 preset: str = "default", findings: Sequence[str] = ()) -> Path:
+                 preset: str = "default", findings: Sequence[str] = (),
+                 findings_figure: tuple[Path, str, str] | None = None) -> Path:
     """Copy ``book/`` and the executed notebooks into ``site_src``; returns it.
 
     The table of contents keeps only the chapters that were executed, and the config is forced
@@ -551,8 +560,9 @@ def prepare_site(executed: Sequence[Path], site_src: Path, *,
     ``pages`` (name -> MyST Markdown) are pages written for this build (the execution
     statistics): each becomes ``<name>.md``, listed in a last part of the table of contents,
     :data:`BUILD_PAGES_CAPTION`. ``findings`` (chapter 7's, :func:`adl.findings.read_findings`)
-    replace :data:`FINDINGS_MARKER` in the introduction; a ``preset`` other than ``default``
-    puts :func:`preset_banner` on every page.
+    replace :data:`FINDINGS_MARKER` in the introduction, followed by ``findings_figure``
+    (``(png, caption, alt)``, :func:`adl.findings.read_findings_figure`); a ``preset`` other
+    than ``default`` puts :func:`preset_banner` on every page.
     """
     import yaml
 
@@ -578,8 +588,12 @@ def prepare_site(executed: Sequence[Path], site_src: Path, *,
 
     intro = site_src / "intro.md"
     if intro.is_file():
+        figure = None
+        if findings and findings_figure:
+            shutil.copyfile(findings_figure[0], site_src / FIGURE_FILE)
+            figure = findings_figure[1:]
         intro.write_text(intro.read_text(encoding="utf-8").replace(
-            FINDINGS_MARKER, findings_markdown(findings)), encoding="utf-8")
+            FINDINGS_MARKER, findings_markdown(findings, figure)), encoding="utf-8")
 
     toc_path = site_src / "_toc.yml"
     toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
@@ -704,6 +718,8 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
     executed, timings = _execute_all(paths, build / "notebooks" / preset, parameters,
                                      timeout_per_cell=timeout_per_cell, log=log)
 
+    outputs = parameters["output_dir"]
+    ran_results = any(nb.stem == "07_results" for nb in executed)
     # Measured here, never typed: the page of this build's execution statistics.
     status = status_page(timings, preset=preset, parameters=parameters, machine=machine_info(),
                          versions=package_versions(), started=started,
@@ -714,8 +730,8 @@ def build_book(preset: str = "default", *, root: str | os.PathLike[str] | None =
                             pages={STATUS_PAGE: status}, preset=preset,
                             # Only a build that ran chapter 7 has findings of its own: an
                             # older findings.md in the output folder may describe other runs.
-                            findings=(read_findings(parameters["output_dir"])
-                                      if any(nb.stem == "07_results" for nb in executed) else ()))
+                            findings=read_findings(outputs) if ran_results else (),
+                            findings_figure=read_findings_figure(outputs) if ran_results else None)
     index = build_site(site_src, log=log, out=build / "site" / preset)
     _screenshots(index.parent, [f"{SITE_NOTEBOOK_DIR}/{nb.stem}.html" for nb in executed],
                  build / "screenshots" / preset, log=log)
