@@ -27,6 +27,8 @@ from adl.table1 import METHOD_NAMES
 __all__ = ["audio_player", "caption_card", "class_panels", "condition_bars", "fidelity_plot",
            "figure_html", "loss_curves", "metric_bars"]
 
+#: Bytes of PNG above which :func:`figure_html` tries JPEG (image-like figures: spectrograms).
+JPEG_ABOVE = 150_000
 #: One colour per training method, the same in every chapter.
 METHOD_COLORS: dict[str, str] = {"baseline": "C0", "mixgen": "C1", "adl": "C2"}
 
@@ -242,36 +244,47 @@ def class_panels(rows: Sequence[tuple[str, np.ndarray, Sequence[str]]], classes:
 
 def figure_html(fig: Figure, number: str, caption: str, *, alt: str, dpi: int = 100,
                 min_scale: float = 0.6) -> str:
-    """A numbered figure as HTML: the PNG (embedded), then ``Figure <number>.`` and its caption.
+    """A numbered figure as HTML: the image (embedded), then ``Figure <number>.`` and its caption.
 
-    The figure is closed (the notebook shows this HTML, not matplotlib's own output). It scales
-    down with the page, but never below ``min_scale`` of its drawn size, so that its labels stay
+    The figure is closed (the notebook shows this HTML, not matplotlib's own output). It is
+    embedded as PNG, or as JPEG when that is smaller for a PNG over :data:`JPEG_ABOVE` bytes
+    (spectrograms compress several times better so, and keep the page light). It scales down
+    with the page, but never below ``min_scale`` of its drawn size, so that its labels stay
     legible on a phone: a narrow screen scrolls the figure sideways inside its own box.
 
     Args:
         fig: the figure. number: its number, ``"<chapter>.<k>"``. caption: what it shows and
             what to take from it (plain text; `backticks` become code). alt: a description of
             the image for those who cannot see it.
-        dpi: the resolution of the PNG. min_scale: the smallest scale of the drawn size.
+        dpi: the resolution of the image. min_scale: the smallest scale of the drawn size.
 
     Notebook: 01_data_mixing
     """
     import matplotlib.pyplot as plt
+    from PIL import Image
 
     if not re.fullmatch(r"\d+\.\d+", number):
         raise ValueError(f"figure number must read <chapter>.<k>, got {number!r}")
     if not alt.strip() or not caption.strip():
         raise ValueError(f"figure {number}: a caption and an alt text are required")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+
+    def save(fmt: str, **options) -> bytes:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", **options)
+        return buffer.getvalue()
+
+    image, mime = save("png"), "image/png"
+    if len(image) > JPEG_ABOVE:
+        jpeg = save("jpeg", pil_kwargs={"quality": 85})
+        if len(jpeg) < len(image):
+            image, mime = jpeg, "image/jpeg"
     plt.close(fig)
-    png = buffer.getvalue()
-    width = int.from_bytes(png[16:20], "big")  # the PNG header's IHDR width, in pixels
-    data = base64.b64encode(png).decode("ascii")
+    width = Image.open(io.BytesIO(image)).size[0]
+    data = base64.b64encode(image).decode("ascii")
     text = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(caption))
     return (f'<figure class="adl-figure" style="margin:1em 0">'
             f'<div style="overflow-x:auto">'
-            f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'<img src="data:{mime};base64,{data}" alt="{html.escape(alt, quote=True)}" '
             f'style="width:100%;max-width:{width}px;min-width:{int(width * min_scale)}px;'
             f'height:auto"></div>'
             f'<figcaption><strong>Figure {number}.</strong> {text}</figcaption></figure>')

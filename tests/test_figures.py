@@ -4,6 +4,7 @@ chapter shows its figures numbered, in order, with a caption and an alt text."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import struct
@@ -17,7 +18,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from adl.analysis import neighbour_agreement  # noqa: E402
-from adl.plots import caption_card, figure_html  # noqa: E402
+from adl.plots import JPEG_ABOVE, caption_card, figure_html  # noqa: E402
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -36,6 +37,17 @@ def test_figure_html_numbers_captions_and_closes_the_figure():
     # never narrower than 60 % of its drawn size: a phone scrolls it inside its own box
     assert f"max-width:{width}px;min-width:{int(width * 0.6)}px" in out
     assert 'style="overflow-x:auto"' in out
+
+
+def test_figure_html_embeds_an_image_like_figure_as_jpeg_when_smaller():
+    fig, ax = plt.subplots(figsize=(12, 6))
+    ax.imshow(np.random.default_rng(0).standard_normal((128, 600)), aspect="auto", cmap="magma")
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100, bbox_inches="tight")
+    assert len(png.getvalue()) > JPEG_ABOVE  # noise: a PNG cannot compress it
+    out = figure_html(fig, "1.5", "noise", alt="noise as an image")
+    data = base64.b64decode(re.search(r"data:image/jpeg;base64,([^\"]+)\"", out).group(1))
+    assert data[:2] == b"\xff\xd8" and len(data) < len(png.getvalue()) / 2
 
 
 @pytest.mark.parametrize("number,caption,alt", [("3", "c", "a"), ("3.1a", "c", "a"),
