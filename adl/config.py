@@ -302,7 +302,13 @@ class TrainingConfig:
     # examples becomes mixtures instead (the ablation, and what runs made before this did).
     adl_mode: str = "add"
     weight_decay: float = 0.01
+    # The linear warm-up: a share of the whole step budget (``epochs`` times the steps of an
+    # epoch), the cosine schedule's reading ...
     warmup_fraction: float = 0.05
+    # ... or, when set, this many epochs of the run's own method, whatever the ceiling: a run
+    # whose ``epochs`` is cut to 10 then warms up exactly as long as one allowed 60, so the
+    # ceiling changes only where a run may stop (the plateau schedule's reading).
+    warmup_epochs: float | None = None
     grad_clip: float = 1.0
     label_smoothing: float = 0.0
     num_workers: int = 0
@@ -332,6 +338,9 @@ class TrainingConfig:
             if name == "lr" or getattr(self, name) is not None:
                 _check_positive(f"training.{name}", getattr(self, name))
         _check_probability("training.warmup_fraction", self.warmup_fraction)
+        if self.warmup_epochs is not None and not self.warmup_epochs >= 0:
+            raise ConfigError(f"training.warmup_epochs: must be 0 or more (or null), got "
+                              f"{self.warmup_epochs}")
         _check_probability("training.label_smoothing", self.label_smoothing)
         if self.weight_decay < 0 or self.grad_clip < 0 or self.num_workers < 0:
             raise ConfigError("training.weight_decay, grad_clip and num_workers must be >= 0")

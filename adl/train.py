@@ -644,6 +644,15 @@ def run_vocabulary(cfg: Config, out: Path, data: TrainingData, *, main: bool,
     return tok, keywords
 
 
+def warmup_steps(cfg: Config, steps_per_epoch: int, total: int) -> int:
+    """The warm-up's length in optimizer steps: ``training.warmup_epochs`` epochs when set (the
+    same whatever the ceiling of ``epochs``), else ``warmup_fraction`` of the ``total`` budget;
+    never more than ``total``."""
+    if cfg.training.warmup_epochs is not None:
+        return min(total, int(round(cfg.training.warmup_epochs * steps_per_epoch)))
+    return int(cfg.training.warmup_fraction * total)
+
+
 def _optimizer(cfg: Config, model: Captioner, method: str, n_clips: int,
                max_steps: int | None, state: dict[str, Any],
                ) -> tuple[torch.optim.Optimizer, Any, StepBudget]:
@@ -659,7 +668,7 @@ def _optimizer(cfg: Config, model: Captioner, method: str, n_clips: int,
     total = cfg.training.epochs * steps_per_epoch
     if max_steps is not None:
         total = min(total, max_steps)
-    warmup = int(cfg.training.warmup_fraction * total)
+    warmup = warmup_steps(cfg, steps_per_epoch, total)
     schedule = cfg.training.schedule
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: lr_factor(s, total, warmup, schedule, state.get("lr_scale", 1.0)))

@@ -225,6 +225,28 @@ def test_lr_schedule_warms_up_then_decays():
     assert lrs[-1] < 0.01
 
 
+def test_a_warm_up_in_epochs_does_not_depend_on_the_ceiling():
+    from adl.config import ConfigError, load_preset
+    from adl.train import warmup_steps
+
+    cfg = load_preset("default")
+    assert cfg.training.warmup_epochs == 3 and cfg.training.epochs == 60
+    # the default's three epochs are the 0.05 of its 60-epoch budget it had as a fraction
+    for spe in (32, 47):
+        assert warmup_steps(cfg, spe, 60 * spe) == int(0.05 * 60 * spe) == 3 * spe
+    # a ceiling of 10 or 30 epochs warms up exactly as long as the 60-epoch run
+    for epochs in (10, 30, 60):
+        short = cfg.replace(training=dataclasses.replace(cfg.training, epochs=epochs))
+        assert warmup_steps(short, 47, epochs * 47) == 141
+    assert warmup_steps(cfg, 47, 100) == 100  # never longer than the budget (max_steps)
+    # without warmup_epochs, a fraction of the budget, as the cosine schedule reads it
+    frac = cfg.replace(training=dataclasses.replace(cfg.training, warmup_epochs=None,
+                                                      warmup_fraction=0.1))
+    assert warmup_steps(frac, 32, 320) == 32 and warmup_steps(frac, 32, 640) == 64
+    with pytest.raises(ConfigError, match="training.warmup_epochs"):
+        dataclasses.replace(cfg.training, warmup_epochs=-1)
+
+
 def test_plateau_schedule_lowers_the_rate_on_a_plateau_and_stops_by_the_criterion():
     from adl.train import plateau_step
 
