@@ -15,6 +15,7 @@ one test_book.py builds (one build per session).
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import time
@@ -47,6 +48,10 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
+    """The smoke site test_book.py builds; or, with ``ADL_SITE`` set, a site already built (say
+    ``ADL_SITE=build/site/default pytest tests/test_site.py`` after ``make book``)."""
+    if os.environ.get("ADL_SITE"):
+        return Path(os.environ["ADL_SITE"]).resolve()
     return Path(smoke_book(tmp_path_factory)["index"]).parent
 
 
@@ -282,9 +287,11 @@ def test_every_audio_player_loads_its_clip(site, browser, pages):
             where = f"{page}, player {i}"
             assert p["src"], f"{where}: no source"
             assert p["error"] is None and p["ready"] >= 1, f"{where}: did not load: {p}"
-            assert p["duration"] > 0.5, f"{where}: {p['duration']} s of sound"
-            assert p["bytes"] / p["duration"] <= MAX_AUDIO_BYTES_PER_S, \
-                f"{where}: {p['bytes'] / p['duration'] / 1000:.0f} kB per second of sound"
+            # some real recordings are short (a strike, a click): sound, however brief
+            assert p["duration"] > 0.05, f"{where}: {p['duration']} s of sound"
+            if p["duration"] >= 1.0:  # under a second, the container's own bytes dominate
+                assert p["bytes"] / p["duration"] <= MAX_AUDIO_BYTES_PER_S, \
+                    f"{where}: {p['bytes'] / p['duration'] / 1000:.0f} kB per second of sound"
     # chapter 1 plays its mixture; chapter 5 plays Table 2 (3 per example) and your own sound
     assert len(players["notebooks/01_data_mixing.html"]) >= 3
     table2 = players["notebooks/05_latent_space_analysis.html"]
