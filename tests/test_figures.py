@@ -101,3 +101,11 @@ def test_every_figure_is_numbered_in_order_with_caption_and_alt(path):
     fixed = [int(k) for _, k in numbers if k.isdigit()]
     assert fixed == list(range(1, len(fixed) + 1)), f"{path.name}: figures numbered {fixed}"
     assert code.count("alt=") >= calls
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_cell_keeps_an_alt_text_for_an_image_it_no_longer_draws(path):
+    # figure_html carries each figure's alt text; metadata alt texts would describe nothing
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    stale = [c["id"] for c in cells if "image" in c.get("metadata", {}).get("mystnb", {})]
+    assert not stale, f"{path.name}: cells {stale} carry a mystnb image alt text"
