@@ -48,7 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-from adl.captions.mentions import MAX_WORDS, MIN_WORDS, EventMention, pick, temporal_groups
+from adl.captions.mentions import (MAX_WORDS, MIN_WORDS, EventMention, check_scene, pick,
+                                   temporal_groups)
 from adl.datafiles import check_record, field_error, load_yaml, string_list
 
 #: A gain at or above this (dB, relative to the nominal event level) is loud: always named.
@@ -878,13 +879,7 @@ def annotate(events: Sequence[EventMention], rng: np.random.Generator, *,
     Raises:
         ValueError: no events, an unknown class or an unknown background kind.
     """
-    if not events:
-        raise ValueError("annotate needs at least one event")
-    for ev in events:
-        if ev.label not in _BANKS:
-            raise ValueError(f"unknown event class {ev.label!r}")
-    if background is not None and background not in _BACKGROUNDS:
-        raise ValueError(f"unknown background {background!r}")
+    check_scene(events, _BANKS, _BACKGROUNDS, background, caller="annotate")
     merged = _merge(events)
     if background_db is not None:
         prominent = background_db >= BACKGROUND_LOUD_DB

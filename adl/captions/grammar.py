@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from adl.captions.mentions import MAX_WORDS, MIN_WORDS, EventMention, pick, temporal_groups
+from adl.captions.mentions import (MAX_WORDS, MIN_WORDS, EventMention, check_scene, pick,
+                                   temporal_groups)
 from adl.datafiles import check_record, field_error, load_yaml, string_list
 
 #: A gain at or above this (dB, relative to the nominal event level) reads as "loud".
@@ -180,13 +181,7 @@ def write_captions(events: Sequence[EventMention], rng: np.random.Generator, n: 
     Returns:
         ``n`` distinct sentences of 8-20 words, each naming every event class and no other.
     """
-    if not events:
-        raise ValueError("write_captions needs at least one event")
-    for ev in events:
-        if ev.label not in _WORDS:
-            raise ValueError(f"unknown event class {ev.label!r}")
-    if background is not None and background not in _BACKGROUND_PHRASES:
-        raise ValueError(f"unknown background {background!r}")
+    check_scene(events, _WORDS, _BACKGROUND_PHRASES, background, caller="write_captions")
     groups = temporal_groups(_merge(events))
     captions: list[str] = []
     seen: set[str] = set()

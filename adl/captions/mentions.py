@@ -7,7 +7,7 @@ events read the same way to either.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,3 +60,17 @@ def temporal_groups(events: Sequence[EventMention]) -> list[list[EventMention]]:
 def pick(rng: np.random.Generator, options: Sequence[str]) -> str:
     """One of ``options``, uniformly (one draw of ``rng.integers``)."""
     return options[int(rng.integers(len(options)))]
+
+
+def check_scene(events: Sequence[EventMention], classes: Container[str],
+                backgrounds: Container[str], background: str | None, *, caller: str) -> None:
+    """Raise ValueError unless there is an event, every event's class is one of ``classes`` and
+    ``background`` is None or one of ``backgrounds`` (``caller`` names the function in the
+    message)."""
+    if not events:
+        raise ValueError(f"{caller} needs at least one event")
+    for ev in events:
+        if ev.label not in classes:
+            raise ValueError(f"unknown event class {ev.label!r}")
+    if background is not None and background not in backgrounds:
+        raise ValueError(f"unknown background {background!r}")
