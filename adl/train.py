@@ -765,8 +765,6 @@ def mixture_pool(run: TrainingRun, cache_key: tuple | None, n_caps: list[int],
     if run.cache is None:
         raise ConfigError("mixing.pool_size: a mixture pool needs a frozen encoder with "
                           "training.cache_features: true")
-    if cfg.training.adl_mode != "add":
-        raise ConfigError("mixing.pool_size: a mixture pool needs training.adl_mode: add")
     t0 = time.perf_counter()
     pool_key = ("pool", cache_key, method, cfg.mixing.pool_size, cfg.mixing.pool_seed,
                 cfg.mixing.snr_db, cfg.mixing.reference_classes)

@@ -70,9 +70,19 @@ def test_epochs_draw_their_added_examples_from_the_pool():
     # A pool smaller than the epoch's share of mixtures is cycled through.
     small = plan_epoch(8, [5] * 8, lengths, [8000, 9000], epoch=0, pool=pool[:3], **kw)
     assert sorted({e.pool for e in small if e.kind != "plain"}) == [0, 1, 2]
-    with pytest.raises(ValueError, match="mode 'add'"):
-        plan_epoch(8, [5] * 8, lengths, [8000], epoch=0, pool=pool,
-                   **{**kw, "mode": "replace"})
+    # "replace" with a pool: the baseline's epoch size, the same number of pool mixtures, each
+    # in the slot of a plain example; the plain examples left keep their order and captions.
+    replaced = plan_epoch(8, [5] * 8, lengths, [8000, 9000], epoch=0, pool=pool,
+                          **{**kw, "mode": "replace"})
+    assert len(replaced) == 8
+    mixed = [e for e in replaced if e.kind != "plain"]
+    assert len(mixed) == 4 and len({e.pool for e in mixed}) == 4 and min(e.pool for e in mixed) >= 0
+    baseline = plan_epoch(8, [5] * 8, lengths, [8000, 9000], epoch=0,
+                          **{**kw, "method": "baseline", "mode": "replace"})
+    assert [(a, b) for a, b in zip(replaced, baseline) if a.kind == "plain" and a != b] == []
+    # Without a pool, "replace" mixes fresh examples in place.
+    fresh = plan_epoch(8, [5] * 8, lengths, [8000, 9000], epoch=0, **{**kw, "mode": "replace"})
+    assert len(fresh) == 8 and all(e.pool == -1 for e in fresh)
 
 
 def test_pooled_features_are_what_mixing_on_the_fly_gives(frozen_model):
@@ -190,10 +200,20 @@ def test_a_run_trains_from_its_pool_and_shares_it(tiny_data, tmp_path, method):
     assert model.feature_store is not None
 
 
-def test_a_pool_needs_add_mode_and_a_cache(tiny_data, tmp_path):
-    cfg = _frozen(tiny_data, pool_size=3)
-    bad = cfg.replace(training=dataclasses.replace(cfg.training, adl_mode="replace"))
-    with pytest.raises(ConfigError, match="adl_mode: add"):
-        train(bad, method="adl", seed=0, out=tmp_path / "r", log=lambda m: None)
+def test_a_replacing_run_trains_from_its_pool(tiny_data, tmp_path):
+    # The ablation of chapter 6: mixtures from the pool in place of plain examples, so an epoch
+    # is the baseline's 12 examples (3 batches of 4), two epochs.
+    warnings.simplefilter("ignore")
+    root = tmp_path / "data"
+    shutil.copytree(tiny_data, root)
+    cfg = _frozen(root, pool_size=5)
+    cfg = cfg.replace(training=dataclasses.replace(cfg.training, adl_mode="replace"))
+    said: list[str] = []
+    train(cfg, method="adl", seed=0, out=tmp_path / "r", log=said.append)
+    assert any("mixture pool: 5 adl mixtures" in m for m in said)
+    assert len(list(csv.DictReader(open(tmp_path / "r" / "steps.csv")))) == 6
+
+
+def test_a_pool_size_is_not_negative(tiny_data):
     with pytest.raises(ConfigError, match="pool_size"):
         _frozen(tiny_data, pool_size=-1)

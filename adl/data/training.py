@@ -99,9 +99,11 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
             ``p`` (the ablation; the plans of runs made before ``add`` existed).
         allowed_refs: per input, the bank indices its reference may be drawn from
             (``mixing.reference_classes: absent``); None: any event.
-        pool: mixtures drawn once for the whole run (:func:`draw_pool`): the added examples
+        pool: mixtures drawn once for the whole run (:func:`draw_pool`): the epoch's mixtures
             are then drawn from it (each at most once per epoch while the pool is large
-            enough), with a fresh caption, instead of being mixed anew. "add" mode only.
+            enough), with a fresh caption, instead of being mixed anew. In "add" mode they come
+            on top of the plain examples; in "replace" mode ``round(p * n_inputs)`` of the
+            plain examples, at random slots, give their place to them.
         captions_per_clip: plain passes over the inputs per epoch, each with a caption of every
             clip that no earlier pass of the epoch used (while the clip has one left), each in
             its own order; the first pass is the plan of ``captions_per_clip=1``. Clotho's
@@ -121,8 +123,6 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
         raise ValueError(f"captions_per_clip must be at least 1, got {captions_per_clip}")
     if captions_per_clip > 1 and mode != "add":
         raise ValueError("several captions per clip need mode 'add'")
-    if pool is not None and mode != "add":
-        raise ValueError("a mixture pool adds its mixtures: it needs mode 'add'")
     if pool is not None and method != "baseline" and not pool:
         raise ValueError("the mixture pool is empty")
     g = torch.Generator().manual_seed(_mix_seed(seed, epoch))
@@ -131,9 +131,10 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
     for i in order:
         cap = int(torch.randint(0, n_captions[i], (1,), generator=g))
         u = float(torch.rand((), generator=g))
-        if mode == "replace" and method == "adl" and u < p_adl:
+        fresh = mode == "replace" and pool is None  # a pool's mixtures replace after the loop
+        if fresh and method == "adl" and u < p_adl:
             plan.append(_adl_example(i, cap, input_lengths, ref_lengths, allowed_refs, g))
-        elif mode == "replace" and method == "mixgen" and u < p_mixgen and n_inputs > 1:
+        elif fresh and method == "mixgen" and u < p_mixgen and n_inputs > 1:
             plan.append(_mixgen_example(i, cap, n_inputs, n_captions, input_lengths, g))
         else:
             plan.append(PlannedExample(i, cap))
@@ -143,6 +144,9 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
     n_plain = len(plan)
     n_extra = epoch_size(n_inputs, method=method, p_adl=p_adl, p_mixgen=p_mixgen,
                          mode=mode, captions_per_clip=captions_per_clip) - n_plain
+    if mode == "replace" and pool is not None:
+        return _replace_from_pool(plan, pool, method=method, p_adl=p_adl, p_mixgen=p_mixgen,
+                                  n_captions=n_captions, seed=seed, epoch=epoch)
     if mode == "replace" or n_extra == 0:
         return plan
     # Added examples: their own generator, so the plain part above is the baseline's plan.
@@ -157,6 +161,23 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
     slots = set(torch.randperm(total, generator=g)[:n_extra].tolist())
     plain_it, extra_it = iter(plan), iter(extra)
     return [next(extra_it) if k in slots else next(plain_it) for k in range(total)]
+
+
+def _replace_from_pool(plan: list[PlannedExample], pool: Sequence[PlannedExample], *,
+                       method: str, p_adl: float, p_mixgen: float, n_captions: Sequence[int],
+                       seed: int, epoch: int) -> list[PlannedExample]:
+    """"replace" mode with a pool: as many mixtures as "add" mode would add, each in the slot of
+    a plain example chosen at random, so the epoch keeps the baseline's size."""
+    n_mix = epoch_size(len(plan), method=method, p_adl=p_adl, p_mixgen=p_mixgen,
+                       mode="add") - len(plan)
+    if n_mix == 0:
+        return plan
+    g = torch.Generator().manual_seed(_mix_seed(seed, epoch) ^ 0x5EED)
+    mixtures = _from_pool(pool, n_mix, n_captions, g)
+    out = list(plan)
+    for k, ex in zip(torch.randperm(len(plan), generator=g)[:n_mix].tolist(), mixtures):
+        out[k] = ex
+    return out
 
 
 def _more_passes(first: Sequence[PlannedExample], n_inputs: int, n_captions: Sequence[int],
