@@ -678,10 +678,14 @@ def _optimizer(cfg: Config, model: Captioner, method: str, n_clips: int,
 def _resume(out: Path, model: Captioner, optimizer: torch.optim.Optimizer, scheduler: Any,
             state: dict[str, Any], say: Callable[[str], None]) -> None:
     """Load the last checkpoint into the model, optimizer, scheduler, RNGs and ``state`` (in
-    place: the schedule reads it), and drop the log rows written after it."""
+    place: the schedule reads it), and drop the log rows written after it. A run that stopped
+    before its first checkpoint starts again from step 0: it had nothing to keep."""
     found = checkpoint_folder(out / "last")
     if found is None:
-        raise RunError(f"{out}/last: no complete checkpoint to resume from")
+        _truncate_log(out / "steps.csv", STEP_FIELDS, 0)
+        _truncate_log(out / "epochs.csv", EPOCH_FIELDS, 0)
+        say(f"{out}: stopped before its first checkpoint; training starts again from step 0")
+        return
     loaded = load_checkpoint(found, model=model, optimizer=optimizer, scheduler=scheduler)
     state.clear()
     state.update(loaded)

@@ -3,6 +3,7 @@ resume, run directories."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import math
@@ -367,6 +368,32 @@ def test_same_seed_same_weights_and_resume_is_exact(tiny_data, tmp_path, monkeyp
     steps_a = list(csv.DictReader(open(tmp_path / "a" / "steps.csv")))
     steps_b = list(csv.DictReader(open(tmp_path / "b" / "steps.csv")))
     assert [r["loss"] for r in steps_a] == [r["loss"] for r in steps_b]
+
+
+def test_a_run_stopped_before_its_first_checkpoint_resumes_from_step_0(tiny_data, tmp_path,
+                                                                      monkeypatch):
+    cfg = tiny_config(tiny_data, epochs=1, batch_size=4)
+    train(cfg, method="adl", seed=1, out=tmp_path / "a", log=lambda m: None)
+    import adl.train as T
+    real_save = T.save_checkpoint
+
+    def killed_before_saving(*args, **kwargs):
+        raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(T, "save_checkpoint", killed_before_saving)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, method="adl", seed=1, out=tmp_path / "b", log=lambda m: None)
+    monkeypatch.setattr(T, "save_checkpoint", real_save)
+    assert not (tmp_path / "b" / "last").exists()
+    said: list[str] = []
+    train(cfg, method="adl", seed=1, out=tmp_path / "b", resume=True, log=said.append)
+    assert any("starts again from step 0" in m for m in said)
+    wa = load_file(tmp_path / "a" / "model.safetensors")
+    wb = load_file(tmp_path / "b" / "model.safetensors")
+    for k in wa:
+        assert torch.equal(wa[k], wb[k]), k
+    assert len(list(csv.DictReader(open(tmp_path / "b" / "steps.csv")))) == \
+        len(list(csv.DictReader(open(tmp_path / "a" / "steps.csv"))))
 
 
 @pytest.mark.slow
