@@ -6,13 +6,13 @@ Each *study* varies one choice of the ``default`` preset and keeps the rest:
 study                  variants                                        methods trained
 =====================  ==============================================  ====================
 ``adl_mode``           mixtures added to every plain example, or       mixgen, adl
-                       replacing a share of them
+                       replacing a share of them (the same pool)
 ``no_reference``       no reference is ``Enc(silence)`` or ``0``       baseline, adl
 ``p_adl``              share of ADL examples 0.25, 0.5, 1.0            adl
 ``reference_classes``  a reference of any class, or only of classes    adl
                        the input lacks
 ``snr_db``             mixing level −5, 0, +5 dB                       adl
-``epochs``             at most 10, 30, 60 epochs (stopping rule kept)  baseline, adl
+``epochs``             at most 10 or 60 epochs (stopping rule kept)    baseline, adl
 ``encoder``            frozen (the paper) or trained (on request)      baseline, adl
 ``diff_at``            difference after or before the adapter          adl
                        (on request)
@@ -139,10 +139,15 @@ def variants(studies: Sequence[str] | None = None) -> list[Variant]:
 
 
 def variant_config(cfg: Config, variant: Variant) -> Config:
-    """``cfg`` with the variant's one field changed."""
+    """``cfg`` with the variant's one field changed (and, for an encoder that trains, no mixture
+    pool: a pool holds features encoded once, which a training encoder would leave stale, so
+    its mixtures are made afresh each epoch)."""
     section = getattr(cfg, variant.section)
-    return cfg.replace(**{variant.section: dataclasses.replace(
+    out = cfg.replace(**{variant.section: dataclasses.replace(
         section, **{variant.field: variant.value})})
+    if not out.encoder.freeze and out.mixing.pool_size:
+        out = out.replace(mixing=dataclasses.replace(out.mixing, pool_size=0))
+    return out
 
 
 def is_main(cfg: Config, variant: Variant) -> bool:

@@ -26,6 +26,21 @@ def test_every_study_contains_the_default_setting():
         assert mains, f"{study}: the default preset's own setting is not among the variants"
 
 
+def test_every_variant_of_the_default_preset_can_train_from_its_pool_or_without_one():
+    # A mixture pool holds frozen-encoder features (adl.train.mixture_pool): a variant whose
+    # encoder trains makes its mixtures afresh; every other variant keeps the preset's pool,
+    # whatever its adl_mode.
+    cfg = load_preset("default")
+    assert cfg.mixing.pool_size > 0
+    for v in variants(list(STUDIES)):
+        vcfg = variant_config(cfg, v)
+        assert getattr(getattr(vcfg, v.section), v.field) == v.value
+        if vcfg.encoder.freeze:
+            assert vcfg.mixing.pool_size == cfg.mixing.pool_size, v
+        else:
+            assert vcfg.mixing.pool_size == 0, v
+
+
 def test_the_studies_train_the_first_seed_of_table1_unless_asked_for_more():
     # The book passes Table 1's seeds ([0, 1, 2]) to chapter 6 too: it must not train them all.
     assert study_seeds([0, 1, 2]) == [0]

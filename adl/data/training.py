@@ -113,18 +113,7 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
         ``n_inputs`` examples in "replace" mode, ``k * n_inputs + round(p * k * n_inputs)`` in
         "add" mode with ``k = captions_per_clip`` (:func:`epoch_size`).
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if mode not in ("add", "replace"):
-        raise ValueError(f"unknown mode {mode!r}; choose add or replace")
-    if method == "adl" and not ref_lengths:
-        raise ValueError("method 'adl' needs a non-empty reference bank")
-    if captions_per_clip < 1:
-        raise ValueError(f"captions_per_clip must be at least 1, got {captions_per_clip}")
-    if captions_per_clip > 1 and mode != "add":
-        raise ValueError("several captions per clip need mode 'add'")
-    if pool is not None and method != "baseline" and not pool:
-        raise ValueError("the mixture pool is empty")
+    _check_plan(method, mode, ref_lengths, pool, captions_per_clip)
     g = torch.Generator().manual_seed(_mix_seed(seed, epoch))
     order = torch.randperm(n_inputs, generator=g).tolist()
     plan = []
@@ -161,6 +150,23 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
     slots = set(torch.randperm(total, generator=g)[:n_extra].tolist())
     plain_it, extra_it = iter(plan), iter(extra)
     return [next(extra_it) if k in slots else next(plain_it) for k in range(total)]
+
+
+def _check_plan(method: str, mode: str, ref_lengths: Sequence[int],
+                pool: Sequence[PlannedExample] | None, captions_per_clip: int) -> None:
+    """Raise ValueError on arguments :func:`plan_epoch` cannot plan with."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if mode not in ("add", "replace"):
+        raise ValueError(f"unknown mode {mode!r}; choose add or replace")
+    if method == "adl" and not ref_lengths:
+        raise ValueError("method 'adl' needs a non-empty reference bank")
+    if captions_per_clip < 1:
+        raise ValueError(f"captions_per_clip must be at least 1, got {captions_per_clip}")
+    if captions_per_clip > 1 and mode != "add":
+        raise ValueError("several captions per clip need mode 'add'")
+    if pool is not None and method != "baseline" and not pool:
+        raise ValueError("the mixture pool is empty")
 
 
 def _replace_from_pool(plan: list[PlannedExample], pool: Sequence[PlannedExample], *,
