@@ -117,10 +117,10 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
     g = torch.Generator().manual_seed(_mix_seed(seed, epoch))
     order = torch.randperm(n_inputs, generator=g).tolist()
     plan = []
+    fresh = mode == "replace" and pool is None  # a pool's mixtures replace after the loop
     for i in order:
         cap = int(torch.randint(0, n_captions[i], (1,), generator=g))
         u = float(torch.rand((), generator=g))
-        fresh = mode == "replace" and pool is None  # a pool's mixtures replace after the loop
         if fresh and method == "adl" and u < p_adl:
             plan.append(_adl_example(i, cap, input_lengths, ref_lengths, allowed_refs, g))
         elif fresh and method == "mixgen" and u < p_mixgen and n_inputs > 1:
@@ -130,12 +130,12 @@ def plan_epoch(n_inputs: int, n_captions: Sequence[int], input_lengths: Sequence
     if captions_per_clip > 1:
         plan += _more_passes(plan, n_inputs, n_captions, captions_per_clip,
                              torch.Generator().manual_seed(_mix_seed(seed, epoch) ^ 0xCA95))
-    n_plain = len(plan)
-    n_extra = epoch_size(n_inputs, method=method, p_adl=p_adl, p_mixgen=p_mixgen,
-                         mode=mode, captions_per_clip=captions_per_clip) - n_plain
     if mode == "replace" and pool is not None:
         return _replace_from_pool(plan, pool, method=method, p_adl=p_adl, p_mixgen=p_mixgen,
                                   n_captions=n_captions, seed=seed, epoch=epoch)
+    n_plain = len(plan)
+    n_extra = epoch_size(n_inputs, method=method, p_adl=p_adl, p_mixgen=p_mixgen,
+                         mode=mode, captions_per_clip=captions_per_clip) - n_plain
     if mode == "replace" or n_extra == 0:
         return plan
     # Added examples: their own generator, so the plain part above is the baseline's plan.
