@@ -21,3 +21,13 @@ def test_citation_the_bibtex_entry_and_the_package_carry_one_version():
     assert cff["title"] in bibtex.group(1)
     toc = (ROOT / "book" / "_toc.yml").read_text(encoding="utf-8")
     assert "file: run_it" in toc
+
+
+def test_the_licence_is_one_and_the_same_in_every_place_that_names_it():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^license = "MIT"$', pyproject, re.M)
+    assert re.search(r'^license-files = \["LICENSE"\]$', pyproject, re.M)
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["license"] == "MIT"
+    assert "MIT licence (`LICENSE`)" in (ROOT / "README.md").read_text(encoding="utf-8")
