@@ -295,10 +295,13 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from adl.train import check_train_args, run_inputs, train
+    from adl.config import check_train_args
 
     cfg = _load_cfg(args)
-    check_train_args(cfg, args.method, args.max_steps)  # before the corpus is prepared
+    # before torch is imported and the corpus prepared: a typo is refused in a fraction of a second
+    check_train_args(cfg, args.method, args.max_steps)
+    from adl.train import run_inputs, train
+
     inputs = run_inputs(cfg, args.root)  # resolved once, for the corpus and the run
     if cfg.data.source == "embedded" and not args.resume:
         prepare_data(cfg, inputs.root)

@@ -572,6 +572,26 @@ def nearest_hint(key: str, valid: Any) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
+def check_train_args(cfg: Config, method: str, max_steps: int | None = None,
+                     checkpoint_every: int | None = None) -> int:
+    """Check :func:`adl.train.train`'s arguments before any heavy import or work (this module
+    imports no torch); returns the steps between checkpoints (``checkpoint_every``, else the
+    config's ``training.checkpoint_every``).
+
+    Raises:
+        ConfigError: an unknown method (with the nearest name), or a count below 1.
+    """
+    if method not in METHODS:
+        raise ConfigError(f"--method: unknown method {method!r}; choose one of "
+                          f"{', '.join(METHODS)}{nearest_hint(method, METHODS)}")
+    if max_steps is not None and max_steps < 1:
+        raise ConfigError(f"--max-steps: must be at least 1, got {max_steps}")
+    every = cfg.training.checkpoint_every if checkpoint_every is None else checkpoint_every
+    if every < 1:
+        raise ConfigError(f"checkpoint_every: must be at least 1, got {every}")
+    return every
+
+
 def _check_positive(name: str, value: float) -> None:
     if not (value > 0 and math.isfinite(value)):
         raise ConfigError(f"{name}: must be positive, got {value}")

@@ -40,8 +40,10 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from adl.config import (METHODS, SFX_CHECKPOINT, Config, data_root, dataset_root, load_config,
-                        nearest_hint, save_config)
+# check_train_args lives in adl.config (no torch import), so the command line refuses a bad
+# method or count before it loads the heavy modules; it stays importable from here.
+from adl.config import (SFX_CHECKPOINT, Config, check_train_args, data_root, dataset_root,
+                        load_config, save_config)
 from adl.captions.mentions import EventMention
 from adl.data.clotho import load_clotho
 from adl.data.corpus_files import events_csv, load_scene_events
@@ -86,25 +88,6 @@ class TrainingInterrupted(ADLError):
 
 
 # -- inputs: resolved once, before any stage --------------------------------------------------
-
-
-def check_train_args(cfg: Config, method: str, max_steps: int | None = None,
-                     checkpoint_every: int | None = None) -> int:
-    """Check :func:`train`'s arguments before any heavy import or work; returns the steps
-    between checkpoints (``checkpoint_every``, else the config's ``training.checkpoint_every``).
-
-    Raises:
-        ConfigError: an unknown method (with the nearest name), or a count below 1.
-    """
-    if method not in METHODS:
-        raise ConfigError(f"--method: unknown method {method!r}; choose one of "
-                          f"{', '.join(METHODS)}{nearest_hint(method, METHODS)}")
-    if max_steps is not None and max_steps < 1:
-        raise ConfigError(f"--max-steps: must be at least 1, got {max_steps}")
-    every = cfg.training.checkpoint_every if checkpoint_every is None else checkpoint_every
-    if every < 1:
-        raise ConfigError(f"checkpoint_every: must be at least 1, got {every}")
-    return every
 
 
 @dataclass(frozen=True)
